@@ -1,0 +1,97 @@
+# rvmm — see `make help`. Outside interface: CONTRACT.md.
+MAKEFLAGS += -rR
+CROSS    ?= riscv64-unknown-elf-
+CC       := $(CROSS)gcc
+OBJCOPY  := $(CROSS)objcopy
+NM       := $(CROSS)nm
+B        := build
+PICOLIBC := /usr/lib/picolibc/riscv64-unknown-elf
+PICOLIB  := $(PICOLIBC)/lib/release/rv64imac/lp64
+LIBGCC   := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name)
+QEMU     ?= $(B)/qemu-system-riscv64
+STOCK_QEMU ?= qemu-system-riscv64
+
+ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-common -fno-pic -fno-pie -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-strict-aliasing -mstrict-align \
+	-nostdinc -isystem $(PICOLIBC)/include \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-isystem $(shell $(CC) -print-file-name=include-fixed) \
+	-Iinclude -Iarch/riscv/include -I$(B)/libfdt -MMD -MP
+LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-T,linker/kernel.lds \
+	-Wl,--no-warn-rwx-segments
+
+KSRC := $(wildcard arch/riscv/*.S arch/riscv/*.c arch/riscv/mm/*.c mm/*.c boot/*.c \
+	lib/*.c drivers/*/*.c tests/kernel/*.c)
+KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
+
+.PHONY: all deps run test bench fit qemu debug help clean host-test kernel-test e2e fuzz format
+all: $(B)/Image
+
+deps:
+	@bash tools/deps.sh
+
+$(B)/libfdt.a: tools/libfdt.sh
+	@bash tools/libfdt.sh $(B)
+
+$(B)/k/%.o: %.c $(B)/libfdt.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+$(B)/k/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+# Two links: the second embeds the symbol table that the panic path uses
+# to name sepc (tools/ksyms.sh), at the same size as the placeholder.
+$(B)/kernel.elf: $(KOBJ) $(B)/libfdt.a linker/kernel.lds tools/ksyms.sh
+	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@.pre $(KOBJ) $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
+	bash tools/ksyms.sh $(NM) $@.pre $(B)/ksyms.S
+	$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $(B)/ksyms.S -o $(B)/ksyms.o
+	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@ $(KOBJ) $(B)/ksyms.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
+
+$(B)/Image: $(B)/kernel.elf
+	$(OBJCOPY) -O binary $< $@
+
+-include $(wildcard $(KOBJ:.o=.d))
+include tests/host/host.mk
+-include tests/fuzz/fuzz.mk
+
+qemu:
+	@bash tools/qemu/build.sh $(B)/qemu-system-riscv64
+
+run: deps all qemu
+	@python3 tests/run.py run
+
+test: deps
+	@$(MAKE) --no-print-directory all qemu
+	@python3 tests/run.py test
+
+bench: deps
+	@$(MAKE) --no-print-directory all qemu
+	@python3 tests/run.py bench
+
+debug: deps all
+	@python3 tests/run.py debug
+
+fit: $(B)/Image
+	bash tools/mkfit.sh $(B)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "make          build build/kernel.elf and build/Image"
+	@echo "make run      install deps, build, boot the default machine (CONTRACT.md)"
+	@echo "make test     host tests (ASan+UBSan), kernel self-tests in every QEMU config, virtio-mem e2e"
+	@echo "make bench    print 'bench: <name> <value> <unit>' lines"
+	@echo "make qemu     build the patched QEMU (tools/qemu/) into $(B)/qemu-system-riscv64"
+	@echo "make fit      U-Boot FIT image for the VisionFive 2: $(B)/rvmm.itb"
+	@echo "make debug    boot halted with a gdb stub and print the gdb-multiarch command"
+	@echo "make fuzz     fuzz the device-tree parser for a bounded time"
+	@echo "make deps     install the Debian packages (idempotent)"

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ASM_LAYOUT_H
+#define ASM_LAYOUT_H
+
+/*
+ * The kernel's virtual layout. The paging mode is chosen at boot, so the
+ * areas below depend on VA_BITS (39, 48 or 57); only the kernel image and
+ * the fixmap are at fixed addresses, valid in every mode.
+ *
+ * With T = -(1 << (VA_BITS - 1)), the start of the upper half, and
+ * H = 1 << (VA_BITS - 1), its size:
+ *
+ *   T            +---------------------------+ VMEMMAP_START
+ *                | vmemmap: struct page[]    |  LINEAR_SIZE / 64
+ *                +---------------------------+
+ *                |   (unused)                |
+ *   T + H/4      +---------------------------+ PAGE_OFFSET
+ *                | linear map of physical    |  LINEAR_SIZE = H / 2
+ *                | memory: va = pa + P_O     |  (PA 0 .. LINEAR_SIZE)
+ *   T + 3H/4     +---------------------------+ IOREMAP_START
+ *                | ioremap: MMIO (PLIC, PCI) |
+ *                |   ...                     |
+ *   -2G - 16M    +---------------------------+ FIXMAP_START
+ *                | fixmap: FDT (4M), test    |
+ *                | scratch (8M)              |
+ *   -2G          +---------------------------+ KERNEL_VA
+ *                | kernel image, W^X         |
+ *   -0           +---------------------------+
+ *
+ *   mode   T                    PAGE_OFFSET          LINEAR_SIZE
+ *   Sv39   0xffffffc000000000   0xffffffd000000000   128 GiB
+ *   Sv48   0xffff800000000000   0xffffa00000000000    64 TiB
+ *   Sv57   0xff00000000000000   0xff40000000000000    32 PiB
+ *
+ * The linear map is indexed by physical address from 0 (not from the RAM
+ * base), so hot-added memory anywhere below LINEAR_SIZE has a fixed place
+ * and __va()/__pa() are one addition. Physical memory is further capped at
+ * MAX_PHYSMEM_BITS so that the section table stays a small static array.
+ */
+#define PAGE_SHIFT		12
+#define PAGE_SIZE		(1UL << PAGE_SHIFT)
+#define PAGE_MASK		(~(PAGE_SIZE - 1))
+#define PMD_SHIFT		21
+#define PMD_SIZE		(1UL << PMD_SHIFT)
+#define PUD_SHIFT		30
+#define PUD_SIZE		(1UL << PUD_SHIFT)
+
+#define KERNEL_VA		0xffffffff80000000UL
+#define FIXMAP_START		(KERNEL_VA - 0x1000000UL)
+#define FIXMAP_FDT		FIXMAP_START			/* 4 MiB */
+#define FIXMAP_FDT_SIZE		0x400000UL
+#define FIXMAP_SCRATCH		(FIXMAP_START + 0x800000UL)	/* 8 MiB */
+#define FIXMAP_SCRATCH_SIZE	0x800000UL
+
+#define MAX_PHYSMEM_BITS	40
+#define IOREMAP_END		FIXMAP_START
+
+#define LAYOUT_T(vb)		(-(1UL << ((vb) - 1)))
+#define LAYOUT_H(vb)		(1UL << ((vb) - 1))
+#define LAYOUT_PAGE_OFFSET(vb)	(LAYOUT_T(vb) + LAYOUT_H(vb) / 4)
+#define LAYOUT_LINEAR_SIZE(vb)	(LAYOUT_H(vb) / 2)
+#define LAYOUT_VMEMMAP(vb)	LAYOUT_T(vb)
+#define LAYOUT_VMEMMAP_SIZE(vb)	(LAYOUT_LINEAR_SIZE(vb) / 64)
+
+/* Compile-time proof that no two areas overlap, in every mode. */
+#define LAYOUT_CHECK(vb)							\
+	_Static_assert(LAYOUT_VMEMMAP(vb) + LAYOUT_VMEMMAP_SIZE(vb) <=		\
+		       LAYOUT_PAGE_OFFSET(vb), "vmemmap overlaps linear map");	\
+	_Static_assert(LAYOUT_PAGE_OFFSET(vb) + LAYOUT_LINEAR_SIZE(vb) <=	\
+		       FIXMAP_START, "linear map overlaps fixmap");		\
+	_Static_assert(FIXMAP_SCRATCH + FIXMAP_SCRATCH_SIZE <= KERNEL_VA,	\
+		       "fixmap overlaps kernel");				\
+	_Static_assert(LAYOUT_T(vb) % (1UL << 30) == 0, "T not 1G aligned")
+LAYOUT_CHECK(39);
+LAYOUT_CHECK(48);
+LAYOUT_CHECK(57);
+
+#ifndef __ASSEMBLY__
+#include <rvmm/types.h>
+
+/* Set once by the paging-mode probe (arch/riscv/mm/init.c). */
+struct kernel_layout {
+	int va_bits;		/* 39, 48, 57 */
+	int levels;		/* 3, 4, 5 */
+	unsigned long page_offset;
+	unsigned long linear_size;
+	unsigned long vmemmap_start;
+	unsigned long vmemmap_size;
+	unsigned long ioremap_start;
+	phys_addr_t kernel_pa;	/* load address of the image */
+	unsigned long kernel_va_pa_offset;
+};
+extern struct kernel_layout kl;
+
+void layout_init(int va_bits);
+
+/* Where the linear map puts @pa, in the kernel's VA space. */
+static inline unsigned long lm_va(phys_addr_t pa)
+{
+	return kl.page_offset + pa;
+}
+
+#ifdef RVMM_HOST
+/* On the host, the simulated physical memory is a host buffer. */
+void *host_phys_to_virt(phys_addr_t pa);
+phys_addr_t host_virt_to_phys(const void *p);
+#define __va(pa)	host_phys_to_virt(pa)
+#define __pa(v)		host_virt_to_phys(v)
+#else
+#define __va(pa)	((void *)(lm_va(pa)))
+#define __pa(v)		((phys_addr_t)((unsigned long)(v) - kl.page_offset))
+/* Physical address of a kernel-image symbol. */
+#define __pa_symbol(v)	((phys_addr_t)((unsigned long)(v) - kl.kernel_va_pa_offset))
+#endif
+
+static inline phys_addr_t linear_map_limit(void)
+{
+	phys_addr_t lim = 1UL << MAX_PHYSMEM_BITS;
+
+	return kl.linear_size < lim ? kl.linear_size : lim;
+}
+#endif
+#endif

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The architecture's half of memory hotplug and the vmemmap: only the
+ * leaves are written here; what backs them is decided in mm/. Portable C
+ * (the host build runs it against the simulated page tables).
+ */
+#include <asm/pgtable.h>
+#include <rvmm/mm.h>
+
+/* The linear map of hot-added memory, with the largest leaves that fit. */
+int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
+{
+	(void)nid;
+	return create_pgd_mapping(swapper_pg_dir, lm_va(start), start, size, PAGE_KERNEL);
+}
+
+/* Unmap, flush every hart, free the tables that became empty. */
+void arch_remove_memory(phys_addr_t start, phys_addr_t size)
+{
+	remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
+}
+
+int vmemmap_set_pmd(unsigned long addr, phys_addr_t pa)
+{
+	return set_leaf(swapper_pg_dir, addr, pa, PMD_LEVEL, PAGE_KERNEL);
+}
+
+int vmemmap_set_pte(unsigned long addr, phys_addr_t pa)
+{
+	return set_leaf(swapper_pg_dir, addr, pa, PTE_LEVEL, PAGE_KERNEL);
+}
+
+bool vmemmap_pmd_mapped(unsigned long addr)
+{
+	int level;
+
+	return walk_pgd(swapper_pg_dir, addr, &level, NULL) != WALK_NONE &&
+	       level == PMD_LEVEL;
+}
+
+bool vmemmap_pte_mapped(unsigned long addr)
+{
+	int level;
+
+	return walk_pgd(swapper_pg_dir, addr, &level, NULL) != WALK_NONE;
+}

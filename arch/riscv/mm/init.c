@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Paging bring-up: probe the mode, build the early table (MMU off), then
+ * the final kernel table with a W^X kernel image and a linear map of all
+ * RAM. Page-table pages come through pt_ops, switched at named phases:
+ *
+ *   early   setup_vm(), MMU off: a static pool, addressed physically
+ *   boot    paging_init(): a static pool in .bss, via the image mapping
+ *   memblock  after the linear map is live: memblock, via __va()
+ *   buddy   after the page allocator exists: ZONE_NORMAL pages
+ */
+#include <string.h>
+#include <asm/csr.h>
+#include <asm/pgtable.h>
+#include <asm/sbi.h>
+#include <rvmm/dt.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+
+extern char _start[], _etext[], _srodata[], _erodata[], _sdata[], _end[];
+extern char __init_begin[], __init_end[];
+
+struct kernel_layout kl;
+
+/* ---- early phase: MMU off, nothing absolute ---- */
+
+#define EARLY_PT_PAGES	16
+static pte_t early_pt[EARLY_PT_PAGES][PTRS_PER_PT] __aligned(PAGE_SIZE);
+static int early_pt_used;
+
+static pte_t *__init early_alloc(void)
+{
+	if (early_pt_used == EARLY_PT_PAGES)
+		return NULL;
+	return early_pt[early_pt_used++];
+}
+
+/* Map one 2 MiB leaf; tables are addressed by their physical address. */
+static int __init early_map_2m(pte_t *root, int levels, unsigned long va,
+			       phys_addr_t pa)
+{
+	pte_t *t = root;
+
+	for (int l = levels - 1; l > PMD_LEVEL; l--) {
+		pte_t *e = &t[PT_INDEX(va, l)];
+
+		if (pte_none(*e)) {
+			pte_t *n = early_alloc();
+
+			if (!n)
+				return -ENOMEM;
+			*e = pfn_pte((unsigned long)n >> PAGE_SHIFT, PAGE_TABLE);
+		}
+		t = (pte_t *)(pte_pfn(*e) << PAGE_SHIFT);
+	}
+	t[PT_INDEX(va, PMD_LEVEL)] = pfn_pte(pa >> PAGE_SHIFT, (pgprot_t){
+		_PAGE_KERNEL_BASE | _PAGE_R | _PAGE_W | _PAGE_X });
+	return 0;
+}
+
+void layout_init(int va_bits)
+{
+	kl.va_bits = va_bits;
+	kl.levels = (va_bits - 12) / 9;
+	kl.page_offset = LAYOUT_PAGE_OFFSET(va_bits);
+	kl.linear_size = LAYOUT_LINEAR_SIZE(va_bits);
+	kl.vmemmap_start = LAYOUT_VMEMMAP(va_bits);
+	kl.vmemmap_size = LAYOUT_VMEMMAP_SIZE(va_bits);
+	kl.ioremap_start = kl.page_offset + kl.linear_size;
+}
+
+static void __init early_puts(const char *s)
+{
+	while (*s)
+		sbi_ecall(0x01, 0, *s++, 0, 0, 0);
+}
+
+static int __init early_mode_limit(phys_addr_t dtb)
+{
+	static char args[256] __initdata;
+	int limit = 57, mmu;
+
+	if (dt_early_check((const void *)dtb, FIXMAP_FDT_SIZE / 2))
+		return limit;	/* start_kernel reports the broken DTB */
+	mmu = dt_early_mmu_limit((const void *)dtb);
+	if (mmu)
+		limit = mmu;
+	dt_early_bootargs((const void *)dtb, args, sizeof(args));
+	if (strstr(args, "no5lvl") && limit > 48)
+		limit = 48;
+	if (strstr(args, "no4lvl"))
+		limit = 39;
+	return limit;
+}
+
+/*
+ * Build the early table for @va_bits: the image at KERNEL_VA, the same
+ * pages identity-mapped (we are executing there when satp is written) and
+ * the DTB in the fixmap. 2 MiB leaves, RWX: this table lives only until
+ * paging_init() replaces it with the W^X one.
+ */
+static int __init build_early_table(int va_bits, phys_addr_t kpa,
+				    unsigned long ksize, phys_addr_t dtb)
+{
+	int levels = (va_bits - 12) / 9, ret = 0;
+	pte_t *root;
+
+	early_pt_used = 0;
+	memset(early_pt, 0, sizeof(early_pt));
+	root = early_alloc();
+	for (unsigned long off = 0; off < ksize && !ret; off += PMD_SIZE) {
+		ret = early_map_2m(root, levels, KERNEL_VA + off, kpa + off);
+		if (!ret)
+			ret = early_map_2m(root, levels, kpa + off, kpa + off);
+	}
+	for (unsigned long off = 0; off < FIXMAP_FDT_SIZE && !ret; off += PMD_SIZE)
+		ret = early_map_2m(root, levels, FIXMAP_FDT + off,
+				   ALIGN_DOWN(dtb, PMD_SIZE) + off);
+	return ret;
+}
+
+/*
+ * Called from head.S with the MMU off. Tries Sv57, Sv48, Sv39 in turn (as
+ * limited by the DT's mmu-type and no5lvl/no4lvl): writing an unsupported
+ * mode to satp has no effect, so reading it back tells. Returns the offset
+ * to add to a physical image address to get its virtual one.
+ */
+unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
+{
+	static const int modes[] = { 57, 48, 39 };
+	phys_addr_t kpa = (phys_addr_t)_start;
+	unsigned long ksize = ALIGN((unsigned long)(_end - _start), PMD_SIZE);
+	int limit;
+
+	(void)hartid;
+	if (!IS_ALIGNED(kpa, PMD_SIZE)) {
+		early_puts("rvmm: PANIC: kernel not loaded at a 2 MiB-aligned address\n");
+		sbi_shutdown(true);
+	}
+	limit = early_mode_limit(dtb);
+	for (unsigned int i = 0; i < 3; i++) {
+		int vb = modes[i];
+		unsigned long satp;
+
+		if (vb > limit || build_early_table(vb, kpa, ksize, dtb))
+			continue;
+		satp = (SATP_MODE_SV39 + (2 - i)) << SATP_MODE_SHIFT |
+		       ((unsigned long)early_pt[0] >> PAGE_SHIFT);
+		local_flush_tlb_all();
+		csr_write(satp, satp);
+		if (csr_read(satp) >> SATP_MODE_SHIFT == satp >> SATP_MODE_SHIFT) {
+			local_flush_tlb_all();
+			layout_init(vb);
+			kl.kernel_pa = kpa;
+			kl.kernel_va_pa_offset = KERNEL_VA - kpa;
+			return kl.kernel_va_pa_offset;
+		}
+	}
+	early_puts("rvmm: PANIC: no supported paging mode (Sv57/Sv48/Sv39)\n");
+	sbi_shutdown(true);
+}
+
+/* ---- boot phase: a pool in .bss, reached through the image mapping ---- */
+
+#define BOOT_PT_PAGES	64
+static pte_t boot_pt[BOOT_PT_PAGES][PTRS_PER_PT] __aligned(PAGE_SIZE);
+static int boot_pt_used;
+
+static phys_addr_t boot_pt_alloc(void)
+{
+	if (boot_pt_used == BOOT_PT_PAGES)
+		panic("paging_init: boot page-table pool (%d pages) exhausted",
+		      BOOT_PT_PAGES);
+	return __pa_symbol(boot_pt[boot_pt_used++]);
+}
+
+static void boot_pt_free(phys_addr_t pa)
+{
+	(void)pa;	/* boot tables are never emptied during boot */
+}
+
+static pte_t *boot_pt_virt(phys_addr_t pa)
+{
+	return (pte_t *)(pa + kl.kernel_va_pa_offset);
+}
+
+static const struct pt_ops boot_pt_ops = {
+	.name = "boot", .alloc = boot_pt_alloc, .free = boot_pt_free,
+	.virt = boot_pt_virt,
+};
+
+static bool in_boot_pool(phys_addr_t pa)
+{
+	phys_addr_t b = __pa_symbol(boot_pt);
+
+	return pa >= b && pa < b + sizeof(boot_pt);
+}
+
+/* ---- memblock and buddy phases: pages reached through the linear map ---- */
+
+static pte_t *linear_pt_virt(phys_addr_t pa)
+{
+	return __va(pa);
+}
+
+static phys_addr_t memblock_pt_alloc(void)
+{
+	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	if (pa)
+		memset(__va(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+static const struct pt_ops memblock_pt_ops = {
+	.name = "memblock", .alloc = memblock_pt_alloc, .free = pt_free_page,
+	.virt = linear_pt_virt,
+};
+
+static const struct pt_ops buddy_pt_ops = {
+	.name = "buddy", .alloc = pt_alloc_page, .free = pt_free_page,
+	.virt = linear_pt_virt,
+};
+
+void pt_ops_use_memblock(void)
+{
+	pt_ops = &memblock_pt_ops;
+}
+
+void pt_ops_use_buddy(void)
+{
+	pt_ops = &buddy_pt_ops;
+}
+
+/* Page-table pages of the boot pool stay where they are if ever emptied. */
+bool arch_pt_page_is_static(phys_addr_t pa)
+{
+	return in_boot_pool(pa);
+}
+
+/* ---- the final kernel table ---- */
+
+static void __init map_kernel_range(char *start, char *end, pgprot_t prot)
+{
+	unsigned long va = (unsigned long)start;
+	int ret = create_pgd_mapping(swapper_pg_dir, va, __pa_symbol(start),
+				     (unsigned long)(end - start), prot);
+
+	if (ret)
+		panic("paging_init: mapping kernel 0x%lx failed (%d)", va, ret);
+}
+
+/* Kernel image W^X: text R-X, rodata R--, data and bss RW-. */
+static void __init map_kernel(void)
+{
+	map_kernel_range(_start, _etext, PAGE_KERNEL_RX);
+	map_kernel_range(_srodata, _erodata, PAGE_KERNEL_RO);
+	map_kernel_range(_sdata, (char *)ALIGN((unsigned long)_end, PAGE_SIZE),
+			 PAGE_KERNEL);
+}
+
+static void __init map_linear(void)
+{
+	struct memblock_region *r;
+
+	for_each_mem_region(r) {
+		phys_addr_t base = r->base, size = r->size;
+		int ret;
+
+		if (r->flags & MEMBLOCK_NOMAP)
+			continue;	/* "no-map": firmware's, stays unmapped */
+		if (base + size > linear_map_limit())
+			panic("RAM 0x%llx-0x%llx beyond the Sv%d linear map (%llu GiB)",
+			      (unsigned long long)base, (unsigned long long)(base + size),
+			      kl.va_bits, (unsigned long long)(linear_map_limit() >> 30));
+		ret = create_pgd_mapping(swapper_pg_dir, lm_va(base), base, size,
+					 PAGE_KERNEL);
+		if (ret)
+			panic("paging_init: linear map of 0x%llx failed (%d)",
+			      (unsigned long long)base, ret);
+	}
+}
+
+void __init paging_init(phys_addr_t dtb)
+{
+	pt_ops = &boot_pt_ops;
+	swapper_pg_dir = boot_pt_virt(boot_pt_alloc());
+	map_kernel();
+	if (create_pgd_mapping(swapper_pg_dir, FIXMAP_FDT, ALIGN_DOWN(dtb, PMD_SIZE),
+			       FIXMAP_FDT_SIZE, PAGE_KERNEL_RO))
+		panic("paging_init: cannot map the DTB");
+	map_linear();
+	csr_write(satp, (SATP_MODE_SV39 + (kl.levels - 3)) << SATP_MODE_SHIFT |
+			(__pa_symbol(swapper_pg_dir) >> PAGE_SHIFT));
+	local_flush_tlb_all();
+	pt_ops_use_memblock();
+}
+
+unsigned long satp_value(void)
+{
+	return (SATP_MODE_SV39 + (kl.levels - 3)) << SATP_MODE_SHIFT |
+	       (__pa_symbol(swapper_pg_dir) >> PAGE_SHIFT);
+}
+
+/*
+ * After boot: unmap .init.text and hand its pages to the buddy. Anything
+ * still running there afterwards faults, which is how a test proves the
+ * hotplug path is not boot-only.
+ */
+void free_initmem(void)
+{
+	unsigned long start = (unsigned long)__init_begin, end = (unsigned long)__init_end;
+
+	if (end == start)
+		return;
+	remove_pgd_mapping(swapper_pg_dir, start, end - start);
+	for (unsigned long va = start; va < end; va += PAGE_SIZE) {
+		struct page *p = pfn_to_page(PHYS_PFN(__pa_symbol(va)));
+
+		clear_page_flag(p, PG_reserved);
+		p->refcount = 0;
+		__free_pages_core(p, 0, ZONE_NORMAL);
+	}
+	pr_info("freed %lu KiB of init memory\n", (end - start) >> 10);
+}
+
+/* ---- ioremap: a bump allocator over the ioremap area ---- */
+
+static unsigned long ioremap_next;
+static volatile int ioremap_lock;
+
+void *ioremap(phys_addr_t pa, unsigned long size)
+{
+	phys_addr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+	unsigned long len = ALIGN(pa + size, PAGE_SIZE) - base, va;
+	unsigned long align = len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
+
+	if (!ioremap_next)
+		ioremap_next = kl.ioremap_start;
+	va = ALIGN(ioremap_next, align);
+	if (va + len > IOREMAP_END)
+		return NULL;
+	if (create_pgd_mapping(swapper_pg_dir, va, base, len, PAGE_KERNEL))
+		return NULL;
+	ioremap_next = va + len;
+	(void)ioremap_lock;
+	return (void *)(va + (pa - base));
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel page tables: create, remove, walk. One walk for every level and
+ * every paging mode (Sv39/48/57 differ only in kl.levels). Nothing here is
+ * boot-only: memory hotplug calls all of it at runtime (seed 002), so no
+ * function carries __init and errors are returned, never panicked on.
+ *
+ * Portable C: the host build (tests/host) runs this same file against a
+ * simulated physical memory.
+ */
+#include <string.h>
+#include <asm/pgtable.h>
+#include <rvmm/mm.h>
+
+const struct pt_ops *pt_ops;
+pgd_t *swapper_pg_dir;
+unsigned long nr_pt_pages;
+
+/* Tables unlinked during a removal, freed only after the TLB flush. */
+static phys_addr_t deferred_free;
+
+static pte_t *pt_virt(pte_t e)
+{
+	return pt_ops->virt(pte_pfn(e) << PAGE_SHIFT);
+}
+
+static phys_addr_t pt_alloc(void)
+{
+	phys_addr_t pa = pt_ops->alloc();
+
+	if (pa)
+		nr_pt_pages++;
+	return pa;
+}
+
+static bool table_empty(const pte_t *t)
+{
+	for (int i = 0; i < PTRS_PER_PT; i++)
+		if (!pte_none(t[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The largest leaf (1 GiB, 2 MiB, 4 KiB) with va and pa both aligned to it
+ * and no larger than what is left to map.
+ */
+unsigned long best_map_size(phys_addr_t pa, unsigned long va, unsigned long size)
+{
+	for (int level = PUD_LEVEL; level > PTE_LEVEL; level--) {
+		unsigned long sz = PT_LEVEL_SIZE(level);
+
+		if (IS_ALIGNED(pa | va, sz) && size >= sz)
+			return sz;
+	}
+	return PAGE_SIZE;
+}
+
+static int size_to_level(unsigned long sz)
+{
+	return sz == PUD_SIZE ? PUD_LEVEL : sz == PMD_SIZE ? PMD_LEVEL : PTE_LEVEL;
+}
+
+/*
+ * Walk from the root to the entry of @va at @target, allocating missing
+ * tables. -EEXIST if a leaf sits above @target.
+ */
+static int walk_alloc(pgd_t *pgd, unsigned long va, int target, pte_t **out)
+{
+	pte_t *table = pgd;
+
+	for (int level = kl.levels - 1; level > target; level--) {
+		pte_t *e = &table[PT_INDEX(va, level)];
+
+		if (pte_none(*e)) {
+			phys_addr_t pa = pt_alloc();
+
+			if (!pa)
+				return -ENOMEM;
+			*e = pfn_pte(pa >> PAGE_SHIFT, PAGE_TABLE);
+		} else if (pte_leaf(*e)) {
+			return -EEXIST;
+		}
+		table = pt_virt(*e);
+	}
+	*out = &table[PT_INDEX(va, target)];
+	return 0;
+}
+
+int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t prot)
+{
+	pte_t *e;
+	int ret = walk_alloc(pgd, va, level, &e);
+
+	if (ret)
+		return ret;
+	if (!pte_none(*e))
+		return -EEXIST;
+	*e = pfn_pte(pa >> PAGE_SHIFT, prot);
+	return 0;
+}
+
+/*
+ * Map [va, va + size) to [pa, ...) with the largest leaves that fit. On
+ * failure nothing of this call stays mapped and no table it allocated stays
+ * allocated: the caller sees the tables exactly as before.
+ */
+int create_pgd_mapping(pgd_t *pgd, unsigned long va, phys_addr_t pa,
+		       unsigned long size, pgprot_t prot)
+{
+	unsigned long done = 0;
+
+	if (!IS_ALIGNED(va | pa | size, PAGE_SIZE) || !size)
+		return -EINVAL;
+	while (done < size) {
+		unsigned long sz = best_map_size(pa + done, va + done, size - done);
+		int ret = set_leaf(pgd, va + done, pa + done, size_to_level(sz), prot);
+
+		if (ret) {
+			/* -ENOMEM may leave empty tables on this chunk's path. */
+			unsigned long undo = done + (ret == -ENOMEM ? sz : 0);
+
+			if (undo)
+				remove_pgd_mapping(pgd, va, undo);
+			return ret;
+		}
+		done += sz;
+	}
+	arch_sync_kernel_mappings(va, va + size);
+	return 0;
+}
+
+/* Replace the leaf *e (at @level) with a table of next-level leaves. */
+static int split_leaf(pte_t *e, int level)
+{
+	phys_addr_t tpa = pt_alloc();
+	unsigned long pfn = pte_pfn(*e), step = PT_LEVEL_SIZE(level - 1) >> PAGE_SHIFT;
+	pgprot_t prot = pte_pgprot(*e);
+	pte_t *t;
+
+	if (!tpa)
+		return -ENOMEM;
+	t = pt_ops->virt(tpa);
+	for (int i = 0; i < PTRS_PER_PT; i++)
+		t[i] = pfn_pte(pfn + i * step, prot);
+	*e = pfn_pte(tpa >> PAGE_SHIFT, PAGE_TABLE);
+	return 0;
+}
+
+static void defer_free_table(pte_t *e)
+{
+	phys_addr_t pa = pte_pfn(*e) << PAGE_SHIFT;
+
+	*e = (pte_t){ 0 };
+	*(phys_addr_t *)pt_ops->virt(pa) = deferred_free;
+	deferred_free = pa;
+}
+
+/* Clear [start, last] (inclusive, so the top of the VA space works). */
+static int remove_range(pte_t *table, int level, unsigned long start,
+			unsigned long last)
+{
+	unsigned long sz = PT_LEVEL_SIZE(level), va = start;
+
+	for (;;) {
+		unsigned long base = ALIGN_DOWN(va, sz);
+		unsigned long end = min(base + (sz - 1), last);
+		pte_t *e = &table[PT_INDEX(va, level)];
+		int ret;
+
+		if (pte_leaf(*e)) {
+			if (va == base && end == base + (sz - 1)) {
+				*e = (pte_t){ 0 };
+				goto next;
+			}
+			/* Partial range: only now is a split needed. */
+			ret = split_leaf(e, level);
+			if (ret)
+				return ret;
+		}
+		if (pte_present(*e)) {
+			pte_t *child = pt_virt(*e);
+
+			ret = remove_range(child, level - 1, va, end);
+			if (ret)
+				return ret;
+			if (table_empty(child))
+				defer_free_table(e);
+		}
+next:
+		if (end == last)
+			return 0;
+		va = end + 1;
+	}
+}
+
+static void free_deferred_tables(void)
+{
+	while (deferred_free) {
+		phys_addr_t pa = deferred_free;
+
+		deferred_free = *(phys_addr_t *)pt_ops->virt(pa);
+		*(phys_addr_t *)pt_ops->virt(pa) = 0;
+		pt_ops->free(pa);
+		nr_pt_pages--;
+	}
+}
+
+/*
+ * Unmap [va, va + size): clear leaves, split a huge leaf only where the
+ * range cuts it, and free every table that becomes empty. Tables are freed
+ * after every hart's TLB has forgotten them, since a hart's page-walk cache
+ * may still hold the old path (SFENCE.VMA is required even for entries that
+ * were made invalid).
+ */
+int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size)
+{
+	int ret;
+
+	if (!size)
+		return 0;
+	ret = remove_range(pgd, kl.levels - 1, va, va + (size - 1));
+	flush_tlb_kernel_range(va, va + size);
+	free_deferred_tables();
+	return ret;
+}
+
+phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot)
+{
+	pte_t *table = pgd;
+
+	for (int l = kl.levels - 1; l >= 0; l--) {
+		pte_t e = table[PT_INDEX(va, l)];
+
+		if (!pte_present(e))
+			return WALK_NONE;
+		if (pte_leaf(e)) {
+			if (level)
+				*level = l;
+			if (prot)
+				*prot = pte_pgprot(e);
+			return (pte_pfn(e) << PAGE_SHIFT) + (va & (PT_LEVEL_SIZE(l) - 1));
+		}
+		table = pt_virt(e);
+	}
+	return WALK_NONE;
+}
+
+static unsigned long count_range(pte_t *table, int level, unsigned long start,
+				 unsigned long last)
+{
+	unsigned long sz = PT_LEVEL_SIZE(level), va = start, n = 0;
+
+	for (;;) {
+		unsigned long end = min(ALIGN_DOWN(va, sz) + (sz - 1), last);
+		pte_t e = table[PT_INDEX(va, level)];
+
+		if (pte_present(e) && !pte_leaf(e) && level > 0)
+			n += 1 + count_range(pt_virt(e), level - 1, va, end);
+		if (end == last)
+			return n;
+		va = end + 1;
+	}
+}
+
+unsigned long count_pt_pages(pgd_t *pgd, unsigned long start, unsigned long end)
+{
+	return count_range(pgd, kl.levels - 1, start, end - 1);
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TLB maintenance. After an unmap every hart must forget the old
+ * translation (and any cached walk through a freed table) before the
+ * memory or the table is reused: local sfence.vma, then SBI RFENCE to the
+ * other online harts.
+ */
+#include <asm/csr.h>
+#include <asm/pgtable.h>
+#include <asm/sbi.h>
+#include <rvmm/smp.h>
+
+unsigned long nr_remote_flushes;
+
+void flush_tlb_kernel_range(unsigned long start, unsigned long end)
+{
+	unsigned long base, mask = online_hart_mask(&base);
+	unsigned long me = cpus[smp_processor_id()].hartid;
+
+	if (end - start <= 16 * PAGE_SIZE)
+		for (unsigned long va = start; va < end; va += PAGE_SIZE)
+			local_flush_tlb_page(va);
+	else
+		local_flush_tlb_all();
+	if (me >= base && me - base < 64)
+		mask &= ~(1UL << (me - base));
+	if (mask) {
+		/* Table pages may have been freed: flush everything remotely. */
+		sbi_remote_sfence_vma(mask, base, 0, (unsigned long)-1);
+		nr_remote_flushes++;
+	}
+}
+
+/*
+ * New kernel mappings: the privileged spec lets a hart cache an invalid
+ * entry, so without Svvptc a fresh mapping is only guaranteed visible after
+ * an sfence.vma on every hart that may use it.
+ */
+void arch_sync_kernel_mappings(unsigned long start, unsigned long end)
+{
+	flush_tlb_kernel_range(start, end);
+}

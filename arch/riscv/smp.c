@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Secondary harts: started through SBI HSM on the kernel page table, each
+ * with its own stack. They park in wfi and run functions sent by
+ * smp_call_all() (software interrupt as the doorbell, polled, no handler).
+ */
+#include <asm/csr.h>
+#include <asm/sbi.h>
+#include <rvmm/dt.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+#include <rvmm/smp.h>
+
+struct cpu_info cpus[NR_CPUS];
+int nr_cpus_online = 1;
+
+struct hart_boot {
+	unsigned long satp, sp, va_pa_offset, cpu;
+};
+static struct hart_boot hart_boot[NR_CPUS];
+
+static void (*volatile call_fn)(void *);
+static void *volatile call_arg;
+static volatile unsigned long call_seq;
+static volatile int call_done;
+
+int smp_processor_id(void)
+{
+	unsigned long tp;
+
+	__asm__ __volatile__("mv %0, tp" : "=r"(tp));
+	return (int)tp;
+}
+
+unsigned long online_hart_mask(unsigned long *base)
+{
+	unsigned long mask = 0;
+
+	*base = 0;
+	for (int i = 0; i < NR_CPUS; i++)
+		if (cpus[i].online && cpus[i].hartid < 64)
+			mask |= 1UL << cpus[i].hartid;
+	return mask;
+}
+
+void secondary_start_kernel(void)
+{
+	int cpu = smp_processor_id();
+	unsigned long seen = call_seq;
+
+	csr_write(sie, SIE_SSIE);	/* wakes wfi; sstatus.SIE stays 0 */
+	local_flush_tlb_all();
+	__atomic_store_n(&cpus[cpu].online, true, __ATOMIC_RELEASE);
+	for (;;) {
+		while (READ_ONCE(call_seq) == seen)
+			__asm__ __volatile__("wfi");
+		csr_clear(sip, SIE_SSIE);
+		seen = READ_ONCE(call_seq);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		call_fn(call_arg);
+		__atomic_fetch_add(&call_done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+void smp_call_all(void (*fn)(void *arg), void *arg)
+{
+	unsigned long base, mask = online_hart_mask(&base);
+	int others = nr_cpus_online - 1;
+
+	if (!others)
+		return;
+	mask &= ~(1UL << cpus[smp_processor_id()].hartid);
+	call_fn = fn;
+	call_arg = arg;
+	call_done = 0;
+	__atomic_fetch_add(&call_seq, 1, __ATOMIC_RELEASE);
+	sbi_send_ipi(mask, base);
+	while (__atomic_load_n(&call_done, __ATOMIC_ACQUIRE) != others)
+		;
+}
+
+void smp_init(const struct dt_info *dt)
+{
+	extern char secondary_entry[];
+	extern unsigned long satp_value(void);
+	int cpu = 1;
+
+	for (int i = 0; i < dt->nr_cpus && cpu < NR_CPUS; i++) {
+		const struct dt_cpu *c = &dt->cpus[i];
+		struct page *stack;
+		unsigned long t0;
+		int ret;
+
+		if (!c->enabled || c->hartid == cpus[0].hartid)
+			continue;
+		stack = alloc_pages(GFP_KERNEL, 2);	/* 16 KiB */
+		if (!stack)
+			panic("smp: no memory for the stack of hart %u", c->hartid);
+		cpus[cpu].hartid = c->hartid;
+		cpus[cpu].stack = page_address(stack);
+		hart_boot[cpu] = (struct hart_boot){
+			.satp = satp_value(),
+			.sp = (unsigned long)page_address(stack) + (PAGE_SIZE << 2),
+			.va_pa_offset = kl.kernel_va_pa_offset,
+			.cpu = cpu,
+		};
+		ret = sbi_hart_start(c->hartid, __pa_symbol(secondary_entry),
+				     __pa_symbol(&hart_boot[cpu]));
+		if (ret) {
+			pr_warn("smp: hart %u did not start (%d)\n", c->hartid, ret);
+			free_pages(stack, 2);
+			continue;
+		}
+		t0 = rdtime();
+		while (!__atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
+			if (rdtime() - t0 > 10000000UL)	/* 1 s at 10 MHz */
+				panic("smp: hart %u started but never came online", c->hartid);
+		nr_cpus_online++;
+		cpu++;
+	}
+	pr_info("smp: %d hart%s online\n", nr_cpus_online, nr_cpus_online > 1 ? "s" : "");
+}

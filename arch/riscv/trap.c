@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Trap handling: interrupts are dispatched, expected faults are fixed up
+ * through __ex_table, anything else is a panic with the cause, sepc (with
+ * its symbol), stval and every register.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <asm/csr.h>
+#include <asm/sbi.h>
+#include <rvmm/io.h>
+#include <rvmm/printk.h>
+#include <rvmm/smp.h>
+#include <rvmm/trap.h>
+
+struct exception_table_entry {
+	unsigned long insn, fixup;
+};
+extern const struct exception_table_entry __start___ex_table[];
+extern const struct exception_table_entry __stop___ex_table[];
+
+extern const unsigned long ksym_count __attribute__((weak));
+extern const unsigned long ksym_addrs[] __attribute__((weak));
+extern const char *const ksym_names[] __attribute__((weak));
+
+unsigned long last_fixup_cause, last_fixup_addr;
+static bool exec_probe_armed[NR_CPUS];
+static irq_handler_t ext_handler, timer_handler, soft_handler;
+static volatile u32 *test_syscon;
+
+static const char *const exc_names[] = {
+	[EXC_INST_MISALIGNED] = "instruction address misaligned",
+	[EXC_INST_ACCESS] = "instruction access fault",
+	[EXC_ILLEGAL_INST] = "illegal instruction",
+	[EXC_BREAKPOINT] = "breakpoint",
+	[EXC_LOAD_MISALIGNED] = "load address misaligned",
+	[EXC_LOAD_ACCESS] = "load access fault",
+	[EXC_STORE_MISALIGNED] = "store/AMO address misaligned",
+	[EXC_STORE_ACCESS] = "store/AMO access fault",
+	[EXC_ECALL_U] = "environment call from U-mode",
+	[EXC_ECALL_S] = "environment call from S-mode",
+	[EXC_INST_PAGE_FAULT] = "instruction page fault",
+	[EXC_LOAD_PAGE_FAULT] = "load page fault",
+	[EXC_STORE_PAGE_FAULT] = "store/AMO page fault",
+};
+
+static const char *const reg_names[] = {
+	"sepc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
+	"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7",
+	"s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+	"t3", "t4", "t5", "t6",
+};
+
+const char *ksym_lookup(unsigned long addr, unsigned long *off)
+{
+	unsigned long lo = 0, hi;
+
+	if (!&ksym_count || !ksym_count)
+		return NULL;
+	hi = ksym_count;
+	if (addr < ksym_addrs[0])
+		return NULL;
+	while (hi - lo > 1) {		/* last symbol <= addr */
+		unsigned long mid = (lo + hi) / 2;
+
+		if (ksym_addrs[mid] <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*off = addr - ksym_addrs[lo];
+	return ksym_names[lo];
+}
+
+void machine_set_syscon(phys_addr_t pa)
+{
+	test_syscon = pa ? ioremap(pa, 0x1000) : NULL;
+}
+
+__noreturn void machine_shutdown(bool failure, int code)
+{
+	if (test_syscon) {
+		/* 0x5555 = pass; 0x3333 | code << 16 = fail with exit code. */
+		writel(failure ? (0x3333 | ((u32)code << 16)) : 0x5555, test_syscon);
+	}
+	sbi_shutdown(failure);
+}
+
+static void print_sym(const char *what, unsigned long addr)
+{
+	unsigned long off = 0;
+	const char *name = ksym_lookup(addr, &off);
+
+	if (name)
+		printk("rvmm: %s: 0x%016lx <%s+0x%lx>\n", what, addr, name, off);
+	else
+		printk("rvmm: %s: 0x%016lx\n", what, addr);
+}
+
+static __noreturn void trap_panic(struct pt_regs *regs)
+{
+	unsigned long cause = regs->scause;
+	const char *name = "unknown";
+	const unsigned long *r = (const unsigned long *)regs;
+
+	if (!(cause & CAUSE_IRQ_FLAG) && cause < ARRAY_SIZE(exc_names) && exc_names[cause])
+		name = exc_names[cause];
+	printk("rvmm: PANIC: unexpected trap on hart %d: %s (scause 0x%lx)\n",
+	       smp_processor_id(), name, cause);
+	print_sym("sepc", regs->sepc);
+	printk("rvmm: stval: 0x%016lx\n", regs->stval);
+	print_sym("ra", regs->ra);
+	for (int i = 1; i < 32; i += 3) {
+		char line[128];
+		int n = 0;
+
+		for (int j = i; j < i + 3 && j < 32; j++)
+			n += snprintf(line + n, sizeof(line) - n, " %4s: %016lx",
+				      reg_names[j], r[j]);
+		printk("rvmm:%s\n", line);
+	}
+	printk("rvmm: sstatus: 0x%016lx\n", regs->sstatus);
+	machine_shutdown(true, 3);
+}
+
+static bool fixup_exception(struct pt_regs *regs)
+{
+	const struct exception_table_entry *e;
+	int cpu = smp_processor_id();
+
+	for (e = __start___ex_table; e < __stop___ex_table; e++) {
+		if (e->insn == regs->sepc) {
+			regs->sepc = e->fixup;
+			goto fixed;
+		}
+	}
+	if (exec_probe_armed[cpu] &&
+	    (regs->scause == EXC_INST_PAGE_FAULT || regs->scause == EXC_INST_ACCESS)) {
+		regs->sepc = regs->ra;	/* back into probe_exec */
+		regs->a0 = -EFAULT;
+		goto fixed;
+	}
+	return false;
+fixed:
+	last_fixup_cause = regs->scause;
+	last_fixup_addr = regs->stval;
+	return true;
+}
+
+void probe_exec_arm(bool on)
+{
+	exec_probe_armed[smp_processor_id()] = on;
+}
+
+void set_external_irq_handler(irq_handler_t h) { ext_handler = h; }
+void set_timer_handler(irq_handler_t h) { timer_handler = h; }
+void set_soft_irq_handler(irq_handler_t h) { soft_handler = h; }
+
+void do_trap(struct pt_regs *regs)
+{
+	unsigned long cause = regs->scause;
+
+	if (cause & CAUSE_IRQ_FLAG) {
+		unsigned long irq = cause & ~CAUSE_IRQ_FLAG;
+		irq_handler_t h = irq == IRQ_S_EXT ? ext_handler :
+				  irq == IRQ_S_TIMER ? timer_handler :
+				  irq == IRQ_S_SOFT ? soft_handler : NULL;
+
+		if (irq == IRQ_S_SOFT)
+			csr_clear(sip, SIE_SSIE);
+		if (h) {
+			h();
+			return;
+		}
+		if (irq == IRQ_S_TIMER) {	/* nobody asked: silence it */
+			csr_clear(sie, SIE_STIE);
+			return;
+		}
+		trap_panic(regs);
+	}
+	if (cause == EXC_LOAD_PAGE_FAULT || cause == EXC_STORE_PAGE_FAULT ||
+	    cause == EXC_INST_PAGE_FAULT || cause == EXC_LOAD_ACCESS ||
+	    cause == EXC_STORE_ACCESS || cause == EXC_INST_ACCESS) {
+		if (fixup_exception(regs))
+			return;
+	}
+	trap_panic(regs);
+}
+
+void trap_init(void)
+{
+	extern char trap_entry[];
+
+	csr_write(stvec, (unsigned long)trap_entry);
+}

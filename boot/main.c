@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * start_kernel: from the device tree to a running memory model, then the
+ * self-tests and (optionally) serving devices. Everything before
+ * free_initmem() may be __init; rest_init() and below never are.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <libfdt.h>
+#include <asm/csr.h>
+#include <asm/sbi.h>
+#include <rvmm/boot.h>
+#include <rvmm/ktest.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+#include <rvmm/smp.h>
+#include <rvmm/trap.h>
+
+struct boot_params boot_params;
+struct dt_info boot_dt;
+unsigned long boot_instret;
+phys_addr_t hidden_mem_base, hidden_mem_size;
+extern bool mm_buddy_ready;
+extern char _start[], _end[];
+
+void paging_init(phys_addr_t dtb);
+void free_initmem(void);
+
+void bench_report(const char *name, unsigned long value, const char *unit)
+{
+	printk("bench: %s %lu %s\n", name, value, unit);
+}
+
+static phys_addr_t __init parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10;
+	}
+	return v;
+}
+
+static void __init parse_bootargs(const char *args)
+{
+	static char buf[512] __initdata;
+	char *tok, *save;
+
+	strncpy(buf, args, sizeof(buf) - 1);
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (!strncmp(tok, "mem=", 4))
+			boot_params.mem_limit = parse_size(tok + 4);
+		else if (!strncmp(tok, "rvmm.tests=", 11))
+			strncpy(boot_params.tests, tok + 11, sizeof(boot_params.tests) - 1);
+		else if (!strcmp(tok, "rvmm.serve"))
+			boot_params.serve = true;
+		else if (!strcmp(tok, "rvmm.bench"))
+			boot_params.bench = true;
+		else if (!strcmp(tok, "rvmm.online=normal"))
+			boot_params.online_normal = true;
+		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {
+			char *comma = strchr(tok + 18, ',');
+
+			boot_params.hotplug_base = strtoull(tok + 18, NULL, 0);
+			boot_params.hotplug_size = comma ? parse_size(comma + 1) : 0;
+		}
+	}
+}
+
+/* mem=<size>: keep the first <size> bytes of RAM; the rest is hot-pluggable. */
+static void __init enforce_mem_limit(void)
+{
+	phys_addr_t left = boot_params.mem_limit, end = memblock_end_of_DRAM();
+	struct memblock_region *r;
+
+	if (!left)
+		return;
+	for_each_mem_region(r) {
+		if (r->size >= left) {
+			phys_addr_t cut = r->base + left;
+
+			hidden_mem_base = cut;
+			hidden_mem_size = end - cut;
+			memblock_remove(cut, end - cut);
+			pr_info("mem=%lluM: RAM above 0x%llx kept out (%llu MiB)\n",
+				(unsigned long long)(boot_params.mem_limit >> 20),
+				(unsigned long long)cut, (unsigned long long)(hidden_mem_size >> 20));
+			return;
+		}
+		left -= r->size;
+	}
+}
+
+static void __init setup_memblock(const void *fdt, phys_addr_t dtb_pa)
+{
+	const struct dt_info *dt = &boot_dt;
+
+	for (int i = 0; i < dt->nr_mem; i++)
+		if (memblock_add(dt->mem[i].base, dt->mem[i].size))
+			panic("memblock: too many memory regions");
+	enforce_mem_limit();
+	memblock_reserve(__pa_symbol(_start), (unsigned long)(_end - _start));
+	memblock_reserve(ALIGN_DOWN(dtb_pa, PAGE_SIZE),
+			 ALIGN(fdt_totalsize(fdt) + (dtb_pa & ~PAGE_MASK), PAGE_SIZE));
+	for (int i = 0; i < dt->nr_rsv; i++) {
+		const struct dt_reserved *r = &dt->rsv[i];
+
+		if (r->dynamic) {
+			phys_addr_t pa = memblock_phys_alloc(r->size, r->align ? r->align : PAGE_SIZE);
+
+			pr_info("reserved-memory %s: 0x%llx bytes at 0x%llx (dynamic)\n",
+				r->name, (unsigned long long)r->size, (unsigned long long)pa);
+			if (!pa)
+				panic("reserved-memory %s: cannot place 0x%llx bytes", r->name,
+				      (unsigned long long)r->size);
+			continue;
+		}
+		memblock_reserve(r->base, r->size);
+		if (r->nomap)
+			memblock_mark_nomap(r->base, r->size);
+	}
+}
+
+static void __init register_iomem(void)
+{
+	const struct dt_info *dt = &boot_dt;
+
+	if (dt->plic.base)
+		iomem_register(dt->plic.base, dt->plic.size, "plic");
+	if (dt->has_pci) {
+		iomem_register(dt->pci.ecam_base, dt->pci.ecam_size, "pci-ecam");
+		for (int i = 0; i < dt->pci.nr_ranges; i++)
+			iomem_register(dt->pci.ranges[i].cpu_addr, dt->pci.ranges[i].size,
+				       "pci-window");
+	}
+	if (dt->test_syscon)
+		iomem_register(dt->test_syscon, PAGE_SIZE, "test-syscon");
+}
+
+static void mm_report(void)
+{
+	unsigned long free = nr_free_pages();
+
+	pr_info("mm: Sv%d, %d levels, linear map at 0x%lx (%lu GiB), vmemmap at 0x%lx\n",
+		kl.va_bits, kl.levels, kl.page_offset, kl.linear_size >> 30, kl.vmemmap_start);
+	pr_info("mm: total %llu MiB, free %lu MiB, reserved %llu KiB, memmap %lu KiB, page tables %lu\n",
+		(unsigned long long)(memblock_phys_mem_size() >> 20), free >> 8,
+		(unsigned long long)(memblock_reserved_size() >> 10),
+		nr_memmap_pages << 2, nr_pt_pages);
+}
+
+static __noreturn __attribute__((noinline)) void rest_init(void);
+
+void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long instret0)
+{
+	const void *fdt = (const void *)(FIXMAP_FDT + (dtb_pa & (PMD_SIZE - 1)));
+	size_t room = FIXMAP_FDT_SIZE - (dtb_pa & (PMD_SIZE - 1));
+	static char err[192] __initdata;
+	int ret;
+
+	boot_instret = instret0;
+	cpus[0].hartid = hartid;
+	cpus[0].online = true;
+	trap_init();
+	sbi_init();
+	printk("rvmm: booting on hart %lu, SBI %lu.%lu%s, Sv%d, image at 0x%llx\n", hartid,
+	       (sbi_spec_version() >> 24) & 0x7f, sbi_spec_version() & 0xffffff,
+	       sbi_has_dbcn() ? " (DBCN console)" : " (legacy console)", kl.va_bits,
+	       (unsigned long long)kl.kernel_pa);
+	ret = dt_parse(fdt, room, &boot_dt, err, sizeof(err));
+	if (ret)
+		panic("invalid device tree at 0x%llx: %s (%d)", (unsigned long long)dtb_pa,
+		      err, ret);
+	parse_bootargs(boot_dt.bootargs);
+	if (boot_dt.bootargs[0])
+		pr_info("bootargs: %s\n", boot_dt.bootargs);
+	setup_memblock(fdt, dtb_pa);
+	memblock_dump();
+	paging_init(dtb_pa);
+	sparse_init();
+	free_area_init();
+	memblock_free_all();
+	mm_buddy_ready = true;
+	pt_ops_use_buddy();
+	if (boot_params.bench)
+		bench_report("boot_mm_init", rdinstret() - boot_instret, "instructions");
+	if (boot_params.online_normal)
+		default_online_zone = ZONE_NORMAL;
+	mm_report();
+	register_iomem();
+	machine_set_syscon(boot_dt.test_syscon);
+	smp_init(&boot_dt);
+	rest_init();
+}
+
+static __noreturn __attribute__((noinline)) void rest_init(void)
+{
+	int passed, failed, skipped;
+
+	free_initmem();
+	drivers_init();
+	ktest_run_all(boot_params.tests, &passed, &failed, &skipped);
+	printk("rvmm: %d passed, %d failed%s\n", passed, failed, "");
+	if (boot_params.serve && !failed)
+		serve_loop();
+	machine_shutdown(failed != 0, 1);
+}

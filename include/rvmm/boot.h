@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RVMM_BOOT_H
+#define RVMM_BOOT_H
+
+#include <rvmm/dt.h>
+
+/* Boot arguments (/chosen/bootargs), parsed once by start_kernel(). */
+struct boot_params {
+	phys_addr_t mem_limit;		/* mem=<size>: 0 = all RAM */
+	char tests[128];		/* rvmm.tests=<suite>[,...] */
+	bool serve;			/* rvmm.serve */
+	bool bench;			/* rvmm.bench: print benchmark figures */
+	phys_addr_t hotplug_base;	/* rvmm.hotplug_test=<base>,<size> */
+	phys_addr_t hotplug_size;
+	bool online_normal;		/* rvmm.online=normal */
+};
+extern struct boot_params boot_params;
+extern struct dt_info boot_dt;
+extern unsigned long boot_instret;	/* rdinstret at kernel entry */
+
+/* Memory that mem= kept out at boot: what hotplug tests may add. */
+extern phys_addr_t hidden_mem_base, hidden_mem_size;
+
+void bench_report(const char *name, unsigned long value, const char *unit);
+void drivers_init(void);
+void serve_loop(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RVMM_SMP_H
+#define RVMM_SMP_H
+
+#include <rvmm/types.h>
+
+#define NR_CPUS 32
+
+static inline void spin_lock(volatile int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (READ_ONCE(*l))
+			;
+}
+
+static inline void spin_unlock(volatile int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/* Per-hart data, indexed by logical cpu number. */
+struct cpu_info {
+	unsigned long hartid;
+	bool online;
+	void *stack;
+};
+extern struct cpu_info cpus[NR_CPUS];
+extern int nr_cpus_online;
+
+int smp_processor_id(void);
+struct dt_info;
+void smp_init(const struct dt_info *dt);
+/* Run @fn(arg) on every other online hart and wait for all of them. */
+void smp_call_all(void (*fn)(void *arg), void *arg);
+unsigned long online_hart_mask(unsigned long *base);
+
+#endif

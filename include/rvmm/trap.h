@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RVMM_TRAP_H
+#define RVMM_TRAP_H
+
+#include <rvmm/types.h>
+
+/* Layout shared with arch/riscv/entry.S. */
+struct pt_regs {
+	unsigned long sepc;	/* slot of x0 */
+	unsigned long ra, sp, gp, tp, t0, t1, t2, s0, s1;
+	unsigned long a0, a1, a2, a3, a4, a5, a6, a7;
+	unsigned long s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+	unsigned long t3, t4, t5, t6;
+	unsigned long sstatus, scause, stval, _pad;
+};
+
+/* Access @addr; 0 on success, -EFAULT if it faulted (fixed up). */
+int probe_read(unsigned long addr, unsigned long *val);
+int probe_write(unsigned long addr, unsigned long val);
+int probe_read_byte(unsigned long addr);
+/* Call code at @addr (which must be a bare "ret"); -EFAULT if not executable. */
+int probe_exec(unsigned long addr);
+void probe_exec_arm(bool on);
+
+/* Faults seen by fixups, for tests: cause and address of the last one. */
+extern unsigned long last_fixup_cause, last_fixup_addr;
+
+typedef void (*irq_handler_t)(void);
+void set_external_irq_handler(irq_handler_t h);
+void set_timer_handler(irq_handler_t h);
+void set_soft_irq_handler(irq_handler_t h);
+void trap_init(void);
+const char *ksym_lookup(unsigned long addr, unsigned long *off);
+
+/* Power off: QEMU's sifive,test syscon carries the exit code; else SRST. */
+__noreturn void machine_shutdown(bool failure, int code);
+void machine_set_syscon(phys_addr_t pa);
+
+#endif

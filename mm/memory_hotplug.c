@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory hotplug: add, online, offline and remove physical memory at
+ * runtime. Every add has a mirrored remove, and every failure halfway
+ * unwinds what was done, so a failed call leaves page tables, sections and
+ * the allocator exactly as they were.
+ *
+ * Memory blocks are sections (128 MiB). Online/offline work on 2 MiB
+ * sub-blocks so that virtio-mem can plug device blocks one by one.
+ *
+ * Locking: mem_hotplug_begin/done serialise all hotplug operations; the
+ * page allocator takes zone_lock and relies on the rule in page_alloc.c.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+#include <rvmm/smp.h>
+
+enum zone_type default_online_zone = ZONE_MOVABLE;
+static volatile int hotplug_lock;
+
+void mem_hotplug_begin(void)
+{
+	spin_lock(&hotplug_lock);
+}
+
+void mem_hotplug_done(void)
+{
+	spin_unlock(&hotplug_lock);
+}
+
+/* ---- MMIO ranges that hot-add must not claim ---- */
+
+#define MAX_IOMEM 16
+static struct { phys_addr_t base, size; const char *name; } iomem[MAX_IOMEM];
+static int nr_iomem;
+
+int iomem_register(phys_addr_t base, phys_addr_t size, const char *name)
+{
+	if (nr_iomem == MAX_IOMEM)
+		return -ENOSPC;
+	iomem[nr_iomem].base = base;
+	iomem[nr_iomem].size = size;
+	iomem[nr_iomem++].name = name;
+	return 0;
+}
+
+const char *iomem_overlaps(phys_addr_t base, phys_addr_t size)
+{
+	for (int i = 0; i < nr_iomem; i++)
+		if (base < iomem[i].base + iomem[i].size && iomem[i].base < base + size)
+			return iomem[i].name;
+	return NULL;
+}
+
+static bool any_section(phys_addr_t start, phys_addr_t size, u32 flag)
+{
+	for (unsigned long pfn = PHYS_PFN(start); pfn < PHYS_PFN(start + size);
+	     pfn += PAGES_PER_SECTION)
+		if (__pfn_to_section(pfn)->flags & flag)
+			return true;
+	return false;
+}
+
+/* Why [start, start + size) cannot be hot-added, or true if it can. */
+bool mhp_range_allowed(phys_addr_t start, phys_addr_t size, char *why, size_t len)
+{
+	const char *io;
+
+	if (!size)
+		snprintf(why, len, "zero size");
+	else if (!IS_ALIGNED(start | size, SECTION_SIZE))
+		snprintf(why, len, "not aligned to the %lu MiB section size",
+			 SECTION_SIZE >> 20);
+	else if (start + size < start || start + size > linear_map_limit())
+		snprintf(why, len, "beyond the Sv%d linear map (limit 0x%llx)",
+			 kl.va_bits, (unsigned long long)linear_map_limit());
+	else if (memblock_overlaps_memory(start, size))
+		snprintf(why, len, "overlaps boot RAM");
+	else if (any_section(start, size, SECTION_PRESENT))
+		snprintf(why, len, "overlaps memory added earlier");
+	else if ((io = iomem_overlaps(start, size)))
+		snprintf(why, len, "overlaps MMIO (%s)", io);
+	else
+		return true;
+	return false;
+}
+
+static struct vmem_altmap section_altmap(unsigned long pfn)
+{
+	/* The memmap of a section is 2 MiB: it fits in its own first 2 MiB. */
+	return (struct vmem_altmap){
+		.base_pfn = pfn,
+		.end_pfn = pfn + PAGES_PER_SECTION,
+		.free = SUBBLOCK_PAGES,
+	};
+}
+
+static void remove_sections(unsigned long spfn, unsigned long epfn)
+{
+	for (unsigned long pfn = spfn; pfn < epfn; pfn += PAGES_PER_SECTION) {
+		struct mem_section *ms = __pfn_to_section(pfn);
+		struct vmem_altmap a = section_altmap(pfn);
+
+		a.alloc = ms->nr_vmemmap;
+		sparse_remove_section(pfn, PAGES_PER_SECTION,
+				      ms->flags & SECTION_MEMMAP_ON_MEM ? &a : NULL);
+	}
+}
+
+int add_memory(int nid, phys_addr_t start, phys_addr_t size, unsigned int flags)
+{
+	unsigned long spfn = PHYS_PFN(start), epfn = PHYS_PFN(start + size), pfn;
+	char why[96];
+	int ret;
+
+	mem_hotplug_begin();
+	if (!mhp_range_allowed(start, size, why, sizeof(why))) {
+		pr_err("add_memory: [0x%llx-0x%llx]: %s\n", (unsigned long long)start,
+		       (unsigned long long)(start + size - 1), why);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = arch_add_memory(nid, start, size);
+	if (ret) {
+		pr_err("add_memory: [0x%llx-0x%llx]: linear map failed (%d)\n",
+		       (unsigned long long)start, (unsigned long long)(start + size - 1), ret);
+		goto out;
+	}
+	for (pfn = spfn; pfn < epfn; pfn += PAGES_PER_SECTION) {
+		struct vmem_altmap a = section_altmap(pfn);
+
+		ret = sparse_add_section(nid, pfn, PAGES_PER_SECTION,
+					 flags & MHP_MEMMAP_ON_MEMORY ? &a : NULL);
+		if (ret)
+			break;
+		/* The memmap's own pages are never onlined. */
+		for (unsigned long i = 0; i < __pfn_to_section(pfn)->nr_vmemmap; i++)
+			set_page_flag(pfn_to_page(pfn + i), PG_vmemmap);
+		__pfn_to_section(pfn)->state = MEM_OFFLINE;
+	}
+	if (ret) {
+		pr_err("add_memory: [0x%llx-0x%llx]: memmap of section %lu failed (%d), rolled back\n",
+		       (unsigned long long)start, (unsigned long long)(start + size - 1),
+		       pfn_to_section_nr(pfn), ret);
+		remove_sections(spfn, pfn);
+		arch_remove_memory(start, size);
+	}
+out:
+	mem_hotplug_done();
+	return ret;
+}
+
+int remove_memory(phys_addr_t start, phys_addr_t size)
+{
+	unsigned long spfn = PHYS_PFN(start), epfn = PHYS_PFN(start + size);
+	const char *why = NULL;
+	int ret = -EINVAL;
+
+	mem_hotplug_begin();
+	if (!size || !IS_ALIGNED(start | size, SECTION_SIZE) ||
+	    epfn > NR_MEM_SECTIONS * PAGES_PER_SECTION) {
+		why = "not a whole number of aligned sections";
+		goto out;
+	}
+	for (unsigned long pfn = spfn; pfn < epfn; pfn += PAGES_PER_SECTION) {
+		struct mem_section *ms = __pfn_to_section(pfn);
+
+		if (!(ms->flags & SECTION_PRESENT)) {
+			why = "never added";
+			ret = -ENOENT;
+		} else if (ms->flags & SECTION_EARLY) {
+			why = "boot memory cannot be removed";
+		} else if (ms->online_map) {
+			why = "still online";
+			ret = -EBUSY;
+		}
+		if (why)
+			goto out;
+	}
+	remove_sections(spfn, epfn);
+	arch_remove_memory(start, size);
+	ret = 0;
+out:
+	if (why)
+		pr_err("remove_memory: [0x%llx-0x%llx]: %s\n", (unsigned long long)start,
+		       (unsigned long long)(start + size - 1), why);
+	mem_hotplug_done();
+	return ret;
+}
+
+/* [pfn, pfn + nr) must be whole sub-blocks of one present section. */
+static int check_subblocks(const char *op, unsigned long pfn, unsigned long nr,
+			   u64 *mask)
+{
+	struct mem_section *ms = __pfn_to_section(pfn);
+	unsigned long first = (pfn % PAGES_PER_SECTION) / SUBBLOCK_PAGES;
+	unsigned long n = nr / SUBBLOCK_PAGES;
+
+	if (!nr || !IS_ALIGNED(pfn | nr, SUBBLOCK_PAGES) ||
+	    pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS ||
+	    pfn_to_section_nr(pfn) != pfn_to_section_nr(pfn + nr - 1)) {
+		pr_err("%s: pfn 0x%lx+0x%lx: not whole 2 MiB sub-blocks of one section\n",
+		       op, pfn, nr);
+		return -EINVAL;
+	}
+	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & SECTION_EARLY)) {
+		pr_err("%s: pfn 0x%lx: not hot-added memory\n", op, pfn);
+		return -EINVAL;
+	}
+	*mask = (n == 64 ? ~0ULL : ((1ULL << n) - 1)) << first;
+	if (pfn % PAGES_PER_SECTION < ms->nr_vmemmap) {
+		pr_err("%s: pfn 0x%lx: holds the memmap\n", op, pfn);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int online_pages(unsigned long pfn, unsigned long nr, enum zone_type zone)
+{
+	struct mem_section *ms = __pfn_to_section(pfn);
+	u64 mask;
+	int ret = check_subblocks("online_pages", pfn, nr, &mask);
+
+	if (ret)
+		return ret;
+	if (ms->online_map & mask) {
+		pr_err("online_pages: pfn 0x%lx+0x%lx: already online\n", pfn, nr);
+		return -EINVAL;
+	}
+	if (ms->online_map && ms->zone != zone) {
+		pr_err("online_pages: pfn 0x%lx: section already online in zone %s\n",
+		       pfn, zones[ms->zone].name);
+		return -EINVAL;
+	}
+	/* The memmap is clean (zeroed at populate or offline): set the zone. */
+	if (zone != ZONE_NORMAL)
+		for (unsigned long i = 0; i < nr; i++)
+			pfn_to_page(pfn + i)->zone = zone;
+	ms->online_map |= mask;
+	ms->zone = zone;
+	ms->flags |= SECTION_ONLINE;
+	zones[zone].present_pages += nr;
+	free_pfn_range_core(pfn, pfn + nr, zone);
+	return 0;
+}
+
+int offline_pages(unsigned long pfn, unsigned long nr)
+{
+	struct mem_section *ms = __pfn_to_section(pfn);
+	unsigned long busy;
+	u64 mask;
+	int ret = check_subblocks("offline_pages", pfn, nr, &mask);
+
+	if (ret)
+		return ret;
+	if ((ms->online_map & mask) != mask) {
+		pr_err("offline_pages: pfn 0x%lx+0x%lx: not online\n", pfn, nr);
+		return -EINVAL;
+	}
+	ret = take_free_range(pfn, nr, &busy);
+	if (ret) {
+		pr_err("offline_pages: pfn 0x%lx+0x%lx: pfn 0x%lx is in use\n", pfn, nr, busy);
+		return ret;
+	}
+	zones[ms->zone].present_pages -= nr;
+	memset(pfn_to_page(pfn), 0, nr * sizeof(struct page));
+	ms->online_map &= ~mask;
+	if (!ms->online_map)
+		ms->flags &= ~SECTION_ONLINE;
+	return 0;
+}
+
+static int block_range(phys_addr_t start, unsigned long *pfn, unsigned long *nr)
+{
+	struct mem_section *ms;
+
+	if (!IS_ALIGNED(start, SECTION_SIZE) || PHYS_PFN(start) >= NR_MEM_SECTIONS * PAGES_PER_SECTION)
+		return -EINVAL;
+	ms = __pfn_to_section(PHYS_PFN(start));
+	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & SECTION_EARLY))
+		return -EINVAL;
+	*pfn = PHYS_PFN(start) + ms->nr_vmemmap;
+	*nr = PAGES_PER_SECTION - ms->nr_vmemmap;
+	return 0;
+}
+
+int online_memory_block(phys_addr_t start)
+{
+	unsigned long pfn, nr;
+	int ret = block_range(start, &pfn, &nr);
+
+	if (ret) {
+		pr_err("online_memory_block: 0x%llx is not a hot-added block\n",
+		       (unsigned long long)start);
+		return ret;
+	}
+	mem_hotplug_begin();
+	ret = online_pages(pfn, nr, default_online_zone);
+	if (!ret)
+		__pfn_to_section(pfn)->state = MEM_ONLINE;
+	mem_hotplug_done();
+	return ret;
+}
+
+int offline_memory_block(phys_addr_t start)
+{
+	unsigned long pfn, nr;
+	struct mem_section *ms;
+	int ret = block_range(start, &pfn, &nr);
+
+	if (ret) {
+		pr_err("offline_memory_block: 0x%llx is not a hot-added block\n",
+		       (unsigned long long)start);
+		return ret;
+	}
+	mem_hotplug_begin();
+	ms = __pfn_to_section(pfn);
+	ms->state = MEM_GOING_OFFLINE;
+	ret = offline_pages(pfn, nr);
+	ms->state = ret ? MEM_ONLINE : MEM_OFFLINE;
+	mem_hotplug_done();
+	return ret;
+}
+
+enum memory_block_state memory_block_state(phys_addr_t start)
+{
+	struct mem_section *ms = __pfn_to_section(PHYS_PFN(start));
+
+	if (ms->flags & SECTION_EARLY)
+		return MEM_ONLINE;
+	if (ms->state == MEM_GOING_OFFLINE)
+		return MEM_GOING_OFFLINE;
+	return ms->online_map ? MEM_ONLINE : MEM_OFFLINE;
+}
+
+/* Like /sys/devices/system/memory: one line per present block. */
+void memory_block_dump(void)
+{
+	static const char *const st[] = { "offline", "online", "going-offline" };
+
+	for (unsigned long i = 0; i < NR_MEM_SECTIONS; i++) {
+		struct mem_section *ms = &mem_section[i];
+		phys_addr_t start = (phys_addr_t)i << SECTION_SIZE_BITS;
+
+		if (!(ms->flags & SECTION_PRESENT))
+			continue;
+		printk("rvmm: memory%lu: phys 0x%010llx state %s zone %s%s%s\n", i,
+		       (unsigned long long)start, st[memory_block_state(start)],
+		       ms->online_map ? zones[ms->zone].name : "-",
+		       ms->flags & SECTION_EARLY ? " boot" : " removable",
+		       ms->nr_vmemmap ? " memmap-on-memory" : "");
+	}
+}

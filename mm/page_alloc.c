@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The buddy allocator: per-zone free lists of orders 0..MAX_ORDER.
+ *
+ * Locking rule against hotplug: pages enter the buddy only through
+ * __free_pages_core() (boot or online_pages) after their memmap is
+ * populated, and leave it through take_free_range() (offline_pages) before
+ * the memmap is freed; both run under zone_lock and under the hotplug lock.
+ * Merging looks only at buddies within the same 4 MiB-aligned block, which
+ * never crosses a 128 MiB section, so the memmap it reads always exists.
+ */
+#include <string.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+#include <rvmm/smp.h>
+
+struct zone zones[MAX_NR_ZONES] = {
+	[ZONE_NORMAL] = { .name = "Normal" },
+	[ZONE_MOVABLE] = { .name = "Movable" },
+	[ZONE_DEVICE] = { .name = "Device" },
+};
+static volatile int zone_lock;
+unsigned long fail_alloc_nth;
+unsigned long nr_alloc_calls;
+
+#define PAGE_POISON 0xaa
+
+/* Tests: make the Nth allocation from now fail. */
+bool should_fail_alloc(void)
+{
+	nr_alloc_calls++;
+	return fail_alloc_nth && --fail_alloc_nth == 0;
+}
+
+void free_area_init(void)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		for (int o = 0; o < NR_ORDERS; o++)
+			INIT_LIST_HEAD(&zones[z].free_area[o]);
+}
+
+static void add_to_free_list(struct zone *z, struct page *p, unsigned int order)
+{
+	p->order = order;
+	set_page_flag(p, PG_buddy);
+	list_add(&p->lru, &z->free_area[order]);
+	z->nr_free_area[order]++;
+}
+
+static void del_from_free_list(struct zone *z, struct page *p, unsigned int order)
+{
+	list_del(&p->lru);
+	clear_page_flag(p, PG_buddy);
+	z->nr_free_area[order]--;
+}
+
+static bool is_free_buddy(struct page *p, unsigned int order, int zone)
+{
+	return PageBuddy(p) && p->order == order && p->zone == zone;
+}
+
+static void __free_one_page(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	struct zone *z = &zones[page->zone];
+
+	z->free_pages += 1UL << order;
+	while (order < MAX_ORDER) {
+		unsigned long bpfn = pfn ^ (1UL << order);
+		struct page *buddy = pfn_to_page(bpfn);
+
+		if (!pfn_valid(bpfn) || !is_free_buddy(buddy, order, page->zone))
+			break;
+		del_from_free_list(z, buddy, order);
+		pfn &= ~(1UL << order);
+		order++;
+	}
+	add_to_free_list(z, pfn_to_page(pfn), order);
+}
+
+static void poison_pages(struct page *page, unsigned int order)
+{
+#ifdef CONFIG_PAGE_POISONING
+	memset(page_address(page), PAGE_POISON, PAGE_SIZE << order);
+	set_page_flag(page, PG_poisoned);
+#else
+	(void)page;
+	(void)order;
+#endif
+}
+
+static void check_poison(struct page *page, unsigned int order)
+{
+#ifdef CONFIG_PAGE_POISONING
+	const u8 *p = page_address(page);
+
+	if (!test_page_flag(page, PG_poisoned))
+		return;
+	clear_page_flag(page, PG_poisoned);
+	for (unsigned long i = 0; i < (PAGE_SIZE << order); i++)
+		if (p[i] != PAGE_POISON)
+			panic("page poison overwritten: pfn 0x%lx byte %lu = 0x%x (use after free)",
+			      page_to_pfn(page), i, p[i]);
+#else
+	(void)page;
+	(void)order;
+#endif
+}
+
+/* Hand pages the allocator has never seen (boot, online) to the buddy. */
+void __free_pages_core(struct page *page, unsigned int order, enum zone_type zone)
+{
+	spin_lock(&zone_lock);
+	page->zone = zone;
+	page->refcount = 0;
+	zones[zone].managed_pages += 1UL << order;
+	__free_one_page(page, order);
+	spin_unlock(&zone_lock);
+}
+
+static struct page *take_from_zone(struct zone *z, unsigned int order)
+{
+	for (unsigned int o = order; o < NR_ORDERS; o++) {
+		struct page *p;
+
+		if (list_empty(&z->free_area[o]))
+			continue;
+		p = list_first_entry(&z->free_area[o], struct page, lru);
+		del_from_free_list(z, p, o);
+		while (o > order) {	/* split: return the upper halves */
+			o--;
+			add_to_free_list(z, p + (1UL << o), o);
+		}
+		z->free_pages -= 1UL << order;
+		return p;
+	}
+	return NULL;
+}
+
+/*
+ * GFP_KERNEL is served from ZONE_NORMAL only, so nothing unmovable (page
+ * tables, memmaps, rings) ever lands in hot-added ZONE_MOVABLE memory and
+ * a movable block can always be offlined once its users free it.
+ */
+struct page *alloc_pages(unsigned int gfp, unsigned int order)
+{
+	static const int movable[] = { ZONE_MOVABLE, ZONE_NORMAL };
+	static const int normal[] = { ZONE_NORMAL };
+	const int *zl = (gfp & GFP_MOVABLE) ? movable : normal;
+	int nz = (gfp & GFP_MOVABLE) ? 2 : 1;
+	struct page *p = NULL;
+
+	if (order > MAX_ORDER || should_fail_alloc())
+		return NULL;
+	spin_lock(&zone_lock);
+	for (int i = 0; i < nz && !p; i++)
+		p = take_from_zone(&zones[zl[i]], order);
+	spin_unlock(&zone_lock);
+	if (!p)
+		return NULL;
+	check_poison(p, order);
+	p->refcount = 1;
+	p->order = order;
+	if (gfp & __GFP_ZERO)
+		memset(page_address(p), 0, PAGE_SIZE << order);
+	return p;
+}
+
+void free_pages(struct page *page, unsigned int order)
+{
+	if (WARN_ON(PageBuddy(page) || PageReserved(page)))
+		return;		/* double free or not ours: refuse, loudly */
+	page->refcount = 0;
+	poison_pages(page, order);
+	spin_lock(&zone_lock);
+	__free_one_page(page, order);
+	spin_unlock(&zone_lock);
+}
+
+phys_addr_t alloc_phys_pages(unsigned int gfp, unsigned int order)
+{
+	struct page *p = alloc_pages(gfp, order);
+
+	return p ? page_to_phys(p) : 0;
+}
+
+void free_phys_pages(phys_addr_t pa, unsigned int order)
+{
+	free_pages(pfn_to_page(PHYS_PFN(pa)), order);
+}
+
+unsigned long zone_free_pages(enum zone_type z)
+{
+	return zones[z].free_pages;
+}
+
+unsigned long nr_free_pages(void)
+{
+	return zones[ZONE_NORMAL].free_pages + zones[ZONE_MOVABLE].free_pages;
+}
+
+/* The free buddy block containing @pfn, or NULL (then *order is undefined). */
+static struct page *find_free_block(unsigned long pfn, unsigned int *order)
+{
+	for (unsigned int o = 0; o < NR_ORDERS; o++) {
+		struct page *h = pfn_to_page(pfn & ~((1UL << o) - 1));
+
+		if (PageBuddy(h) && h->order == o) {
+			*order = o;
+			return h;
+		}
+	}
+	return NULL;
+}
+
+bool page_is_buddy_free(unsigned long pfn)
+{
+	unsigned int o;
+
+	return pfn_valid(pfn) && find_free_block(pfn, &o);
+}
+
+/* Give back [pfn, end) in aligned blocks (parts of a block cut by a range). */
+static void free_range_locked(unsigned long pfn, unsigned long end, int zone)
+{
+	while (pfn < end) {
+		unsigned int o = 0;
+
+		while (o < MAX_ORDER && !(pfn & ((2UL << o) - 1)) && pfn + (2UL << o) <= end)
+			o++;
+		pfn_to_page(pfn)->zone = zone;
+		__free_one_page(pfn_to_page(pfn), o);
+		pfn += 1UL << o;
+	}
+}
+
+/*
+ * Take every page of [start, start + nr) out of the buddy, for offlining.
+ * All or nothing: if a page is in use, return -EBUSY with it in *busy_pfn
+ * and change nothing. Blocks that stick out of the range are split and the
+ * outside parts go back.
+ */
+int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_pfn)
+{
+	unsigned long end = start + nr, pfn;
+	unsigned int o;
+	struct page *h;
+
+	spin_lock(&zone_lock);
+	for (pfn = start; pfn < end; pfn = page_to_pfn(h) + (1UL << o)) {
+		h = find_free_block(pfn, &o);
+		if (!h) {
+			spin_unlock(&zone_lock);
+			if (busy_pfn)
+				*busy_pfn = pfn;
+			return -EBUSY;
+		}
+	}
+	for (pfn = start; pfn < end;) {
+		unsigned long hpfn, hend;
+		int zone;
+
+		h = find_free_block(pfn, &o);
+		hpfn = page_to_pfn(h);
+		hend = hpfn + (1UL << o);
+		zone = h->zone;
+		del_from_free_list(&zones[zone], h, o);
+		zones[zone].free_pages -= 1UL << o;
+		free_range_locked(hpfn, start > hpfn ? start : hpfn, zone);
+		free_range_locked(min(end, hend), hend, zone);
+		zones[zone].managed_pages -= min(end, hend) - max(start, hpfn);
+		pfn = hend;
+	}
+	spin_unlock(&zone_lock);
+	return 0;
+}
+
+/* ---- page-table pages (every kind: linear map, vmemmap, ioremap) ---- */
+
+bool arch_pt_page_is_static(phys_addr_t pa);
+
+phys_addr_t pt_alloc_page(void)
+{
+	struct page *p = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+
+	if (!p)
+		return 0;
+	set_page_flag(p, PG_table);
+	return page_to_phys(p);
+}
+
+/*
+ * The one way a page-table page is freed. vmemmap tables come from
+ * pt_alloc_page() like all others, so there is no constructor/destructor
+ * pair whose halves could be mismatched (seed 001: Linux ran the PMD
+ * destructor on vmemmap tables that never saw the constructor and hit
+ * BUG_ON). Tables from the boot phases are reserved pages instead.
+ */
+void pt_free_page(phys_addr_t pa)
+{
+	struct page *p = pfn_to_page(PHYS_PFN(pa));
+
+	if (arch_pt_page_is_static(pa))
+		return;
+	if (PageTable(p)) {
+		clear_page_flag(p, PG_table);
+		free_pages(p, 0);
+	} else if (PageReserved(p)) {	/* a memblock-phase table */
+		clear_page_flag(p, PG_reserved);
+		__free_pages_core(p, 0, ZONE_NORMAL);
+	} else {
+		panic("pt_free_page: pfn 0x%lx is not a page-table page", PHYS_PFN(pa));
+	}
+}
+
+/* ---- boot: memblock's free memory to the buddy ---- */
+
+/* Hand [pfn, epfn) to the buddy of @zone in the largest aligned blocks. */
+void free_pfn_range_core(unsigned long pfn, unsigned long epfn, enum zone_type zone)
+{
+	while (pfn < epfn) {
+		unsigned int o = 0;
+
+		while (o < MAX_ORDER && !(pfn & ((2UL << o) - 1)) && pfn + (2UL << o) <= epfn)
+			o++;
+		__free_pages_core(pfn_to_page(pfn), o, zone);
+		pfn += 1UL << o;
+	}
+}
+
+static void free_boot_range(phys_addr_t start, phys_addr_t end)
+{
+	free_pfn_range_core(PHYS_PFN(ALIGN(start, PAGE_SIZE)), PHYS_PFN(end), ZONE_NORMAL);
+}
+
+/*
+ * Everything memblock knows as memory and not reserved goes to the buddy.
+ * The memmap was zeroed when populated (zone Normal, node 0, no flags), and
+ * sparse_init() marked the reserved pages: only block heads are touched.
+ */
+void memblock_free_all(void)
+{
+	struct memblock_region *m;
+
+	for_each_mem_region(m) {
+		phys_addr_t cur = m->base, end = m->base + m->size;
+
+		if (m->flags & MEMBLOCK_NOMAP)
+			continue;
+		for (unsigned long i = 0; i < memblock.reserved.cnt; i++) {
+			struct memblock_region *r = &memblock.reserved.regions[i];
+
+			if (r->base + r->size <= cur || r->base >= end)
+				continue;
+			if (r->base > cur)
+				free_boot_range(cur, r->base);
+			cur = min(end, r->base + r->size);
+		}
+		if (cur < end)
+			free_boot_range(cur, end);
+	}
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtually contiguous memmap (SPARSEMEM_VMEMMAP).
+ *
+ * Contract with the architecture: generic code decides what backs each
+ * 2 MiB or 4 KiB piece of the vmemmap and where the memory comes from;
+ * the arch only writes the leaf (vmemmap_set_pmd/pte) and answers whether
+ * one exists. Policy:
+ *   - a 2 MiB block maps one PMD leaf: 32768 struct pages = one section;
+ *   - the block comes from the altmap when the caller passed one (memmap on
+ *     the hot-added memory itself), else from the node's memory;
+ *   - if no 2 MiB block can be had, that PMD range falls back to 4 KiB
+ *     pages, from the same source: the altmap is forwarded at every level
+ *     (seed 000: Linux's riscv vmemmap_populate() passed NULL instead);
+ *   - on -ENOMEM everything this call mapped is unmapped and returned.
+ */
+#include <string.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+
+struct vmemmap_stats vmemmap_stats;
+bool vmemmap_force_basepages;
+extern bool mm_buddy_ready;
+
+static void *vmemmap_alloc_block(unsigned long size, int node)
+{
+	phys_addr_t pa;
+
+	(void)node;	/* one node today; vmemmap_verify() checks the result */
+	if (mm_buddy_ready) {
+		unsigned int order = __builtin_ctzl(size >> PAGE_SHIFT);
+
+		pa = alloc_phys_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	} else {
+		pa = memblock_phys_alloc(size, size);
+		if (pa)
+			nr_memmap_pages += size >> PAGE_SHIFT;
+	}
+	if (!pa)
+		return NULL;
+	memset(__va(pa), 0, size);
+	vmemmap_stats.from_memory += size >> PAGE_SHIFT;
+	return __va(pa);
+}
+
+static unsigned long altmap_next_pfn(const struct vmem_altmap *a)
+{
+	return a->base_pfn + a->reserve + a->alloc + a->align;
+}
+
+static unsigned long altmap_nr_free(const struct vmem_altmap *a)
+{
+	return a->free - (a->alloc + a->align);
+}
+
+/*
+ * Carve @size bytes from the altmap, aligned to the largest power of two
+ * dividing the block's page count, so that a 2 MiB block is 2 MiB-aligned
+ * and can be a PMD leaf. Pages skipped for alignment are counted in align.
+ */
+void *altmap_alloc_block_buf(unsigned long size, struct vmem_altmap *altmap)
+{
+	unsigned long nr_pfns = size >> PAGE_SHIFT;
+	unsigned long pfn = altmap_next_pfn(altmap);
+	unsigned long nr_align = 1UL << __builtin_ctzl(nr_pfns);
+	void *p;
+
+	nr_align = ALIGN(pfn, nr_align) - pfn;
+	if (nr_pfns + nr_align > altmap_nr_free(altmap))
+		return NULL;
+	altmap->alloc += nr_pfns;
+	altmap->align += nr_align;
+	pfn += nr_align;
+	p = __va(PFN_PHYS(pfn));
+	memset(p, 0, size);
+	vmemmap_stats.from_altmap += nr_pfns;
+	return p;
+}
+
+void *vmemmap_alloc_block_buf(unsigned long size, int node, struct vmem_altmap *altmap)
+{
+	if (altmap) {
+		vmemmap_stats.altmap_seen++;
+		return altmap_alloc_block_buf(size, altmap);
+	}
+	return vmemmap_alloc_block(size, node);
+}
+
+static bool in_altmap(const struct vmem_altmap *a, unsigned long pfn)
+{
+	return a && pfn >= a->base_pfn && pfn < a->base_pfn + a->reserve + a->free;
+}
+
+/* Return a block whose vmemmap mapping is already gone. */
+static void vmemmap_free_block(phys_addr_t pa, unsigned long size,
+			       struct vmem_altmap *altmap)
+{
+	unsigned long pfn = PHYS_PFN(pa), nr = size >> PAGE_SHIFT;
+	struct page *p = pfn_to_page(pfn);
+
+	if (in_altmap(altmap, pfn)) {
+		altmap->alloc -= nr;	/* the memory goes away with its block */
+		return;
+	}
+	if (PageReserved(p)) {		/* boot memmap, from memblock */
+		for (unsigned long i = 0; i < nr; i++) {
+			clear_page_flag(p + i, PG_reserved);
+			__free_pages_core(p + i, 0, ZONE_NORMAL);
+		}
+		return;
+	}
+	free_pages(p, __builtin_ctzl(nr));
+}
+
+void vmemmap_verify(pte_t *pte, int node, unsigned long start, unsigned long end)
+{
+	unsigned long pfn = pte_pfn(*pte);
+	int actual = pfn_valid(pfn) ? __pfn_to_section(pfn)->nid : node;
+
+	if (actual != node)
+		pr_warn("[0x%lx-0x%lx] potential offnode page_structs (node %d, want %d)\n",
+			start, end - 1, actual, node);
+}
+
+int vmemmap_populate_basepages(unsigned long start, unsigned long end, int node,
+			       struct vmem_altmap *altmap)
+{
+	for (unsigned long addr = start; addr < end; addr += PAGE_SIZE) {
+		void *p;
+		int ret;
+
+		if (vmemmap_pte_mapped(addr))
+			continue;
+		p = vmemmap_alloc_block_buf(PAGE_SIZE, node, altmap);
+		if (!p)
+			return -ENOMEM;
+		ret = vmemmap_set_pte(addr, __pa(p));
+		if (ret) {
+			vmemmap_free_block(__pa(p), PAGE_SIZE, altmap);
+			return ret;
+		}
+		vmemmap_stats.pte_leaves++;
+	}
+	return 0;
+}
+
+int vmemmap_populate_hugepages(unsigned long start, unsigned long end, int node,
+			       struct vmem_altmap *altmap)
+{
+	for (unsigned long addr = start, next; addr < end; addr = next) {
+		void *p = NULL;
+		int ret;
+
+		next = min(ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE, end);
+		if (vmemmap_pmd_mapped(addr))
+			continue;
+		if (!vmemmap_pte_mapped(ALIGN_DOWN(addr, PMD_SIZE)) &&
+		    IS_ALIGNED(addr, PMD_SIZE) && next - addr == PMD_SIZE &&
+		    !vmemmap_force_basepages)
+			p = vmemmap_alloc_block_buf(PMD_SIZE, node, altmap);
+		if (p) {
+			ret = vmemmap_set_pmd(addr, __pa(p));
+			if (!ret) {
+				vmemmap_stats.pmd_leaves++;
+				continue;
+			}
+			vmemmap_free_block(__pa(p), PMD_SIZE, altmap);
+			if (ret != -EEXIST)
+				return ret;
+		}
+		/* No 2 MiB block (or a PTE table already there): 4 KiB pages. */
+		vmemmap_stats.fallbacks++;
+		ret = vmemmap_populate_basepages(addr, next, node, altmap);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * All-or-nothing: callers populate only ranges that had no memmap (a
+ * section's memmap is exactly one aligned 2 MiB range), so undoing the
+ * whole range undoes exactly this call.
+ */
+int vmemmap_populate(unsigned long start, unsigned long end, int node,
+		     struct vmem_altmap *altmap)
+{
+	int ret = vmemmap_populate_hugepages(start, end, node, altmap);
+
+	if (ret) {
+		vmemmap_free(start, end, altmap);
+		return ret;
+	}
+	arch_sync_kernel_mappings(start, end);
+	return 0;
+}
+
+/*
+ * Unmap [start, end) of the vmemmap, one PMD range at a time: note what
+ * backs it, unmap (empty tables are freed by remove_pgd_mapping through
+ * pt_free_page, the same path as every table), flush, then return the
+ * blocks to the altmap or the page allocator.
+ */
+void vmemmap_free(unsigned long start, unsigned long end, struct vmem_altmap *altmap)
+{
+	static phys_addr_t blocks[PTRS_PER_PT];	/* under the hotplug lock */
+
+	for (unsigned long addr = start, next; addr < end; addr = next) {
+		unsigned long nr = 0, bsize = PAGE_SIZE;
+		int level;
+		phys_addr_t pa;
+
+		next = min(ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE, end);
+		pa = walk_pgd(swapper_pg_dir, addr, &level, NULL);
+		if (pa != WALK_NONE && level == PMD_LEVEL) {
+			blocks[nr++] = pa;
+			bsize = PMD_SIZE;
+		} else {
+			for (unsigned long a = addr; a < next; a += PAGE_SIZE) {
+				pa = walk_pgd(swapper_pg_dir, a, &level, NULL);
+				if (pa != WALK_NONE)
+					blocks[nr++] = pa;
+			}
+		}
+		if (!nr)
+			continue;
+		remove_pgd_mapping(swapper_pg_dir, addr, next - addr);
+		for (unsigned long i = 0; i < nr; i++)
+			vmemmap_free_block(blocks[i], bsize, altmap);
+	}
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests for boot/dt.c under ASan/UBSan: the kernel's own "dt" suite
+ * (included below, one source of truth), plus "dt_host":
+ *  - a randomized robustness case that mutates a valid blob (byte flips,
+ *    header offsets, property rewrites through fdt_rw, truncation) and
+ *    feeds each result to dt_parse() from an exactly-sized heap copy, so
+ *    that ASan reports any read past the buffer;
+ *  - the real QEMU virt blob when RVMM_QEMU_DTB names one.
+ *
+ * Reproduce a run with DT_SEED=<seed printed by the test>.
+ */
+#include "../kernel/dt_test.c"
+
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <rvmm/printk.h>
+
+#define DT_RANDOM_ITERS	20000
+
+/* Mutation sources: every builder's tree, so all walkers get hit. */
+#define DT_NR_SRC	7
+static u8 dt_src[DT_NR_SRC][DTB_BUF_SIZE] __aligned(8);
+static u8 dt_work[2 * DTB_BUF_SIZE] __aligned(8);
+
+static int build_sources(void)
+{
+	const int sz = DTB_BUF_SIZE;
+
+	DTB_TRY(dtb_build_virt(dt_src[0], sz, 0));
+	DTB_TRY(dtb_build_virt(dt_src[1], sz, DTB_VIRT_AIA | DTB_VIRT_MONITOR0));
+	DTB_TRY(dtb_build_two_mem(dt_src[2], sz));
+	DTB_TRY(dtb_build_mem32(dt_src[3], sz));
+	DTB_TRY(dtb_build_rsv(dt_src[4], sz));
+	DTB_TRY(dtb_build_cpus(dt_src[5], sz));
+	return dtb_build_virt(dt_src[6], sz, DTB_VIRT_MONITOR0);
+}
+
+static u64 xorshift64(u64 *s)
+{
+	u64 x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static u32 rnd(u64 *s, u32 n)
+{
+	return n ? xorshift64(s) % n : 0;
+}
+
+/* Values that hit edge cases in offsets, lengths and cell counts. */
+static u32 interesting(u64 *s, u32 near)
+{
+	static const u32 v[] = { 0, 1, 2, 3, 4, 7, 8, 16, 0x7fffffff,
+				 0x80000000, 0xfffffff0, 0xffffffff };
+
+	switch (rnd(s, 3)) {
+	case 0:
+		return v[rnd(s, ARRAY_SIZE(v))];
+	case 1:
+		return near + rnd(s, 17) - 8;
+	default:
+		return (u32)xorshift64(s);
+	}
+}
+
+static void mutate_bytes(u64 *s, u8 *b, u32 len)
+{
+	for (u32 n = 1 + rnd(s, 8); n; n--)
+		b[rnd(s, len)] ^= 1 + rnd(s, 255);
+}
+
+/* Header words: totalsize, the block offsets and sizes, versions. */
+static void mutate_header(u64 *s, u8 *b)
+{
+	u32 off = 4 * (1 + rnd(s, 9));
+
+	fdt32_st(b + off, interesting(s, fdt32_ld((const fdt32_t *)(b + off))));
+}
+
+/* The @k-th property of the whole tree (-1 past the end); @k < 0 counts. */
+static int nth_prop(const void *fdt, int k, int *node)
+{
+	int n, p, i = 0;
+
+	for (n = fdt_next_node(fdt, -1, NULL); n >= 0;
+	     n = fdt_next_node(fdt, n, NULL)) {
+		fdt_for_each_property_offset(p, fdt, n) {
+			if (i++ == k) {
+				*node = n;
+				return p;
+			}
+		}
+	}
+	return k < 0 ? i : -1;
+}
+
+/*
+ * Structurally valid but semantically hostile: replace one property's
+ * value with random cells of random length, or delete it, so that the
+ * blob passes fdt_check_full() and the walkers' own checks are exercised.
+ */
+static int mutate_property(u64 *s, const u8 *src, u8 *b, u32 size)
+{
+	u8 val[96];
+	const char *name;
+	int node, prop, len;
+
+	if (fdt_open_into(src, b, size) < 0)
+		return -1;
+	prop = nth_prop(b, rnd(s, nth_prop(b, -1, &node)), &node);
+	if (prop < 0 || !fdt_getprop_by_offset(b, prop, &name, &len))
+		return -1;
+	if (!rnd(s, 8))
+		return fdt_delprop(b, node, name);
+	len = rnd(s, 4) ? (int)(4 * rnd(s, 24)) : (int)rnd(s, sizeof(val));
+	for (int i = 0; i + 4 <= len; i += 4)
+		fdt32_st(val + i, interesting(s, 2));
+	for (int i = len & ~3; i < len; i++)
+		val[i] = rnd(s, 256);
+	if (fdt_setprop(b, node, name, val, len) < 0)
+		return -1;
+	return fdt_pack(b);
+}
+
+static bool dt_errno_ok(int ret)
+{
+	return ret == -EINVAL || ret == -E2BIG || ret == -ENOENT;
+}
+
+/* Parse @len bytes from an exactly-sized heap copy; check the contract. */
+static int parse_copy(struct ktest *t, const u8 *b, u32 len, u64 seed, int it)
+{
+	u8 *p = malloc(len ? len : 1);
+	char bootargs[32];
+	int ret, early;
+
+	memcpy(p, b, len);
+	ret = dt_parse(p, len, &dti, dterr, sizeof(dterr));
+	early = dt_early_check(p, len);
+	if (ret && (!dt_errno_ok(ret) || !dterr[0]))
+		ktest_fail(t, __FILE__, __LINE__,
+			   "seed 0x%llx iter %d: ret %d, message \"%s\"",
+			   (unsigned long long)seed, it, ret, dterr);
+	if (!ret && (early || dti.nr_mem < 1 || dti.nr_cpus < 1 ||
+		     dti.nr_mem > DT_MAX_MEM || dti.nr_rsv > DT_MAX_RSV))
+		ktest_fail(t, __FILE__, __LINE__,
+			   "seed 0x%llx iter %d: parsed but inconsistent",
+			   (unsigned long long)seed, it);
+	if (!early) {	/* the early helpers trust a checked blob */
+		dt_early_mmu_limit(p);
+		dt_early_bootargs(p, bootargs, sizeof(bootargs));
+	}
+	free(p);
+	return ret;
+}
+
+static u64 dt_seed(void)
+{
+	const char *env = getenv("DT_SEED");
+	u64 seed;
+
+	if (env && *env)
+		seed = strtoull(env, NULL, 0);
+	else
+		seed = (u64)time(NULL) * 0x9e3779b97f4a7c15ull ^ getpid();
+	return seed ? seed : 1;
+}
+
+static void dt_host_random(struct ktest *t)
+{
+	u64 seed = dt_seed(), s = seed;
+	int parsed = 0, rejected = 0;
+
+	printk("    # dt_host_random: seed 0x%llx (DT_SEED=0x%llx to repeat)\n",
+	       (unsigned long long)seed, (unsigned long long)seed);
+	KASSERT_EQ(t, build_sources(), 0);
+	for (int it = 0; it < DT_RANDOM_ITERS; it++) {
+		const u8 *src = dt_src[rnd(&s, DT_NR_SRC)];
+		u32 size = fdt_totalsize(src), len = size;
+
+		memcpy(dt_work, src, size);
+		switch (rnd(&s, 4)) {
+		case 0:
+			mutate_bytes(&s, dt_work, size);
+			break;
+		case 1:
+			mutate_header(&s, dt_work);
+			break;
+		case 2:
+			if (mutate_property(&s, src, dt_work, sizeof(dt_work)) < 0)
+				memcpy(dt_work, src, size);
+			len = fdt_totalsize(dt_work);
+			break;
+		default:	/* valid blob, truncated */
+			len = rnd(&s, size);
+			break;
+		}
+		/* Sometimes also cut whatever came out, header included. */
+		if (!rnd(&s, 8))
+			len = rnd(&s, len + 1);
+		if (parse_copy(t, dt_work, len, seed, it))
+			rejected++;
+		else
+			parsed++;
+		if (t->failed)
+			return;
+	}
+	printk("    # dt_host_random: %d iterations, %d parsed, %d rejected\n",
+	       DT_RANDOM_ITERS, parsed, rejected);
+	/* Both outcomes must be reached, or the mutations are too weak. */
+	KEXPECT_GT(t, parsed, 0);
+	KEXPECT_GT(t, rejected, 0);
+}
+
+/* The real target: `qemu-system-riscv64 -M virt,dumpdtb=FILE`. */
+static void dt_host_qemu_dtb(struct ktest *t)
+{
+	const char *path = getenv("RVMM_QEMU_DTB");
+	FILE *f;
+	size_t len;
+
+	if (!path || !*path) {
+		ktest_skip(t, "RVMM_QEMU_DTB not set");
+		return;
+	}
+	f = fopen(path, "rb");
+	KASSERT_TRUE(t, f != NULL);
+	len = fread(dt_work, 1, sizeof(dt_work), f);
+	fclose(f);
+	if (dt_parse(dt_work, len, &dti, dterr, sizeof(dterr))) {
+		ktest_fail(t, __FILE__, __LINE__, "%s: %s", path, dterr);
+		return;
+	}
+	KEXPECT_GE(t, dti.nr_mem, 1);
+	KEXPECT_GE(t, dti.nr_cpus, 1);
+	KEXPECT_EQ(t, dti.timebase_freq, 10000000);
+	KEXPECT_EQ(t, dti.test_syscon, 0x100000);
+	KEXPECT_TRUE(t, dti.has_pci);
+	KEXPECT_EQ(t, dti.pci.ecam_base, 0x30000000);
+	KEXPECT_EQ(t, dti.pci.nr_ranges, 3);
+	KEXPECT_EQ(t, dti.pci.nr_irq_map, 16);
+	for (int i = 0; i < dti.nr_cpus; i++) {
+		if (dti.plic.base)	/* absent with aia=aplic-imsic */
+			KEXPECT_EQ(t, dti.cpus[i].plic_s_context, 2 * i + 1);
+		else
+			KEXPECT_EQ(t, dti.cpus[i].plic_s_context, ~0u);
+	}
+	KEXPECT_NE(t, dt_early_mmu_limit(dt_work), DT_MMU_NONE);
+}
+
+KTEST_SUITE(dt_host, false,
+	KTEST_CASE(dt_host_random),
+	KTEST_CASE(dt_host_qemu_dtb),
+);

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Fetch libfdt from Debian's device-tree-compiler source package and build it
+# freestanding for the kernel (rv64imac/lp64, medany) into $OUT/libfdt.a,
+# with its headers in $OUT/libfdt/. Nothing of it lives in the repository:
+# the source is cached outside the clone, verified against the signed index.
+set -euo pipefail
+
+OUT=${1:-build}
+CACHE=${RVMM_CACHE:-$HOME/.cache/rvmm}
+VER=1.7.2-2			# bookworm's 1.6.1 orig is not served; trixie's is
+ORIG=device-tree-compiler_${VER%-*}.orig.tar.xz
+CROSS=${CROSS:-riscv64-unknown-elf-}
+PICOLIBC=/usr/lib/picolibc/riscv64-unknown-elf
+
+mkdir -p "$CACHE/dtc" "$OUT/libfdt"
+cd "$CACHE/dtc"
+if [ ! -d src ]; then
+	if [ ! -f "$ORIG" ]; then
+		# apt-get exits non-zero when the .dsc or .debian.tar.xz is
+		# missing, but keeps what it fetched; the checksum decides.
+		apt-get source --download-only "device-tree-compiler=$VER" >/dev/null 2>&1 || true
+	fi
+	want=$(apt-cache showsrc device-tree-compiler |
+		awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f && $3=="'"$ORIG"'"{print $1; exit}')
+	have=$(sha256sum "$ORIG" 2>/dev/null | cut -d' ' -f1)
+	if [ -z "$want" ] || [ "$want" != "$have" ]; then
+		echo "libfdt: $ORIG missing or checksum mismatch (want '$want', have '$have')" >&2
+		exit 1
+	fi
+	rm -rf src.tmp && mkdir src.tmp
+	tar -xJf "$ORIG" -C src.tmp --strip-components=1
+	mv src.tmp src
+fi
+cd - >/dev/null
+
+SRC=$CACHE/dtc/src/libfdt
+CFLAGS="-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -O2 -ffreestanding
+	-fno-common -fno-pic -nostdinc -isystem $PICOLIBC/include
+	-isystem $(${CROSS}gcc -print-file-name=include)
+	-isystem $(${CROSS}gcc -print-file-name=include-fixed) -I$SRC"
+objs=()
+for f in fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_addresses fdt_check; do
+	${CROSS}gcc $CFLAGS -c "$SRC/$f.c" -o "$OUT/libfdt/$f.o"
+	objs+=("$OUT/libfdt/$f.o")
+done
+rm -f "$OUT/libfdt.a"
+${CROSS}ar rcs "$OUT/libfdt.a" "${objs[@]}"
+cp "$SRC"/libfdt.h "$SRC"/libfdt_env.h "$SRC"/fdt.h "$OUT/libfdt/"
+# Host copy for tests and the fuzzer: same sources, native compiler.
+echo "$SRC" > "$OUT/libfdt/srcdir"
+echo "libfdt: built $OUT/libfdt.a from $ORIG"

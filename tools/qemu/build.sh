@@ -1,0 +1,179 @@
+#!/bin/bash
+# Build qemu-system-riscv64 from Debian's QEMU source plus our patch
+# (virtio-mem / virtio-pmem on the riscv virt machine), cached by patch hash.
+#
+# Usage: tools/qemu/build.sh [OUTPUT]     (default: build/qemu-system-riscv64
+#                                          under the repository root)
+#
+# The binary is built once into ${RVMM_CACHE:-$HOME/.cache/rvmm}/qemu-KEY,
+# KEY being the first 16 hex digits of the patch's sha256; OUTPUT becomes a
+# symlink to it. Firmware (-bios default) comes from Debian's /usr/share/qemu,
+# which is compiled in as the firmware path. Needs what tools/deps.sh installs
+# (deb-src entries, meson >= 1.5, python3-pycotap, build libraries). libfdt
+# is built in, from Debian's device-tree-compiler source (no libfdt-dev
+# needed, and the result does not depend on what else is installed).
+set -euo pipefail
+
+QEMU_SRC_VERSION=1:10.0.13+ds-0+deb13u1
+DTC_SRC_VERSION=1.7.2-2
+FIRMWARE_DIR=/usr/share/qemu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+patch_file=$here/0001-hw-riscv-virt-add-virtio-mem-and-virtio-pmem-support.patch
+out=${1:-$root/build/qemu-system-riscv64}
+case $out in /*) ;; *) out=$PWD/$out ;; esac
+
+log() { echo "qemu: $*"; }
+die() { echo "qemu: error: $*" >&2; exit 1; }
+
+[ -f "$patch_file" ] || die "patch not found: $patch_file"
+key=$(sha256sum "$patch_file" | cut -c1-16)
+cache_root=${RVMM_CACHE:-$HOME/.cache/rvmm}
+cache=$cache_root/qemu-$key
+bin=$cache/qemu-system-riscv64
+
+works() { [ -x "$bin" ] && "$bin" -version >/dev/null 2>&1; }
+
+# upstream_version 1:10.0.13+ds-0+deb13u1 -> 10.0.13+ds
+upstream_version() {
+	local v=${1#*:}
+	echo "${v%-*}"
+}
+
+# find_orig PKG VERSION: name of PKG's orig tarball in the current directory
+find_orig() {
+	local f
+	for f in "${1}_$(upstream_version "$2").orig.tar."*; do
+		[ -f "$f" ] && echo "$f" && return 0
+	done
+	return 1
+}
+
+# fetch_orig PKG VERSION: download PKG's orig tarball into the current
+# directory, check it against the signed Sources index, print its name.
+fetch_orig() {
+	local pkg=$1 ver=$2 orig want got
+	if ! orig=$(find_orig "$pkg" "$ver"); then
+		# apt-get exits non-zero when some file of the source set is
+		# missing; only the orig tarball is needed.
+		apt-get source -qq --download-only "$pkg=$ver" >"fetch-$pkg.log" 2>&1 ||
+			log "apt-get source $pkg=$ver exited non-zero; looking for the orig tarball" >&2
+		orig=$(find_orig "$pkg" "$ver") ||
+			{ cat "fetch-$pkg.log" >&2; die "orig tarball of $pkg=$ver was not downloaded"; }
+	fi
+
+	# apt-cache showsrc takes no version: pick the stanza of ours.
+	want=$(apt-cache showsrc "$pkg" 2>/dev/null | awk -v v="$ver" -v f="$orig" '
+		BEGIN { RS = ""; FS = "\n" }
+		{
+			ok = 0
+			for (i = 1; i <= NF; i++)
+				if ($i == "Version: " v)
+					ok = 1
+			if (!ok)
+				next
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^[^ ]/)
+					sect = $i
+				n = split($i, w, " ")
+				if (sect == "Checksums-Sha256:" && n == 3 && w[3] == f) {
+					print w[1]
+					exit
+				}
+			}
+		}')
+	[ -n "$want" ] || die "no Checksums-Sha256 entry for $orig in apt-cache showsrc $pkg"
+	got=$(sha256sum "$orig" | cut -d' ' -f1)
+	[ "$got" = "$want" ] || die "$orig: sha256 $got, expected $want"
+	log "verified $orig (sha256 $got)" >&2
+	echo "$orig"
+}
+
+link_output() {
+	local d
+	mkdir -p "$(dirname "$out")"
+	ln -sfn "$bin" "$out"
+	log "$out -> $bin"
+	log "firmware search path: $("$bin" -L help | tr '\n' ' ')"
+	for d in $("$bin" -L help); do
+		if [ -r "$d/opensbi-riscv64-generic-fw_dynamic.bin" ]; then
+			log "-bios default: $d/opensbi-riscv64-generic-fw_dynamic.bin"
+			return 0
+		fi
+	done
+	die "opensbi-riscv64-generic-fw_dynamic.bin not found (install opensbi)"
+}
+
+build() {
+	local tmp orig src t0
+	t0=$(date +%s)
+
+	mkdir -p "$cache"
+	tmp=$(mktemp -d "$cache_root/qemu-build.XXXXXX")
+	# shellcheck disable=SC2064
+	trap "[ \$? -eq 0 ] || echo 'qemu: failed; work tree kept in $tmp' >&2" EXIT
+	cd "$tmp"
+
+	log "fetching source qemu=$QEMU_SRC_VERSION into $tmp"
+	orig=$(fetch_orig qemu "$QEMU_SRC_VERSION")
+	log "unpacking $orig"
+	tar xf "$orig"
+	src=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*')
+	[ -f "$src/VERSION" ] || die "no single qemu source tree in $orig"
+
+	# The +ds tarball has an empty subprojects/dtc, which meson would try
+	# to git-clone: fill it from Debian's dtc source instead.
+	log "fetching source device-tree-compiler=$DTC_SRC_VERSION (for libfdt)"
+	orig=$(fetch_orig device-tree-compiler "$DTC_SRC_VERSION")
+	rm -rf "$src/subprojects/dtc"
+	mkdir "$src/subprojects/dtc"
+	tar xf "$orig" -C "$src/subprojects/dtc" --strip-components=1
+	[ -f "$src/subprojects/dtc/libfdt/libfdt.h" ] || die "no libfdt in $orig"
+
+	cd "$src"
+	log "applying $(basename "$patch_file")"
+	patch -p1 -s <"$patch_file"
+
+	# Debian's +ds tarball lacks the EDK2 blobs that pc-bios/meson.build
+	# unpacks; skip that step as Debian's own skip-unpack-edk2-blobs does.
+	sed -i 's/^if unpack_edk2_blobs$/if unpack_edk2_blobs and false/' pc-bios/meson.build
+	grep -q '^if unpack_edk2_blobs and false$' pc-bios/meson.build ||
+		die "could not disable EDK2 blob unpacking in pc-bios/meson.build"
+
+	log "configuring"
+	mkdir build
+	cd build
+	../configure --target-list=riscv64-softmmu --python=/usr/bin/python3 \
+		--firmwarepath="$FIRMWARE_DIR" --enable-fdt=internal \
+		-Ddtc:tests=false --disable-download \
+		--disable-docs --disable-werror --disable-rust --disable-gtk \
+		--disable-sdl --disable-vnc --disable-opengl --disable-spice \
+		--disable-install-blobs >configure.log 2>&1 ||
+		{ tail -40 configure.log >&2; die "configure failed"; }
+
+	log "building qemu-system-riscv64 (takes a few minutes)"
+	ninja qemu-system-riscv64 >ninja.log 2>&1 ||
+		{ tail -40 ninja.log >&2; die "build failed"; }
+
+	cp qemu-system-riscv64 "$cache/.qemu-system-riscv64.tmp"
+	mv -f "$cache/.qemu-system-riscv64.tmp" "$bin"
+	cp "$patch_file" configure.log ninja.log "$cache/"
+	echo "qemu=$QEMU_SRC_VERSION device-tree-compiler=$DTC_SRC_VERSION" >"$cache/build-info"
+	cd /
+	rm -rf "$tmp"
+	trap - EXIT
+	log "built $bin in $(($(date +%s) - t0)) s"
+}
+
+mkdir -p "$cache_root"
+exec 9>"$cache_root/qemu-$key.lock"
+flock 9
+
+if works; then
+	log "cached: $bin"
+else
+	build
+	works || die "$bin does not run"
+fi
+link_output
