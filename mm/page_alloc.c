@@ -168,8 +168,12 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 
 void free_pages(struct page *page, unsigned int order)
 {
-	if (WARN_ON(PageBuddy(page) || PageReserved(page)))
-		return;		/* double free or not ours: refuse, loudly */
+	if (PageBuddy(page) || PageReserved(page)) {
+		/* Double free or not ours: refuse, loudly, corrupt nothing. */
+		pr_warn("free_pages: pfn 0x%lx is %s; ignored\n", page_to_pfn(page),
+			PageBuddy(page) ? "already free (double free)" : "reserved");
+		return;
+	}
 	page->refcount = 0;
 	poison_pages(page, order);
 	spin_lock(&zone_lock);

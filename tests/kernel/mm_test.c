@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of the MMU and the memory model on the live kernel: leaf
+ * sizes, splitting, table freeing, W^X, the linear map, the memmap and the
+ * buddy. Every suite here is leak-checked: free pages and page-table pages
+ * must be equal before and after each case.
+ */
+#include <string.h>
+#include <asm/csr.h>
+#include <asm/pgtable.h>
+#include <rvmm/boot.h>
+#include <rvmm/ktest.h>
+#include <rvmm/mm.h>
+#include <rvmm/trap.h>
+
+extern char _start[], _etext[], _srodata[], __init_begin[], __init_end[];
+
+/* A window of kernel VA used by nothing else: far into the ioremap area. */
+static unsigned long test_va(void)
+{
+	return ALIGN(kl.ioremap_start, PUD_SIZE) + 16 * PUD_SIZE;
+}
+
+static void mm_satp_mode_matches(struct ktest *t)
+{
+	unsigned long mode = csr_read(satp) >> SATP_MODE_SHIFT;
+
+	KEXPECT_EQ(t, mode, SATP_MODE_SV39 + (kl.va_bits - 39) / 9);
+	KEXPECT_EQ(t, kl.levels, (kl.va_bits - 12) / 9);
+}
+
+static void mm_best_map_size(struct ktest *t)
+{
+	KEXPECT_EQ(t, best_map_size(PUD_SIZE, PUD_SIZE, PUD_SIZE), PUD_SIZE);
+	KEXPECT_EQ(t, best_map_size(PUD_SIZE, PUD_SIZE, PUD_SIZE - 1), PMD_SIZE);
+	KEXPECT_EQ(t, best_map_size(PUD_SIZE + PMD_SIZE, PUD_SIZE, PUD_SIZE), PMD_SIZE);
+	KEXPECT_EQ(t, best_map_size(PMD_SIZE, PMD_SIZE + PAGE_SIZE, PMD_SIZE), PAGE_SIZE);
+	KEXPECT_EQ(t, best_map_size(0, 0, PAGE_SIZE), PAGE_SIZE);
+}
+
+/* A 2 MiB leaf over a real buddy block: aliases see the same bytes. */
+static void mm_pmd_leaf_alias(struct ktest *t)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 9);
+	unsigned long va = test_va(), v = 0;
+	int level;
+
+	KASSERT_TRUE(t, p);
+	KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, page_to_phys(p), PMD_SIZE,
+					 PAGE_KERNEL), 0);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + 0x1234, &level, NULL),
+		   page_to_phys(p) + 0x1234);
+	KEXPECT_EQ(t, level, PMD_LEVEL);
+	*(volatile unsigned long *)(va + 0x1000) = 0xfeedface;
+	KEXPECT_EQ(t, *(unsigned long *)((char *)page_address(p) + 0x1000), 0xfeedface);
+	KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, PMD_SIZE), 0);
+	KEXPECT_EQ(t, probe_read(va + 0x1000, &v), -EFAULT);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va, NULL, NULL), WALK_NONE);
+	free_pages(p, 9);
+}
+
+/* A 1 GiB leaf, read-only, over the GiB that holds the kernel. */
+static void mm_pud_leaf_ro(struct ktest *t)
+{
+	phys_addr_t pa = ALIGN_DOWN(kl.kernel_pa, PUD_SIZE);
+	unsigned long va = test_va(), off = kl.kernel_pa - pa, v = 0;
+	pgprot_t prot;
+	int level;
+
+	KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, pa, PUD_SIZE, PAGE_KERNEL_RO), 0);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + off, &level, &prot), kl.kernel_pa);
+	KEXPECT_EQ(t, level, PUD_LEVEL);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_W | _PAGE_X | _PAGE_U), 0);
+	KEXPECT_EQ(t, probe_read(va + off, &v), 0);
+	KEXPECT_EQ(t, v, *(unsigned long *)_start);
+	KEXPECT_EQ(t, probe_write(va + off + PAGE_SIZE * 64, 1), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_STORE_PAGE_FAULT);
+	KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, PUD_SIZE), 0);
+}
+
+/* Cutting a hole in a 2 MiB leaf splits it into 4 KiB leaves, nothing more. */
+static void mm_partial_remove_splits(struct ktest *t)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 9);
+	unsigned long va = test_va(), v;
+	unsigned long pt0 = nr_pt_pages;
+	int level;
+
+	KASSERT_TRUE(t, p);
+	KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, page_to_phys(p), PMD_SIZE,
+					 PAGE_KERNEL), 0);
+	KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va + 5 * PAGE_SIZE, PAGE_SIZE), 0);
+	KEXPECT_EQ(t, probe_read(va + 5 * PAGE_SIZE, &v), -EFAULT);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + 4 * PAGE_SIZE, &level, NULL),
+		   page_to_phys(p) + 4 * PAGE_SIZE);
+	KEXPECT_EQ(t, level, PTE_LEVEL);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + PMD_SIZE - PAGE_SIZE, &level, NULL),
+		   page_to_phys(p) + PMD_SIZE - PAGE_SIZE);
+	KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, PMD_SIZE), 0);
+	KEXPECT_EQ(t, nr_pt_pages, pt0);
+	free_pages(p, 9);
+}
+
+/* Mapping over an existing leaf fails and changes nothing. */
+static void mm_overlap_eexist(struct ktest *t)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 0);
+	unsigned long va = test_va(), pt;
+
+	KASSERT_TRUE(t, p);
+	KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va + PAGE_SIZE, page_to_phys(p),
+					 PAGE_SIZE, PAGE_KERNEL), 0);
+	pt = nr_pt_pages;
+	KEXPECT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, page_to_phys(p) & ~(PMD_SIZE - 1),
+					 PMD_SIZE, PAGE_KERNEL), -EEXIST);
+	KEXPECT_EQ(t, nr_pt_pages, pt);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va, NULL, NULL), WALK_NONE);
+	remove_pgd_mapping(swapper_pg_dir, va + PAGE_SIZE, PAGE_SIZE);
+	free_pages(p, 0);
+}
+
+/* An allocation failure at every step of a mapping leaves nothing behind. */
+static void mm_create_fault_injection(struct ktest *t)
+{
+	struct page *p = alloc_pages(GFP_KERNEL, 9);
+	unsigned long va = test_va() + 3 * PUD_SIZE + PAGE_SIZE;
+	int ret = -ENOMEM, n;
+
+	KASSERT_TRUE(t, p);
+	for (n = 1; ret == -ENOMEM && n < 64; n++) {
+		unsigned long free = nr_free_pages(), pt = nr_pt_pages;
+
+		fail_alloc_nth = n;
+		ret = create_pgd_mapping(swapper_pg_dir, va, page_to_phys(p) + PAGE_SIZE,
+					 PMD_SIZE, PAGE_KERNEL);
+		fail_alloc_nth = 0;
+		if (ret == -ENOMEM) {
+			KEXPECT_EQ(t, nr_free_pages(), free);
+			KEXPECT_EQ(t, nr_pt_pages, pt);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va, NULL, NULL), WALK_NONE);
+		}
+	}
+	KEXPECT_EQ(t, ret, 0);
+	KEXPECT_GE(t, n, 3);	/* at least two tables were needed */
+	remove_pgd_mapping(swapper_pg_dir, va, PMD_SIZE);
+	free_pages(p, 9);
+}
+
+static void mm_wx_text_not_writable(struct ktest *t)
+{
+	KEXPECT_EQ(t, probe_write((unsigned long)mm_wx_text_not_writable, 0), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_STORE_PAGE_FAULT);
+	KEXPECT_EQ(t, probe_write((unsigned long)_srodata, 0), -EFAULT);
+}
+
+static u32 data_ret_insn = 0x00008067;	/* jalr x0, 0(ra) */
+
+static void mm_wx_data_not_executable(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	u32 *code;
+
+	KASSERT_TRUE(t, p);
+	code = page_address(p);
+	*code = 0x00008067;
+	__asm__ __volatile__("fence.i" ::: "memory");
+	probe_exec_arm(true);
+	KEXPECT_EQ(t, probe_exec((unsigned long)code), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_INST_PAGE_FAULT);
+	KEXPECT_EQ(t, probe_exec((unsigned long)&data_ret_insn), -EFAULT);
+	probe_exec_arm(false);
+	free_page(p);
+}
+
+static void mm_text_is_executable(struct ktest *t)
+{
+	int level;
+	pgprot_t prot;
+
+	KEXPECT_NE(t, walk_pgd(swapper_pg_dir, (unsigned long)mm_text_is_executable,
+			       &level, &prot), WALK_NONE);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_X | _PAGE_W), _PAGE_X);
+}
+
+/* Init text is gone after boot: what hotplug runs cannot live there. */
+static void mm_init_text_freed(struct ktest *t)
+{
+	unsigned long v;
+
+	if ((unsigned long)__init_end == (unsigned long)__init_begin) {
+		ktest_skip(t, "no init text");
+		return;
+	}
+	KEXPECT_EQ(t, probe_read((unsigned long)__init_begin, &v), -EFAULT);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, (unsigned long)__init_begin, NULL, NULL),
+		   WALK_NONE);
+}
+
+static int expected_level(phys_addr_t pa, const struct memblock_region *r)
+{
+	for (int l = PUD_LEVEL; l > PTE_LEVEL; l--) {
+		phys_addr_t b = ALIGN_DOWN(pa, PT_LEVEL_SIZE(l));
+
+		if (b >= r->base && b + PT_LEVEL_SIZE(l) <= r->base + r->size)
+			return l;
+	}
+	return PTE_LEVEL;
+}
+
+/*
+ * The linear map covers every usable region with the largest leaves that
+ * fit (regions are mapped separately, so a leaf never spans two), is RW
+ * and never executable; no-map regions are absent.
+ */
+static void mm_linear_map_leaves(struct ktest *t)
+{
+	struct memblock_region *r;
+
+	for_each_mem_region(r) {
+		for (phys_addr_t pa = r->base; pa < r->base + r->size; pa += PMD_SIZE / 2) {
+			pgprot_t prot;
+			int level;
+			phys_addr_t got = walk_pgd(swapper_pg_dir, lm_va(pa), &level, &prot);
+
+			if (r->flags & MEMBLOCK_NOMAP) {
+				unsigned long v;
+
+				KEXPECT_EQ(t, got, WALK_NONE);
+				KEXPECT_EQ(t, probe_read(lm_va(pa), &v), -EFAULT);
+				continue;
+			}
+			KEXPECT_EQ(t, got, pa);
+			KEXPECT_EQ(t, level, expected_level(pa, r));
+			KEXPECT_EQ(t, prot.prot & (_PAGE_X | _PAGE_U), 0);
+			if (t->failed)
+				return;
+		}
+	}
+}
+
+static void mm_page_arithmetic(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	void *va;
+
+	KASSERT_TRUE(t, p);
+	va = page_address(p);
+	KEXPECT_TRUE(t, virt_to_page(va) == p);
+	KEXPECT_TRUE(t, pfn_to_page(page_to_pfn(p)) == p);
+	KEXPECT_EQ(t, (unsigned long)p - kl.vmemmap_start, page_to_pfn(p) * 64);
+	KEXPECT_TRUE(t, pfn_valid(page_to_pfn(p)));
+	KEXPECT_EQ(t, __pa(va), page_to_phys(p));
+	free_page(p);
+}
+
+/* Boot memmap: one PMD leaf per section, no PTE tables. */
+static void mm_vmemmap_pmd_leaves(struct ktest *t)
+{
+	struct memblock_region *r;
+
+	for_each_mem_region(r) {
+		for (phys_addr_t pa = ALIGN_DOWN(r->base, SECTION_SIZE); pa < r->base + r->size;
+		     pa += SECTION_SIZE) {
+			int level = -1;
+			unsigned long va = (unsigned long)pfn_to_page(PHYS_PFN(pa));
+
+			KEXPECT_NE(t, walk_pgd(swapper_pg_dir, va, &level, NULL), WALK_NONE);
+			KEXPECT_EQ(t, level, PMD_LEVEL);
+			KEXPECT_TRUE(t, pfn_valid(PHYS_PFN(pa)));
+		}
+	}
+	KEXPECT_GE(t, vmemmap_stats.pmd_leaves, nr_present_sections());
+}
+
+static void mm_buddy_orders(struct ktest *t)
+{
+	unsigned long free = nr_free_pages();
+
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		struct page *p = alloc_pages(GFP_KERNEL, o);
+
+		KASSERT_TRUE(t, p);
+		KEXPECT_EQ(t, page_to_pfn(p) & ((1UL << o) - 1), 0);
+		KEXPECT_EQ(t, nr_free_pages(), free - (1UL << o));
+		memset(page_address(p), 0x5a, PAGE_SIZE << o);
+		free_pages(p, o);
+		KEXPECT_EQ(t, nr_free_pages(), free);
+	}
+	KEXPECT_TRUE(t, alloc_pages(GFP_KERNEL, MAX_ORDER + 1) == NULL);
+}
+
+/* Splitting and merging: 512 order-0 pages come back as order-9 blocks. */
+static void mm_buddy_coalesce(struct ktest *t)
+{
+	static struct page *pages[512];
+	unsigned long before[NR_ORDERS];
+
+	for (int o = 0; o < NR_ORDERS; o++)
+		before[o] = zones[ZONE_NORMAL].nr_free_area[o];
+	for (int i = 0; i < 512; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KASSERT_TRUE(t, pages[i]);
+	}
+	for (int i = 0; i < 512; i += 2)
+		free_page(pages[i]);
+	for (int i = 1; i < 512; i += 2)
+		free_page(pages[i]);
+	for (int o = 0; o < NR_ORDERS; o++)
+		KEXPECT_EQ(t, zones[ZONE_NORMAL].nr_free_area[o], before[o]);
+}
+
+static void mm_buddy_double_free_refused(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	unsigned long free;
+
+	KASSERT_TRUE(t, p);
+	free_page(p);
+	free = nr_free_pages();
+	free_page(p);		/* refused with a warning, not corrupting */
+	KEXPECT_EQ(t, nr_free_pages(), free);
+}
+
+static void mm_unmovable_never_movable(struct ktest *t)
+{
+	for (int i = 0; i < 256; i++) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		KASSERT_TRUE(t, p);
+		KEXPECT_EQ(t, p->zone, ZONE_NORMAL);
+		free_page(p);
+	}
+}
+
+KTEST_SUITE(mm, true,
+	KTEST_CASE(mm_satp_mode_matches),
+	KTEST_CASE(mm_best_map_size),
+	KTEST_CASE(mm_pmd_leaf_alias),
+	KTEST_CASE(mm_pud_leaf_ro),
+	KTEST_CASE(mm_partial_remove_splits),
+	KTEST_CASE(mm_overlap_eexist),
+	KTEST_CASE(mm_create_fault_injection),
+	KTEST_CASE(mm_wx_text_not_writable),
+	KTEST_CASE(mm_wx_data_not_executable),
+	KTEST_CASE(mm_text_is_executable),
+	KTEST_CASE(mm_init_text_freed),
+	KTEST_CASE(mm_linear_map_leaves),
+	KTEST_CASE(mm_page_arithmetic),
+	KTEST_CASE(mm_vmemmap_pmd_leaves),
+	KTEST_CASE(mm_buddy_orders),
+	KTEST_CASE(mm_buddy_coalesce),
+	KTEST_CASE(mm_buddy_double_free_refused),
+	KTEST_CASE(mm_unmovable_never_movable));
