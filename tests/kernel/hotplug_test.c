@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory hotplug self-tests, on RAM that mem= (or rvmm.hotplug_test=) kept
+ * out at boot. Every failing call must leave free pages, page-table pages
+ * and the section table exactly as before; every hart must see new memory
+ * and fault on removed memory.
+ */
+#include <string.h>
+#include <asm/csr.h>
+#include <rvmm/boot.h>
+#include <rvmm/ktest.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+#include <rvmm/smp.h>
+#include <rvmm/trap.h>
+
+extern unsigned long nr_alloc_calls;
+
+static bool hp_range(struct ktest *t, phys_addr_t *base, phys_addr_t *size)
+{
+	phys_addr_t b = boot_params.hotplug_size ? boot_params.hotplug_base : hidden_mem_base;
+	phys_addr_t s = boot_params.hotplug_size ? boot_params.hotplug_size : hidden_mem_size;
+	phys_addr_t e = ALIGN_DOWN(b + s, SECTION_SIZE);
+
+	b = ALIGN(b, SECTION_SIZE);
+	if (!s || e <= b) {
+		ktest_skip(t, "no hot-pluggable RAM (boot with mem= below RAM size)");
+		return false;
+	}
+	*base = b;
+	*size = e - b;
+	return true;
+}
+
+struct mm_snapshot {
+	unsigned long free, pt, sections, normal_free;
+};
+
+static struct mm_snapshot snap(void)
+{
+	return (struct mm_snapshot){ nr_free_pages(), nr_pt_pages, nr_present_sections(),
+				     zone_free_pages(ZONE_NORMAL) };
+}
+
+#define EXPECT_UNCHANGED(t, s0) do {					\
+	struct mm_snapshot __s = snap();				\
+	KEXPECT_EQ(t, __s.free, (s0).free);				\
+	KEXPECT_EQ(t, __s.pt, (s0).pt);					\
+	KEXPECT_EQ(t, __s.sections, (s0).sections);			\
+} while (0)
+
+static void hp_add_online_offline_remove(struct ktest *t)
+{
+	phys_addr_t base, size;
+	struct mm_snapshot s0 = snap();
+	unsigned long v;
+	int level;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, MHP_NONE), 0);
+	KEXPECT_EQ(t, memory_block_state(base), MEM_OFFLINE);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(base), &level, NULL), base);
+	KEXPECT_TRUE(t, pfn_valid(PHYS_PFN(base)));
+	KEXPECT_EQ(t, online_memory_block(base), 0);
+	KEXPECT_EQ(t, memory_block_state(base), MEM_ONLINE);
+	KEXPECT_EQ(t, nr_free_pages(), s0.free + PAGES_PER_SECTION - (nr_pt_pages - s0.pt) -
+		   (SECTION_SIZE / PAGE_SIZE * sizeof(struct page) / PAGE_SIZE));
+	KEXPECT_EQ(t, offline_memory_block(base), 0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+	KEXPECT_EQ(t, probe_read(lm_va(base), &v), -EFAULT);
+	KEXPECT_TRUE(t, !pfn_valid(PHYS_PFN(base)));
+	EXPECT_UNCHANGED(t, s0);
+}
+
+/* Memmap on memory: the memmap costs no boot RAM at all. */
+static void hp_memmap_on_memory(struct ktest *t)
+{
+	phys_addr_t base, size;
+	struct mm_snapshot s0 = snap();
+	unsigned long alt0 = vmemmap_stats.from_altmap, mem0 = vmemmap_stats.from_memory;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	size = min(size, 4 * SECTION_SIZE);
+	KASSERT_EQ(t, add_memory(0, base, size, MHP_MEMMAP_ON_MEMORY), 0);
+	KEXPECT_EQ(t, vmemmap_stats.from_altmap - alt0, size / SECTION_SIZE * SUBBLOCK_PAGES);
+	KEXPECT_EQ(t, vmemmap_stats.from_memory, mem0);
+	/* Only page tables may come from boot RAM (and at most a few). */
+	KEXPECT_EQ(t, s0.normal_free - zone_free_pages(ZONE_NORMAL), nr_pt_pages - s0.pt);
+	for (phys_addr_t b = base; b < base + size; b += SECTION_SIZE)
+		KEXPECT_EQ(t, online_memory_block(b), 0);
+	KEXPECT_EQ(t, zone_free_pages(ZONE_MOVABLE),
+		   size / PAGE_SIZE - size / SECTION_SIZE * SUBBLOCK_PAGES);
+	for (phys_addr_t b = base; b < base + size; b += SECTION_SIZE)
+		KEXPECT_EQ(t, offline_memory_block(b), 0);
+	KEXPECT_EQ(t, remove_memory(base, size), 0);
+	EXPECT_UNCHANGED(t, s0);
+}
+
+static void hp_bad_input(struct ktest *t)
+{
+	phys_addr_t base, size, ram = memblock.memory.regions[0].base;
+	struct mm_snapshot s0 = snap();
+
+	if (!hp_range(t, &base, &size))
+		return;
+	KEXPECT_EQ(t, add_memory(0, base + PAGE_SIZE, SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, base, SECTION_SIZE / 2, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, base, 0, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, ALIGN_DOWN(ram, SECTION_SIZE), SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, ALIGN(linear_map_limit(), SECTION_SIZE), SECTION_SIZE, 0),
+		   -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, 0, SECTION_SIZE, 0), -EINVAL);	/* MMIO at 0 */
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), -ENOENT);
+	KEXPECT_EQ(t, remove_memory(ALIGN_DOWN(ram, SECTION_SIZE), SECTION_SIZE), -EINVAL);
+	KEXPECT_EQ(t, online_memory_block(base), -EINVAL);
+	EXPECT_UNCHANGED(t, s0);
+
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+	s0 = snap();
+	KEXPECT_EQ(t, add_memory(0, base, SECTION_SIZE, 0), -EINVAL);	/* twice */
+	KEXPECT_EQ(t, offline_memory_block(base), -EINVAL);		/* not online */
+	KEXPECT_EQ(t, online_pages(PHYS_PFN(base), SUBBLOCK_PAGES, ZONE_MOVABLE), -EINVAL);
+	EXPECT_UNCHANGED(t, s0);
+	KEXPECT_EQ(t, online_memory_block(base), 0);
+	s0 = snap();
+	KEXPECT_EQ(t, online_memory_block(base), -EINVAL);		/* twice */
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), -EBUSY);	/* online */
+	EXPECT_UNCHANGED(t, s0);
+	KEXPECT_EQ(t, offline_memory_block(base), 0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+}
+
+/* A page in use blocks offlining, names itself, and changes nothing. */
+static void hp_offline_busy(struct ktest *t)
+{
+	phys_addr_t base, size;
+	struct page *p;
+	unsigned long free;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+	KASSERT_EQ(t, online_memory_block(base), 0);
+	p = alloc_pages(GFP_MOVABLE, 0);
+	KASSERT_TRUE(t, p);
+	KEXPECT_EQ(t, p->zone, ZONE_MOVABLE);
+	KEXPECT_GE(t, page_to_phys(p), base);
+	KEXPECT_LT(t, page_to_phys(p), base + SECTION_SIZE);
+	free = nr_free_pages();
+	KEXPECT_EQ(t, offline_memory_block(base), -EBUSY);
+	KEXPECT_EQ(t, nr_free_pages(), free);
+	KEXPECT_EQ(t, memory_block_state(base), MEM_ONLINE);
+	free_page(p);
+	KEXPECT_EQ(t, offline_memory_block(base), 0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+}
+
+/* The Nth allocation of a hot-add fails, for every N: nothing leaks. */
+static void hp_fault_injection(struct ktest *t)
+{
+	phys_addr_t base, size;
+	int ret = -ENOMEM, n, flags;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	size = min(size, 2 * SECTION_SIZE);
+	for (flags = 0; flags < 2; flags++) {
+		ret = -ENOMEM;
+		printk_quiet = 1;
+		for (n = 1; ret && n < 200; n++) {
+			struct mm_snapshot s0 = snap();
+
+			fail_alloc_nth = n;
+			ret = add_memory(0, base, size, flags ? MHP_MEMMAP_ON_MEMORY : 0);
+			fail_alloc_nth = 0;
+			if (ret) {
+				KEXPECT_EQ(t, ret, -ENOMEM);
+				EXPECT_UNCHANGED(t, s0);
+				KEXPECT_TRUE(t, !pfn_valid(PHYS_PFN(base)));
+			}
+		}
+		printk_quiet = 0;
+		KEXPECT_EQ(t, ret, 0);
+		KEXPECT_GE(t, n, 3);
+		KEXPECT_EQ(t, remove_memory(base, size), 0);
+	}
+}
+
+/* Pattern-test every page of an online block through the page allocator. */
+static void hp_memory_usable(struct ktest *t)
+{
+	phys_addr_t base, size;
+	unsigned long n = 0;
+	struct page *head = NULL;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+	KASSERT_EQ(t, online_memory_block(base), 0);
+	for (;;) {
+		struct page *p = alloc_pages(GFP_MOVABLE, MAX_ORDER);
+		u64 *w;
+
+		if (!p || p->zone != ZONE_MOVABLE) {
+			if (p)
+				free_pages(p, MAX_ORDER);
+			break;
+		}
+		w = page_address(p);
+		for (unsigned long i = 0; i < (PAGE_SIZE << MAX_ORDER) / 8; i += 512)
+			w[i] = page_to_phys(p) + i;
+		for (unsigned long i = 0; i < (PAGE_SIZE << MAX_ORDER) / 8; i += 512)
+			if (w[i] != page_to_phys(p) + i)
+				n = ~0UL;
+		*(struct page **)w = head;	/* chain through the block itself */
+		head = p;
+		n += n != ~0UL;
+	}
+	KEXPECT_NE(t, n, ~0UL);
+	KEXPECT_EQ(t, n, (SECTION_SIZE - PMD_SIZE) / (PAGE_SIZE << MAX_ORDER) - 0);
+	while (head) {
+		struct page *next = *(struct page **)page_address(head);
+
+		free_pages(head, MAX_ORDER);
+		head = next;
+	}
+	KEXPECT_EQ(t, offline_memory_block(base), 0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+}
+
+static u64 xorshift(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* 1000 add/online/offline/remove cycles: counters return exactly. */
+static void hp_leak_1000_cycles(struct ktest *t)
+{
+	phys_addr_t base, size;
+	struct mm_snapshot s0 = snap();
+	u64 seed = 0x5eed1234 + kl.va_bits;
+	unsigned long nsec;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	nsec = min(size / SECTION_SIZE, 4UL);
+	printk_quiet = 1;
+	for (int i = 0; i < 1000 && !t->failed; i++) {
+		unsigned long n = 1 + xorshift(&seed) % nsec;
+		unsigned long off = xorshift(&seed) % (size / SECTION_SIZE - n + 1);
+		phys_addr_t b = base + off * SECTION_SIZE;
+		unsigned int flags = (xorshift(&seed) & 1) ? MHP_MEMMAP_ON_MEMORY : 0;
+
+		KASSERT_EQ(t, add_memory(0, b, n * SECTION_SIZE, flags), 0);
+		for (unsigned long s = 0; s < n; s++)
+			KEXPECT_EQ(t, online_memory_block(b + s * SECTION_SIZE), 0);
+		for (unsigned long s = 0; s < n; s++)
+			KEXPECT_EQ(t, offline_memory_block(b + s * SECTION_SIZE), 0);
+		KEXPECT_EQ(t, remove_memory(b, n * SECTION_SIZE), 0);
+	}
+	printk_quiet = 0;
+	EXPECT_UNCHANGED(t, s0);
+}
+
+/* ---- SMP: every hart sees new memory, every hart faults after removal ---- */
+
+struct probe_req {
+	unsigned long va;
+	int result[NR_CPUS];
+	unsigned long value[NR_CPUS];
+};
+
+static void probe_on_hart(void *arg)
+{
+	struct probe_req *r = arg;
+	int cpu = smp_processor_id();
+
+	r->result[cpu] = probe_read(r->va, &r->value[cpu]);
+}
+
+static void hp_smp_visibility(struct ktest *t)
+{
+	static struct probe_req req;
+	phys_addr_t base, size;
+	unsigned long va;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	if (nr_cpus_online < 2) {
+		ktest_skip(t, "needs -smp 2 or more");
+		return;
+	}
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, 0), 0);
+	va = lm_va(base + SECTION_SIZE / 2);
+	*(volatile unsigned long *)va = 0xabcdef;
+	/* Every hart translates before: prime their TLBs with the mapping. */
+	memset(&req, 0, sizeof(req));
+	req.va = va;
+	smp_call_all(probe_on_hart, &req);
+	for (int c = 1; c < nr_cpus_online; c++) {
+		KEXPECT_EQ(t, req.result[c], 0);
+		KEXPECT_EQ(t, req.value[c], 0xabcdef);
+	}
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+	memset(&req, 0, sizeof(req));
+	req.va = va;
+	smp_call_all(probe_on_hart, &req);
+	for (int c = 1; c < nr_cpus_online; c++)
+		KEXPECT_EQ(t, req.result[c], -EFAULT);
+}
+
+/* GFP_KERNEL never lands in movable memory, even when only it is free. */
+static void hp_unmovable_stays_normal(struct ktest *t)
+{
+	phys_addr_t base, size;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+	KASSERT_EQ(t, online_memory_block(base), 0);
+	for (int i = 0; i < 512; i++) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		KASSERT_TRUE(t, p);
+		KEXPECT_TRUE(t, page_to_phys(p) < base || page_to_phys(p) >= base + SECTION_SIZE);
+		free_page(p);
+	}
+	KEXPECT_EQ(t, offline_memory_block(base), 0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+}
+
+/* Seed 001: freeing a vmemmap's tables goes through the one table path. */
+static void hp_vmemmap_free_tables(struct ktest *t)
+{
+	phys_addr_t base, size;
+	unsigned long pt0 = nr_pt_pages;
+	int saved = vmemmap_force_basepages;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	vmemmap_force_basepages = true;	/* PTE tables under the vmemmap */
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, 0), 0);
+	vmemmap_force_basepages = saved;
+	KEXPECT_GT(t, nr_pt_pages, pt0 + 1);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+	KEXPECT_EQ(t, nr_pt_pages, pt0);
+}
+
+/* The altmap reaches the 4 KiB fallback too (seed 000). */
+static void hp_altmap_forwarded(struct ktest *t)
+{
+	phys_addr_t base, size;
+	unsigned long alt0 = vmemmap_stats.from_altmap, mem0 = vmemmap_stats.from_memory;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	vmemmap_force_basepages = true;
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+	vmemmap_force_basepages = false;
+	KEXPECT_EQ(t, vmemmap_stats.from_altmap - alt0, SUBBLOCK_PAGES);
+	KEXPECT_EQ(t, vmemmap_stats.from_memory, mem0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+}
+
+static void hp_block_dump_states(struct ktest *t)
+{
+	phys_addr_t base, size;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	KASSERT_EQ(t, add_memory(0, base, 2 * SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+	KEXPECT_EQ(t, online_memory_block(base), 0);
+	KEXPECT_EQ(t, memory_block_state(base), MEM_ONLINE);
+	KEXPECT_EQ(t, memory_block_state(base + SECTION_SIZE), MEM_OFFLINE);
+	memory_block_dump();
+	KEXPECT_EQ(t, offline_memory_block(base), 0);
+	KEXPECT_EQ(t, remove_memory(base, 2 * SECTION_SIZE), 0);
+}
+
+KTEST_SUITE(hotplug, true,
+	KTEST_CASE(hp_add_online_offline_remove),
+	KTEST_CASE(hp_memmap_on_memory),
+	KTEST_CASE(hp_bad_input),
+	KTEST_CASE(hp_offline_busy),
+	KTEST_CASE(hp_fault_injection),
+	KTEST_CASE(hp_memory_usable),
+	KTEST_CASE(hp_smp_visibility),
+	KTEST_CASE(hp_unmovable_stays_normal),
+	KTEST_CASE(hp_vmemmap_free_tables),
+	KTEST_CASE(hp_altmap_forwarded),
+	KTEST_CASE(hp_block_dump_states),
+	KTEST_CASE(hp_leak_1000_cycles));
