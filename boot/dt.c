@@ -122,6 +122,7 @@ enum dt_check_stage {
 	DT_CHECK_OK,
 	DT_CHECK_SHORT,		/* buffer smaller than the header */
 	DT_CHECK_HEADER,	/* fdt_check_header() */
+	DT_CHECK_VERSION,	/* older than v17 */
 	DT_CHECK_ALIGN,		/* memreserve or structure block misaligned */
 	DT_CHECK_TOTALSIZE,	/* header claims more than the buffer */
 	DT_CHECK_FULL,		/* fdt_check_full() */
@@ -129,16 +130,22 @@ enum dt_check_stage {
 
 /*
  * Early-safe. fdt_check_header() reads header fields without knowing the
- * buffer size, so the size of the header itself is checked first.
+ * buffer size, and reads size_dt_strings even from a v2 header too short
+ * to hold it (found by the fuzzer), so the full v17 header must fit before
+ * it is called. Older versions are refused: the spec says 17, every
+ * firmware writes 17, and libfdt's pre-16 paths (full-path node names,
+ * no size_dt_struct) are not worth exposing to a hostile blob.
  */
 static int dt_check_blob(const void *fdt, size_t bufsize, int *fdt_err)
 {
 	*fdt_err = 0;
-	if (!fdt || bufsize < FDT_V1_SIZE || bufsize < fdt_header_size(fdt))
+	if (!fdt || bufsize < sizeof(struct fdt_header))
 		return DT_CHECK_SHORT;
 	*fdt_err = fdt_check_header(fdt);
 	if (*fdt_err)
 		return DT_CHECK_HEADER;
+	if (fdt_version(fdt) < 17)
+		return DT_CHECK_VERSION;
 	/*
 	 * libfdt dereferences tags and reserve entries as aligned words, so
 	 * a header pointing at odd offsets would make it load misaligned
@@ -342,6 +349,10 @@ static int dt_validate(struct dt_ctx *c, size_t bufsize)
 				       fdt_magic(fdt), FDT_MAGIC);
 		return dt_fail(c, -1, -EINVAL, "header: invalid (%s)",
 			       fdt_strerror(fdt_err));
+	case DT_CHECK_VERSION:
+		return dt_fail(c, -1, -EINVAL,
+			       "header: version %u unsupported (need 17)",
+			       fdt_version(fdt));
 	case DT_CHECK_ALIGN:
 		return dt_fail(c, -1, -EINVAL,
 			       "header: misaligned block (off_mem_rsvmap 0x%x, off_dt_struct 0x%x)",

@@ -25,6 +25,7 @@ extern char _start[], _end[];
 
 void paging_init(phys_addr_t dtb);
 void free_initmem(void);
+void bench_hotplug_core(void);
 
 void bench_report(const char *name, unsigned long value, const char *unit)
 {
@@ -154,6 +155,39 @@ static void mm_report(void)
 
 static __noreturn __attribute__((noinline)) void rest_init(void);
 
+unsigned int cboz_block_size;
+int probe_cbo_zero(unsigned long addr);
+
+static bool __init isa_has(const char *isa, const char *ext)
+{
+	size_t n = strlen(ext);
+
+	for (const char *p = strchr(isa, '_'); p; p = strchr(p + 1, '_'))
+		if (!strncmp(p + 1, ext, n) && (p[1 + n] == '_' || !p[1 + n]))
+			return true;
+	return false;
+}
+
+/*
+ * Zicboz lets clear_pages() zero a cache block per instruction. The DT
+ * must name it on the boot hart, and M-mode must have enabled it for us
+ * (menvcfg.CBZE): a probe under an exception fixup tells.
+ */
+static void __init detect_zicboz(void)
+{
+	static u8 probe_buf[256] __aligned(256);
+
+	for (int i = 0; i < boot_dt.nr_cpus; i++) {
+		if (boot_dt.cpus[i].hartid != cpus[0].hartid ||
+		    !isa_has(boot_dt.cpus[i].isa, "zicboz"))
+			continue;
+		if (probe_cbo_zero((unsigned long)probe_buf) == 0)
+			cboz_block_size = 64;	/* riscv,cboz-block-size on QEMU */
+	}
+	pr_info("clear_pages: %s\n", cboz_block_size ? "Zicboz cbo.zero, 64-byte blocks" :
+		"memset");
+}
+
 void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long instret0)
 {
 	const void *fdt = (const void *)(FIXMAP_FDT + (dtb_pa & (PMD_SIZE - 1)));
@@ -175,6 +209,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 		panic("invalid device tree at 0x%llx: %s (%d)", (unsigned long long)dtb_pa,
 		      err, ret);
 	parse_bootargs(boot_dt.bootargs);
+	detect_zicboz();
 	if (boot_dt.bootargs[0])
 		pr_info("bootargs: %s\n", boot_dt.bootargs);
 	setup_memblock(fdt, dtb_pa);
@@ -201,6 +236,8 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	int passed, failed, skipped;
 
 	free_initmem();
+	if (boot_params.bench)
+		bench_hotplug_core();
 	drivers_init();
 	ktest_run_all(boot_params.tests, &passed, &failed, &skipped);
 	printk("rvmm: %d passed, %d failed%s\n", passed, failed, "");

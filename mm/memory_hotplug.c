@@ -234,10 +234,7 @@ int online_pages(unsigned long pfn, unsigned long nr, enum zone_type zone)
 		       pfn, zones[ms->zone].name);
 		return -EINVAL;
 	}
-	/* The memmap is clean (zeroed at populate or offline): set the zone. */
-	if (zone != ZONE_NORMAL)
-		for (unsigned long i = 0; i < nr; i++)
-			pfn_to_page(pfn + i)->zone = zone;
+	/* The memmap is clean (zeroed at populate); the zone is per section. */
 	ms->online_map |= mask;
 	ms->zone = zone;
 	ms->flags |= SECTION_ONLINE;
@@ -264,8 +261,8 @@ int offline_pages(unsigned long pfn, unsigned long nr)
 		pr_err("offline_pages: pfn 0x%lx+0x%lx: pfn 0x%lx is in use\n", pfn, nr, busy);
 		return ret;
 	}
+	/* Offline pages keep no flags: take_free_range() cleared PG_buddy. */
 	zones[ms->zone].present_pages -= nr;
-	memset(pfn_to_page(pfn), 0, nr * sizeof(struct page));
 	ms->online_map &= ~mask;
 	if (!ms->online_map)
 		ms->flags &= ~SECTION_ONLINE;

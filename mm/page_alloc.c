@@ -10,6 +10,7 @@
  * never crosses a 128 MiB section, so the memmap it reads always exists.
  */
 #include <string.h>
+#include <asm/page.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
@@ -54,22 +55,27 @@ static void del_from_free_list(struct zone *z, struct page *p, unsigned int orde
 	z->nr_free_area[order]--;
 }
 
-static bool is_free_buddy(struct page *p, unsigned int order, int zone)
+/*
+ * A block and its buddy share a 4 MiB-aligned range, hence a section, hence
+ * a zone: the zone needs no check here, and none is stored per page (the
+ * section knows it, so onlining does not touch every struct page).
+ */
+static bool is_free_buddy(struct page *p, unsigned int order)
 {
-	return PageBuddy(p) && p->order == order && p->zone == zone;
+	return PageBuddy(p) && p->order == order;
 }
 
 static void __free_one_page(struct page *page, unsigned int order)
 {
 	unsigned long pfn = page_to_pfn(page);
-	struct zone *z = &zones[page->zone];
+	struct zone *z = &zones[page_zone(page)];
 
 	z->free_pages += 1UL << order;
 	while (order < MAX_ORDER) {
 		unsigned long bpfn = pfn ^ (1UL << order);
 		struct page *buddy = pfn_to_page(bpfn);
 
-		if (!pfn_valid(bpfn) || !is_free_buddy(buddy, order, page->zone))
+		if (!is_free_buddy(buddy, order))
 			break;
 		del_from_free_list(z, buddy, order);
 		pfn &= ~(1UL << order);
@@ -111,7 +117,7 @@ static void check_poison(struct page *page, unsigned int order)
 void __free_pages_core(struct page *page, unsigned int order, enum zone_type zone)
 {
 	spin_lock(&zone_lock);
-	page->zone = zone;
+	WARN_ON(page_zone(page) != zone);
 	page->refcount = 0;
 	zones[zone].managed_pages += 1UL << order;
 	__free_one_page(page, order);
@@ -162,7 +168,7 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 	p->refcount = 1;
 	p->order = order;
 	if (gfp & __GFP_ZERO)
-		memset(page_address(p), 0, PAGE_SIZE << order);
+		clear_pages(page_address(p), PAGE_SIZE << order);
 	return p;
 }
 
@@ -232,7 +238,7 @@ static void free_range_locked(unsigned long pfn, unsigned long end, int zone)
 
 		while (o < MAX_ORDER && !(pfn & ((2UL << o) - 1)) && pfn + (2UL << o) <= end)
 			o++;
-		pfn_to_page(pfn)->zone = zone;
+		(void)zone;
 		__free_one_page(pfn_to_page(pfn), o);
 		pfn += 1UL << o;
 	}
@@ -267,8 +273,9 @@ int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_p
 		h = find_free_block(pfn, &o);
 		hpfn = page_to_pfn(h);
 		hend = hpfn + (1UL << o);
-		zone = h->zone;
+		zone = page_zone(h);
 		del_from_free_list(&zones[zone], h, o);
+		clear_page_flag(h, PG_poisoned);	/* the contents go away */
 		zones[zone].free_pages -= 1UL << o;
 		free_range_locked(hpfn, start > hpfn ? start : hpfn, zone);
 		free_range_locked(min(end, hend), hend, zone);

@@ -15,6 +15,7 @@
  *   - on -ENOMEM everything this call mapped is unmapped and returned.
  */
 #include <string.h>
+#include <asm/page.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 
@@ -38,7 +39,7 @@ static void *vmemmap_alloc_block(unsigned long size, int node)
 	}
 	if (!pa)
 		return NULL;
-	memset(__va(pa), 0, size);
+	clear_pages(__va(pa), size);
 	vmemmap_stats.from_memory += size >> PAGE_SHIFT;
 	return __va(pa);
 }
@@ -72,7 +73,7 @@ void *altmap_alloc_block_buf(unsigned long size, struct vmem_altmap *altmap)
 	altmap->align += nr_align;
 	pfn += nr_align;
 	p = __va(PFN_PHYS(pfn));
-	memset(p, 0, size);
+	clear_pages(p, size);
 	vmemmap_stats.from_altmap += nr_pfns;
 	return p;
 }

@@ -146,3 +146,11 @@ probe_exec:
 	ld	ra, 8(sp)
 	addi	sp, sp, 16
 	ret
+
+/* int probe_cbo_zero(addr): 0, or -EFAULT if cbo.zero is illegal here. */
+	.globl probe_cbo_zero
+probe_cbo_zero:
+4:	.insn i 0x0f, 2, x0, 4(a0)
+	li	a0, 0
+	ret
+	EX_ENTRY(4b, 9b)

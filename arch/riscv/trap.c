@@ -180,7 +180,8 @@ void do_trap(struct pt_regs *regs)
 	}
 	if (cause == EXC_LOAD_PAGE_FAULT || cause == EXC_STORE_PAGE_FAULT ||
 	    cause == EXC_INST_PAGE_FAULT || cause == EXC_LOAD_ACCESS ||
-	    cause == EXC_STORE_ACCESS || cause == EXC_INST_ACCESS) {
+	    cause == EXC_STORE_ACCESS || cause == EXC_INST_ACCESS ||
+	    cause == EXC_ILLEGAL_INST) {
 		if (fixup_exception(regs))
 			return;
 	}

@@ -36,7 +36,7 @@ struct page {
 	unsigned long flags;
 	int refcount;
 	u8 order;		/* buddy order, or compound order at the head */
-	u8 zone;		/* enum zone_type */
+	u8 zone;		/* unused: see page_zone() */
 	u16 nid;
 	struct list_head lru;	/* buddy free list */
 	unsigned long private;
@@ -92,6 +92,8 @@ static inline struct mem_section *__pfn_to_section(unsigned long pfn)
 	return &mem_section[pfn_to_section_nr(pfn)];
 }
 
+static inline enum zone_type page_zone(const struct page *page);
+
 static inline bool pfn_valid(unsigned long pfn)
 {
 	return pfn_to_section_nr(pfn) < NR_MEM_SECTIONS &&
@@ -107,6 +109,12 @@ static inline bool pfn_valid(unsigned long pfn)
 #define page_to_phys(p)		PFN_PHYS(page_to_pfn(p))
 #define virt_to_page(v)		pfn_to_page(PHYS_PFN(__pa(v)))
 #define page_address(p)		__va(page_to_phys(p))
+
+/* All online pages of a section belong to one zone, recorded there. */
+static inline enum zone_type page_zone(const struct page *page)
+{
+	return (enum zone_type)__pfn_to_section(page_to_pfn(page))->zone;
+}
 
 /* ---- memblock: the boot-time allocator ---- */
 

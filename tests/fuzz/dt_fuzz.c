@@ -5,7 +5,8 @@
  * The input is handed to dt_parse() as is: libFuzzer passes an exactly
  * sized heap copy, so ASan flags any read past @size. The contract checked
  * is dt.h's: success, or a negative errno with a message. The early
- * helpers run on whatever dt_early_check() accepts, as head.S would.
+ * helpers run on whatever dt_early_check() accepts, as head.S would. A
+ * custom mutator edits properties of valid trees through fdt_rw.
  *
  * Built with -DDT_FUZZ_SEEDGEN instead, it is a small program that writes
  * the test suites' trees (tests/common/dt_builders.h) into a corpus dir.
@@ -56,8 +57,12 @@ int main(int argc, char **argv)
 #else
 
 static struct dt_info info;
+static u8 mut_buf[1 << 16] __aligned(8);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -81,6 +86,87 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dt_early_bootargs(data, bootargs, sizeof(bootargs));
 	}
 	return 0;
+}
+
+/* Properties dt.c reads: added to random nodes by the mutator. */
+static const char *const fuzz_props[] = {
+	"reg", "device_type", "status", "#address-cells", "#size-cells",
+	"#interrupt-cells", "no-map", "size", "alignment", "mmu-type",
+	"riscv,isa", "riscv,isa-extensions", "phandle", "compatible",
+	"interrupts-extended", "ranges", "interrupt-map", "bus-range",
+	"timebase-frequency", "bootargs",
+};
+
+/* The @k-th property of the tree and its node; -1 past the end. */
+static int fuzz_nth_prop(const void *fdt, unsigned int k, int *node)
+{
+	int n, p;
+
+	for (n = fdt_next_node(fdt, -1, NULL); n >= 0;
+	     n = fdt_next_node(fdt, n, NULL)) {
+		fdt_for_each_property_offset(p, fdt, n) {
+			if (!k--) {
+				*node = n;
+				return p;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Rewrite, delete or add one property of a valid tree in mut_buf. */
+static int fuzz_edit_prop(unsigned int seed)
+{
+	u8 val[256];
+	char name[64];
+	const char *pname;
+	const void *pval;
+	int node, prop, len, vlen = 0;
+
+	prop = fuzz_nth_prop(mut_buf, (seed >> 4) % 256, &node);
+	if (prop < 0)
+		return -1;
+	pval = fdt_getprop_by_offset(mut_buf, prop, &pname, &len);
+	if (!pval)
+		return -1;
+	/* Copied out: the edit moves the strings block under @pname. */
+	snprintf(name, sizeof(name), "%s", pname);
+	switch ((seed >> 1) & 7) {
+	case 0:
+		return fdt_delprop(mut_buf, node, name);
+	case 1:
+		snprintf(name, sizeof(name), "%s",
+			 fuzz_props[(seed >> 12) % ARRAY_SIZE(fuzz_props)]);
+		break;
+	default:
+		vlen = len < (int)sizeof(val) ? len : (int)sizeof(val);
+		memcpy(val, pval, vlen);
+		break;
+	}
+	vlen = LLVMFuzzerMutate(val, vlen, sizeof(val));
+	return fdt_setprop(mut_buf, node, name, val, vlen);
+}
+
+/*
+ * Raw byte mutations seldom survive fdt_check_full(), so half of the time
+ * a valid input gets a structural edit through fdt_rw instead: the value
+ * (and length) of a property changes and the walkers see it.
+ */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+			       unsigned int seed)
+{
+	size_t out;
+
+	/* dt_early_check(), not bare fdt_check_full(): see its alignment test. */
+	if ((seed & 1) || dt_early_check(data, size) ||
+	    fdt_open_into(data, mut_buf, sizeof(mut_buf)) ||
+	    fuzz_edit_prop(seed) || fdt_pack(mut_buf))
+		return LLVMFuzzerMutate(data, size, max_size);
+	out = fdt_totalsize(mut_buf);
+	if (out > max_size)
+		return LLVMFuzzerMutate(data, size, max_size);
+	memcpy(data, mut_buf, out);
+	return out;
 }
 
 #endif

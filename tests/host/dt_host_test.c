@@ -107,14 +107,17 @@ static int nth_prop(const void *fdt, int k, int *node)
 static int mutate_property(u64 *s, const u8 *src, u8 *b, u32 size)
 {
 	u8 val[96];
-	const char *name;
+	char name[64];
+	const char *pname;
 	int node, prop, len;
 
 	if (fdt_open_into(src, b, size) < 0)
 		return -1;
 	prop = nth_prop(b, rnd(s, nth_prop(b, -1, &node)), &node);
-	if (prop < 0 || !fdt_getprop_by_offset(b, prop, &name, &len))
+	if (prop < 0 || !fdt_getprop_by_offset(b, prop, &pname, &len))
 		return -1;
+	/* Copied out: the edit moves the strings block under @pname. */
+	snprintf(name, sizeof(name), "%s", pname);
 	if (!rnd(s, 8))
 		return fdt_delprop(b, node, name);
 	len = rnd(s, 4) ? (int)(4 * rnd(s, 24)) : (int)rnd(s, sizeof(val));
@@ -217,6 +220,20 @@ static void dt_host_random(struct ktest *t)
 	KEXPECT_GT(t, rejected, 0);
 }
 
+/* Inputs the fuzzer (make fuzz) crashed on, replayed from exact-size copies. */
+static const u8 dt_fuzz_v2_header[] = {	/* read past a 35-byte v2 blob */
+	0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x00, 0x03, 0x99, 0x00, 0x00, 0x00, 0x40,
+	0x00, 0x00, 0x02, 0xfc, 0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00, 0x02,
+	0x00, 0x00, 0x00, 0x00, 0x67, 0x65, 0x73, 0x00, 0x63, 0x00, 0x00,
+};
+
+static void dt_host_fuzz_regressions(struct ktest *t)
+{
+	KEXPECT_EQ(t, parse_copy(t, dt_fuzz_v2_header,
+				 sizeof(dt_fuzz_v2_header), 0, 0), -EINVAL);
+	KEXPECT_TRUE(t, strstr(dterr, "truncated") != NULL);
+}
+
 /* The real target: `qemu-system-riscv64 -M virt,dumpdtb=FILE`. */
 static void dt_host_qemu_dtb(struct ktest *t)
 {
@@ -255,5 +272,6 @@ static void dt_host_qemu_dtb(struct ktest *t)
 
 KTEST_SUITE(dt_host, false,
 	KTEST_CASE(dt_host_random),
+	KTEST_CASE(dt_host_fuzz_regressions),
 	KTEST_CASE(dt_host_qemu_dtb),
 );

@@ -361,6 +361,16 @@ static void dt_err_truncated(struct ktest *t)
 	PARSE_ERR(t, 0, -EINVAL, "truncated");
 	KEXPECT_EQ(t, dt_early_check(dtb, 20), -EINVAL);
 	KEXPECT_EQ(t, dt_early_check(NULL, 0), -EINVAL);
+	/*
+	 * Fuzzer find: a v2 header is 32 bytes, but fdt_check_header()
+	 * still reads the v3 size_dt_strings at 32..35.
+	 */
+	fdt_set_version(dtb, 2);
+	fdt_set_last_comp_version(dtb, 2);
+	PARSE_ERR(t, 35, -EINVAL, "truncated");
+	PARSE_ERR(t, sizeof(dtb), -EINVAL, "version 2 unsupported");
+	fdt_set_version(dtb, 17);
+	fdt_set_last_comp_version(dtb, 16);
 	/* Exactly totalsize is fine. */
 	KEXPECT_EQ(t, dt_parse(dtb, total, &dti, dterr, sizeof(dterr)), 0);
 	KEXPECT_EQ(t, dt_early_check(dtb, total), 0);

@@ -145,7 +145,7 @@ static void hp_offline_busy(struct ktest *t)
 	KASSERT_EQ(t, online_memory_block(base), 0);
 	p = alloc_pages(GFP_MOVABLE, 0);
 	KASSERT_TRUE(t, p);
-	KEXPECT_EQ(t, p->zone, ZONE_MOVABLE);
+	KEXPECT_EQ(t, page_zone(p), ZONE_MOVABLE);
 	KEXPECT_GE(t, page_to_phys(p), base);
 	KEXPECT_LT(t, page_to_phys(p), base + SECTION_SIZE);
 	free = nr_free_pages();
@@ -203,7 +203,7 @@ static void hp_memory_usable(struct ktest *t)
 		struct page *p = alloc_pages(GFP_MOVABLE, MAX_ORDER);
 		u64 *w;
 
-		if (!p || p->zone != ZONE_MOVABLE) {
+		if (!p || page_zone(p) != ZONE_MOVABLE) {
 			if (p)
 				free_pages(p, MAX_ORDER);
 			break;

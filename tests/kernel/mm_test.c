@@ -327,7 +327,7 @@ static void mm_unmovable_never_movable(struct ktest *t)
 		struct page *p = alloc_page(GFP_KERNEL);
 
 		KASSERT_TRUE(t, p);
-		KEXPECT_EQ(t, p->zone, ZONE_NORMAL);
+		KEXPECT_EQ(t, page_zone(p), ZONE_NORMAL);
 		free_page(p);
 	}
 }

@@ -14,6 +14,7 @@
 #include <asm/pgtable.h>
 #include <asm/sbi.h>
 #include <rvmm/dt.h>
+#include <asm/page.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 
@@ -208,7 +209,7 @@ static phys_addr_t memblock_pt_alloc(void)
 	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
 
 	if (pa)
-		memset(__va(pa), 0, PAGE_SIZE);
+		clear_pages(__va(pa), PAGE_SIZE);
 	return pa;
 }
 
