@@ -24,6 +24,7 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-T,linker/kernel.lds 
 
 KSRC := $(wildcard arch/riscv/*.S arch/riscv/*.c arch/riscv/mm/*.c mm/*.c boot/*.c \
 	lib/*.c drivers/*/*.c tests/kernel/*.c)
+KSRC := $(filter-out $(EXCLUDE),$(KSRC))
 KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
 .PHONY: all deps run test bench fit qemu debug help clean host-test kernel-test e2e fuzz format

@@ -26,6 +26,7 @@ extern char _start[], _end[];
 void paging_init(phys_addr_t dtb);
 void free_initmem(void);
 void bench_hotplug_core(void);
+void bench_dax(void);
 
 void bench_report(const char *name, unsigned long value, const char *unit)
 {
@@ -236,8 +237,10 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	int passed, failed, skipped;
 
 	free_initmem();
-	if (boot_params.bench)
+	if (boot_params.bench) {
 		bench_hotplug_core();
+		bench_dax();
+	}
 	drivers_init();
 	ktest_run_all(boot_params.tests, &passed, &failed, &skipped);
 	printk("rvmm: %d passed, %d failed%s\n", passed, failed, "");

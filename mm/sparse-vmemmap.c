@@ -218,13 +218,14 @@ void vmemmap_free(unsigned long start, unsigned long end, struct vmem_altmap *al
 			bsize = PMD_SIZE;
 		} else {
 			for (unsigned long a = addr; a < next; a += PAGE_SIZE) {
-				pa = walk_pgd(swapper_pg_dir, a, &level, NULL);
-				if (pa != WALK_NONE)
+				pgprot_t prot;
+
+				pa = walk_pgd(swapper_pg_dir, a, &level, &prot);
+				/* Read-only leaves alias a shared tail page: not theirs. */
+				if (pa != WALK_NONE && (prot.prot & _PAGE_W))
 					blocks[nr++] = pa;
 			}
 		}
-		if (!nr)
-			continue;
 		remove_pgd_mapping(swapper_pg_dir, addr, next - addr);
 		for (unsigned long i = 0; i < nr; i++)
 			vmemmap_free_block(blocks[i], bsize, altmap);

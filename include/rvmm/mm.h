@@ -71,6 +71,7 @@ static inline void clear_page_flag(struct page *p, int f) { p->flags &= ~(1UL <<
 #define SECTION_ONLINE		(1U << 1)	/* pages belong to a zone */
 #define SECTION_EARLY		(1U << 2)	/* boot memory, not removable */
 #define SECTION_MEMMAP_ON_MEM	(1U << 3)	/* memmap carved from itself */
+#define SECTION_DEVICE		(1U << 4)	/* ZONE_DEVICE (memremap_pages) */
 
 /* One bit per 2 MiB sub-block: the unit of online/offline (virtio-mem). */
 #define SUBBLOCK_PAGES		(PMD_SIZE >> PAGE_SHIFT)
@@ -245,6 +246,7 @@ extern bool vmemmap_force_basepages;	/* tests: fail every 2 MiB block */
 /* arch hooks for the vmemmap (arch/riscv/mm/hotplug.c) */
 int vmemmap_set_pmd(unsigned long addr, phys_addr_t pa);
 int vmemmap_set_pte(unsigned long addr, phys_addr_t pa);
+int vmemmap_set_pte_ro(unsigned long addr, phys_addr_t pa);
 bool vmemmap_pmd_mapped(unsigned long addr);
 bool vmemmap_pte_mapped(unsigned long addr);
 

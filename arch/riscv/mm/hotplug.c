@@ -30,6 +30,12 @@ int vmemmap_set_pte(unsigned long addr, phys_addr_t pa)
 	return set_leaf(swapper_pg_dir, addr, pa, PTE_LEVEL, PAGE_KERNEL);
 }
 
+/* A read-only alias of a shared tail page (DAX vmemmap optimisation). */
+int vmemmap_set_pte_ro(unsigned long addr, phys_addr_t pa)
+{
+	return set_leaf(swapper_pg_dir, addr, pa, PTE_LEVEL, PAGE_KERNEL_RO);
+}
+
 bool vmemmap_pmd_mapped(unsigned long addr)
 {
 	int level;

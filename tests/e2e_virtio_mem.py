@@ -1,0 +1,165 @@
+"""virtio-mem end-to-end scenario, driven over QMP.
+
+Called by tests/run.py as `run(qemu_path, log_dir)`; returns
+(passed, failed, skipped). Standalone: `python3 tests/e2e_virtio_mem.py`.
+
+For each block size (2 MiB, 128 MiB) it boots the CONTRACT default machine
+with a virtio-mem device (requested-size=0) and `-append rvmm.serve`, waits
+for the kernel's self-test summary, then:
+
+* steps the requested size through 1G, 3G, 256M, 0, 2G; each step passes
+  when query-memory-devices reports the device's `size` == requested and the
+  kernel printed `rvmm: mem plugged=<requested> ...` (60 s per step; after
+  a failed step the remaining steps are counted failed without running);
+* checks that QEMU refuses a request larger than the 8 GiB backend and one
+  that is not a multiple of the block size, and that the device keeps its
+  size afterwards;
+* quits QEMU over QMP and checks the console never showed `rvmm: PANIC`.
+
+Every planned check is one test case, so the case count does not depend on
+how far a run got: checks that could not run count as failed.
+Without a virtio-mem capable QEMU every case is skipped (and said loudly).
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import rvmm_qemu as rq  # noqa: E402
+
+BOOT_TIMEOUT = 120
+STEP_TIMEOUT = 60
+STEPS = [1 * rq.GiB, 3 * rq.GiB, 256 * rq.MiB, 0, 2 * rq.GiB]
+VARIANTS = [("2M", 2 * rq.MiB), ("128M", 128 * rq.MiB)]
+
+
+class Tally:
+    """Per-case pass/fail bookkeeping with one printed line per case."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.passed = self.failed = 0
+
+    def case(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        tail = f" ({detail})" if detail else ""
+        print(f"e2e {self.prefix}: {'ok' if ok else 'FAIL'} {name}{tail}", flush=True)
+
+
+def case_names(block_bytes):
+    """The planned cases of one variant, in order."""
+    names = ["boot"]
+    names += [f"resize to {rq.fmt_size(s)}" for s in STEPS]
+    names += ["refuse oversize request", "refuse unaligned request",
+              "quit without panic"]
+    return names
+
+
+def refuse(qmp, size):
+    """(ok, detail): QEMU must reject `size` and keep the old request."""
+    before = rq.vmem_device(qmp)["requested-size"]
+    try:
+        rq.request_size(qmp, size)
+    except rq.QMPError as e:
+        after = rq.vmem_device(qmp)["requested-size"]
+        if after != before:
+            return False, f"refused but requested-size changed to {after}"
+        return True, f"refused: {e}"
+    return False, f"qom-set accepted {size}"
+
+
+def run_variant(qemu, log_dir, block_name, block_bytes):
+    """One boot with one block size. Returns (passed, failed)."""
+    tally = Tally(f"block-size={block_name}")
+    pending = case_names(block_bytes)
+    sock_dir = tempfile.mkdtemp(prefix="rvmm-qmp-")
+    sock = Path(sock_dir) / "qmp.sock"
+    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM, append="rvmm.serve",
+                       extra=rq.virtio_mem_args(block_size=block_name)
+                       + rq.qmp_args(sock))
+    log = Path(log_dir) / f"e2e-virtio-mem-{block_name}.log"
+    con = rq.Console(cmd, log_path=log)
+    qmp = None
+
+    def done(ok, detail=""):
+        tally.case(pending.pop(0), ok, detail)
+
+    try:
+        qmp = rq.QMP(sock, console=con)
+        hit = con.wait_for(rq.SUMMARY_RE, BOOT_TIMEOUT)
+        if hit is None or con.panicked() or not con.alive:
+            why = ("kernel panic" if con.panicked() else
+                   "QEMU exited (no rvmm.serve support?)" if not con.alive else
+                   f"no self-test summary within {BOOT_TIMEOUT} s")
+            done(False, why)
+            raise RuntimeError(why)
+        done(True, hit[1].group(0))
+        # After a failed step the device state is unknown: the remaining
+        # steps count as failed without spending another timeout each.
+        failed_step = None
+        for size in STEPS:
+            if failed_step:
+                done(False, f"not run: {failed_step}")
+                continue
+            t0 = time.monotonic()
+            ok, msg = rq.resize(qmp, con, size, timeout=STEP_TIMEOUT)
+            done(ok, f"{msg}, {time.monotonic() - t0:.1f} s")
+            if not ok:
+                if not con.alive:
+                    raise RuntimeError(msg)
+                failed_step = f"resize to {rq.fmt_size(size)} failed"
+        done(*refuse(qmp, rq.VMEM_BACKEND_SIZE + block_bytes))
+        done(*refuse(qmp, 1 * rq.GiB + block_bytes // 2))
+        qmp.quit()
+        rc = con.wait(30)
+        if rc is None:
+            con.kill()
+        done(not con.panicked() and rc is not None,
+             "panic" if con.panicked() else
+             "QEMU did not exit after quit" if rc is None else f"exit status {rc}")
+    except (OSError, rq.QMPError, RuntimeError, ValueError) as e:
+        for name in list(pending):
+            tally.case(name, False, f"not run: {e}")
+        pending.clear()
+    finally:
+        if qmp:
+            qmp.close()
+        con.kill()
+        sock.unlink(missing_ok=True)
+        Path(sock_dir).rmdir()
+    if tally.failed:
+        print(f"e2e block-size={block_name}: log {log}; last lines:", flush=True)
+        for line in con.lines[-30:]:
+            print("    " + line)
+    return tally.passed, tally.failed
+
+
+def run(qemu_path, log_dir):
+    """Run every variant. Returns (passed, failed, skipped)."""
+    if not rq.has_virtio_mem(qemu_path):
+        n = sum(len(case_names(b)) for _, b in VARIANTS)
+        print("!" * 72)
+        print(f"e2e: SKIPPED: {qemu_path} has no virtio-mem-pci device "
+              f"(build the patched QEMU with `make qemu`); {n} cases not run")
+        print("!" * 72, flush=True)
+        return 0, 0, n
+    passed = failed = 0
+    for name, block in VARIANTS:
+        p, f = run_variant(qemu_path, log_dir, name, block)
+        passed += p
+        failed += f
+    return passed, failed, 0
+
+
+if __name__ == "__main__":
+    rq.BUILD.joinpath("logs").mkdir(parents=True, exist_ok=True)
+    p, f, s = run(rq.find_qemu(), rq.BUILD / "logs")
+    print(f"{p} passed, {f} failed, {s} skipped")
+    sys.exit(1 if f else 0)

@@ -1,0 +1,346 @@
+"""QEMU plumbing shared by tests/run.py and tests/e2e_virtio_mem.py.
+
+Python 3.11 standard library only. What lives here:
+
+* locating QEMU: the patched build/qemu-system-riscv64 (virtio-mem capable)
+  when it exists and runs, else the stock qemu-system-riscv64;
+* building QEMU command lines for the `virt` machine (CONTRACT.md);
+* `Console`: a QEMU process whose console (stdout+stderr) is read by a
+  thread, kept as a list of lines, optionally echoed live and logged;
+* `QMP`: a minimal QMP client over a unix socket (newline-delimited JSON:
+  greeting, `qmp_capabilities`, then commands; asynchronous events skipped);
+* `resize()`: ask the virtio-mem device for a new size and wait until both
+  QEMU and the kernel console agree that it has been reached.
+"""
+
+import functools
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+IMAGE = BUILD / "Image"
+PATCHED_QEMU = BUILD / "qemu-system-riscv64"
+STOCK_QEMU = "qemu-system-riscv64"
+
+MiB = 1 << 20
+GiB = 1 << 30
+
+# Kernel console lines the scripts react to (see CONTRACT.md).
+SUMMARY_RE = re.compile(r"^rvmm: (\d+) passed, (\d+) failed")
+PANIC = "rvmm: PANIC"
+MEM_LINE_RE = re.compile(r"^rvmm: mem\b")
+PLUGGED_RE = re.compile(r"^rvmm: mem plugged=(\d+)")
+
+# The CONTRACT default machine: RAM and the virtio-mem device.
+DEFAULT_SMP = 4
+DEFAULT_MEM = "1G,maxmem=9G"
+VMEM_ID = "vm0"
+VMEM_QOM_PATH = "/machine/peripheral/" + VMEM_ID
+VMEM_BACKEND_SIZE = 8 * GiB
+
+
+# ---- QEMU binary ----------------------------------------------------------
+
+@functools.cache
+def qemu_runs(qemu: str) -> bool:
+    """True if `qemu --version` succeeds (the binary exists and starts)."""
+    try:
+        return subprocess.run([qemu, "--version"], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def find_qemu() -> str:
+    """The patched QEMU if usable, else the stock one from PATH."""
+    if PATCHED_QEMU.exists() and qemu_runs(str(PATCHED_QEMU)):
+        return str(PATCHED_QEMU)
+    return STOCK_QEMU
+
+
+@functools.cache
+def has_virtio_mem(qemu: str) -> bool:
+    """True if this QEMU offers virtio-mem-pci on the riscv virt machine."""
+    try:
+        out = subprocess.run([qemu, "-M", "virt", "-device", "help"],
+                             stdin=subprocess.DEVNULL, capture_output=True,
+                             text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return '"virtio-mem-pci"' in out
+
+
+# ---- command lines ---------------------------------------------------------
+
+def qemu_args(qemu, *, smp, mem, cpu=None, machine="virt", append=None,
+              extra=()):
+    """A `virt` boot of build/Image under OpenSBI (`-bios default`)."""
+    cmd = [qemu, "-M", machine, "-smp", str(smp), "-m", mem,
+           "-bios", "default", "-kernel", str(IMAGE), "-nographic",
+           "-no-reboot"]
+    if cpu:
+        cmd += ["-cpu", cpu]
+    cmd += list(extra)
+    if append:
+        cmd += ["-append", append]
+    return cmd
+
+
+def virtio_mem_args(*, block_size="2M", requested_size="0"):
+    """The CONTRACT's virtio-mem device (8 GiB backend) with QEMU size syntax."""
+    return ["-object", f"memory-backend-ram,id=vmem0,size={VMEM_BACKEND_SIZE}",
+            "-device", f"virtio-mem-pci,id={VMEM_ID},memdev=vmem0,"
+                       f"block-size={block_size},requested-size={requested_size}"]
+
+
+def qmp_args(sock_path):
+    """A QMP server on a unix socket that does not wait for a client."""
+    return ["-qmp", f"unix:{sock_path},server=on,wait=off"]
+
+
+def fmt_size(n: int) -> str:
+    """Bytes as a short human string: 1 GiB, 256 MiB, 0 B."""
+    for unit, name in ((GiB, "GiB"), (MiB, "MiB")):
+        if n and n % unit == 0:
+            return f"{n // unit} {name}"
+    return f"{n} B"
+
+
+# ---- console ---------------------------------------------------------------
+
+class Console:
+    """A QEMU process whose console output is collected by a reader thread.
+
+    stdin is /dev/null (so QEMU never touches the terminal and several can
+    run at once); stdout and stderr are one pipe. Complete lines (without
+    CR/LF) accumulate in `self.lines`; raw bytes are also written to
+    `log_path` and, if `echo` is a binary stream, to it as they arrive.
+    """
+
+    def __init__(self, cmd, log_path=None, echo=None):
+        self.cmd = list(cmd)
+        self.lines = []
+        self._partial = ""
+        self._eof = False
+        self._cond = threading.Condition()
+        self._echo = echo
+        self._log = open(log_path, "wb") if log_path else None
+        if self._log:
+            self._log.write(("$ " + " ".join(self.cmd) + "\n").encode())
+            self._log.flush()
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self._thread = threading.Thread(target=self._reader, daemon=True)
+        self._thread.start()
+
+    def _reader(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            if self._echo is not None and chunk:
+                self._echo.write(chunk)
+                self._echo.flush()
+            if self._log and chunk:
+                self._log.write(chunk)
+                self._log.flush()
+            with self._cond:
+                if chunk:
+                    text = self._partial + chunk.decode("utf-8", "replace")
+                    *done, self._partial = text.split("\n")
+                    self.lines += [line.rstrip("\r") for line in done]
+                else:
+                    if self._partial:
+                        self.lines.append(self._partial.rstrip("\r"))
+                        self._partial = ""
+                    self._eof = True
+                self._cond.notify_all()
+            if not chunk:
+                break
+        self.proc.stdout.close()
+        if self._log:
+            self._log.close()
+
+    @property
+    def alive(self) -> bool:
+        """The process runs and its output has not ended."""
+        return self.proc.poll() is None and not self._eof
+
+    def wait_for(self, regex, timeout, start=0):
+        """First line at index >= start matching `regex` (a compiled pattern).
+
+        Returns (index, match), or None on timeout or once the output ended
+        without a match.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i in range(start, len(self.lines)):
+                    m = regex.search(self.lines[i])
+                    if m:
+                        return i, m
+                start = max(start, len(self.lines))
+                left = deadline - time.monotonic()
+                if self._eof or left <= 0:
+                    return None
+                self._cond.wait(min(left, 1.0))
+
+    def panicked(self, start=0) -> bool:
+        """A kernel panic line appeared at or after line `start`."""
+        with self._cond:
+            return any(PANIC in line for line in self.lines[start:])
+
+    def text(self) -> str:
+        with self._cond:
+            return "\n".join(self.lines + ([self._partial] if self._partial else []))
+
+    def wait(self, timeout):
+        """Exit status, or None if still running after `timeout` seconds."""
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._thread.join(10)
+        return rc
+
+    def kill(self):
+        """Kill this QEMU (only the process this object started)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._thread.join(10)
+
+
+# ---- QMP -------------------------------------------------------------------
+
+class QMPError(Exception):
+    """A QMP command answered with an error (its `desc` is the message)."""
+
+
+class QMP:
+    """Minimal synchronous QMP client over a unix socket."""
+
+    def __init__(self, path, timeout=30, console=None):
+        """Connect (retrying while QEMU starts up) and negotiate capabilities.
+
+        Gives up after `timeout` seconds, or at once if `console`'s process
+        has exited.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(str(path))
+                break
+            except OSError:
+                sock.close()
+                if time.monotonic() > deadline or (console and not console.alive):
+                    raise
+                time.sleep(0.05)
+        sock.settimeout(timeout)
+        self._sock = sock
+        self._file = sock.makefile("rwb")
+        greeting = self._read()
+        if "QMP" not in greeting:
+            raise QMPError(f"unexpected greeting {greeting!r}")
+        self.cmd("qmp_capabilities")
+
+    def _read(self):
+        line = self._file.readline()
+        if not line:
+            raise ConnectionError("QMP connection closed")
+        return json.loads(line)
+
+    def cmd(self, name, **arguments):
+        """Run a command; return its `return` value or raise QMPError."""
+        msg = {"execute": name}
+        if arguments:
+            msg["arguments"] = arguments
+        self._file.write(json.dumps(msg).encode() + b"\n")
+        self._file.flush()
+        while True:
+            reply = self._read()
+            if "event" in reply:        # asynchronous, not our answer
+                continue
+            if "error" in reply:
+                raise QMPError(reply["error"].get("desc", str(reply["error"])))
+            return reply.get("return")
+
+    def quit(self):
+        """Ask QEMU to exit; the connection may drop before the answer."""
+        try:
+            self.cmd("quit")
+        except (ConnectionError, OSError, ValueError):
+            pass
+
+    def close(self):
+        for obj in (self._file, self._sock):
+            try:
+                obj.close()
+            except OSError:
+                pass
+
+
+# ---- virtio-mem ----------------------------------------------------------------
+
+def vmem_device(qmp, dev_id=VMEM_ID):
+    """The `data` dict of the virtio-mem device in query-memory-devices."""
+    for dev in qmp.cmd("query-memory-devices"):
+        if dev.get("type") == "virtio-mem" and dev["data"].get("id") == dev_id:
+            return dev["data"]
+    raise QMPError(f"no virtio-mem device {dev_id!r} in query-memory-devices")
+
+
+def request_size(qmp, size):
+    """qom-set requested-size; raises QMPError if QEMU refuses it."""
+    qmp.cmd("qom-set", path=VMEM_QOM_PATH, property="requested-size", value=size)
+
+
+def last_plugged(console, start=0):
+    """Values of `rvmm: mem plugged=` lines at or after line `start`."""
+    found = []
+    for line in console.lines[start:]:
+        m = PLUGGED_RE.search(line)
+        if m:
+            found.append(int(m.group(1)))
+    return found
+
+
+def resize(qmp, console, size, timeout=60):
+    """Request `size` bytes and wait until it is reached on both sides.
+
+    Reached means: query-memory-devices reports the device's `size` (plugged
+    bytes) == size, and the kernel printed `rvmm: mem plugged=<size> ...`
+    after the request (or before it, if the device already had that size,
+    in which case the kernel has no reason to print again).
+    Returns (ok, message).
+    """
+    before = vmem_device(qmp)["size"]
+    start = len(console.lines)
+    request_size(qmp, size)
+    since = 0 if before == size else start
+    deadline = time.monotonic() + timeout
+    while True:
+        dev_size = vmem_device(qmp)["size"]
+        plugged = last_plugged(console, since)
+        if dev_size == size and size in plugged:
+            return True, f"reached {fmt_size(size)}"
+        if console.panicked(start):
+            return False, "kernel panic"
+        if not console.alive:
+            return False, "QEMU exited"
+        if time.monotonic() > deadline:
+            seen = plugged[-1] if plugged else None
+            return False, (f"timeout after {timeout} s: device size {dev_size}, "
+                           f"last console plugged={seen}, wanted {size}")
+        time.sleep(0.2)
