@@ -20,7 +20,7 @@ CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-isystem $(shell $(CC) -print-file-name=include-fixed) \
 	-Iinclude -Iarch/riscv/include -I$(B)/libfdt -MMD -MP
 LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-T,linker/kernel.lds \
-	-Wl,--no-warn-rwx-segments
+	-Wl,--no-warn-rwx-segments -Wl,--no-relax
 
 KSRC := $(wildcard arch/riscv/*.S arch/riscv/*.c arch/riscv/mm/*.c mm/*.c boot/*.c \
 	lib/*.c drivers/*/*.c tests/kernel/*.c)
@@ -46,9 +46,12 @@ $(B)/k/%.o: %.S
 	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
 # Two links: the second embeds the symbol table that the panic path uses
-# to name sepc (tools/ksyms.sh), at the same size as the placeholder.
+# to name sepc (tools/ksyms.sh). --no-relax keeps every function where the
+# first link put it (relaxation would otherwise depend on symbol values).
 $(B)/kernel.elf: $(KOBJ) $(B)/libfdt.a linker/kernel.lds tools/ksyms.sh
-	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@.pre $(KOBJ) $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
+	@bash tools/ksyms.sh $(NM) /dev/null $(B)/ksyms0.S
+	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $(B)/ksyms0.S -o $(B)/ksyms0.o
+	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@.pre $(KOBJ) $(B)/ksyms0.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
 	bash tools/ksyms.sh $(NM) $@.pre $(B)/ksyms.S
 	$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $(B)/ksyms.S -o $(B)/ksyms.o
 	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@ $(KOBJ) $(B)/ksyms.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)

@@ -10,9 +10,9 @@
  *
  * The dt_early_*() helpers run with the MMU off from physical addresses:
  * they, and the static helpers they call (marked "early-safe"), use only
- * local data, direct calls and string literals (PC-relative under medany),
- * never a table of pointers, a switch (jump tables hold absolute addresses)
- * or fdt_strerror() (a pointer table).
+ * locals, direct calls and string literals (all PC-relative under medany),
+ * never a table of pointers such as fdt_strerror()'s. (GCC's switch tables
+ * here are label differences, also position independent.)
  */
 #include <rvmm/dt.h>	/* first: picolibc's cdefs.h would clash with types.h */
 #include <stdarg.h>

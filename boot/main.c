@@ -61,6 +61,8 @@ static void __init parse_bootargs(const char *args)
 			boot_params.serve = true;
 		else if (!strcmp(tok, "rvmm.bench"))
 			boot_params.bench = true;
+		else if (!strcmp(tok, "rvmm.crash"))
+			boot_params.crash = true;
 		else if (!strcmp(tok, "rvmm.online=normal"))
 			boot_params.online_normal = true;
 		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {
@@ -237,6 +239,8 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	int passed, failed, skipped;
 
 	free_initmem();
+	if (boot_params.crash)	/* tests/run.py checks what the panic says */
+		*(volatile unsigned long *)16 = 0;
 	if (boot_params.bench) {
 		bench_hotplug_core();
 		bench_dax();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* printk on top of picolibc's vsnprintf and the SBI console. */
 #include <stdio.h>
+#include <string.h>
 #include <asm/sbi.h>
 #include <asm/layout.h>
 #include <rvmm/printk.h>
@@ -15,8 +16,28 @@ phys_addr_t console_virt_to_phys(const void *p)
 	return (unsigned long)p - kl.kernel_va_pa_offset;
 }
 
+/* Tests: a buffer that receives a copy of everything printed. */
+static char *capture_buf;
+static size_t capture_len, capture_size;
+
+void printk_capture(char *buf, size_t size)
+{
+	capture_buf = buf;
+	capture_size = size;
+	capture_len = 0;
+	if (buf && size)
+		buf[0] = 0;
+}
+
 void console_write(const char *s, size_t len)
 {
+	if (capture_buf) {
+		size_t n = min(len, capture_size - 1 - capture_len);
+
+		memcpy(capture_buf + capture_len, s, n);
+		capture_len += n;
+		capture_buf[capture_len] = 0;
+	}
 	sbi_console_write(s, len);
 }
 

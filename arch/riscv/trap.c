@@ -19,9 +19,9 @@ struct exception_table_entry {
 extern const struct exception_table_entry __start___ex_table[];
 extern const struct exception_table_entry __stop___ex_table[];
 
-extern const unsigned long ksym_count __attribute__((weak));
-extern const unsigned long ksym_addrs[] __attribute__((weak));
-extern const char *const ksym_names[] __attribute__((weak));
+extern const unsigned long ksym_count;
+extern const unsigned long ksym_addrs[];
+extern const char *const ksym_names[];
 
 unsigned long last_fixup_cause, last_fixup_addr;
 static bool exec_probe_armed[NR_CPUS];
@@ -55,7 +55,7 @@ const char *ksym_lookup(unsigned long addr, unsigned long *off)
 {
 	unsigned long lo = 0, hi;
 
-	if (!&ksym_count || !ksym_count)
+	if (!ksym_count)
 		return NULL;
 	hi = ksym_count;
 	if (addr < ksym_addrs[0])

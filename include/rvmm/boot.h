@@ -13,6 +13,7 @@ struct boot_params {
 	phys_addr_t hotplug_base;	/* rvmm.hotplug_test=<base>,<size> */
 	phys_addr_t hotplug_size;
 	bool online_normal;		/* rvmm.online=normal */
+	bool crash;			/* rvmm.crash: fault on purpose */
 };
 extern struct boot_params boot_params;
 extern struct dt_info boot_dt;

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of the boot foundation: SBI probes, logging, traps and the
+ * memblock allocator (on a scratch copy: the live one describes this boot).
+ */
+#include <string.h>
+#include <asm/csr.h>
+#include <asm/sbi.h>
+#include <rvmm/boot.h>
+#include <rvmm/ktest.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+#include <rvmm/smp.h>
+#include <rvmm/trap.h>
+
+static void sbi_base_and_extensions(struct ktest *t)
+{
+	unsigned long v = sbi_spec_version();
+
+	KEXPECT_GE(t, v, 2UL << 24);	/* SBI 2.0: OpenSBI 1.5 */
+	KEXPECT_NE(t, sbi_probe_extension(SBI_EXT_TIME), 0);
+	KEXPECT_NE(t, sbi_probe_extension(SBI_EXT_HSM), 0);
+	KEXPECT_NE(t, sbi_probe_extension(SBI_EXT_RFENCE), 0);
+	KEXPECT_NE(t, sbi_probe_extension(SBI_EXT_SRST), 0);
+	KEXPECT_EQ(t, sbi_probe_extension(0x0badcafe), 0);
+}
+
+static void sbi_hsm_status(struct ktest *t)
+{
+	KEXPECT_EQ(t, sbi_hart_get_status(cpus[smp_processor_id()].hartid), SBI_HSM_STARTED);
+	for (int c = 1; c < nr_cpus_online; c++)
+		KEXPECT_EQ(t, sbi_hart_get_status(cpus[c].hartid), SBI_HSM_STARTED);
+	KEXPECT_EQ(t, sbi_hart_get_status(4096), -EINVAL);
+}
+
+static void sbi_error_mapping(struct ktest *t)
+{
+	KEXPECT_EQ(t, sbi_err_to_errno(0), 0);
+	KEXPECT_EQ(t, sbi_err_to_errno(-2), -EOPNOTSUPP);
+	KEXPECT_EQ(t, sbi_err_to_errno(-3), -EINVAL);
+	KEXPECT_EQ(t, sbi_err_to_errno(-4), -EPERM);
+	KEXPECT_EQ(t, sbi_err_to_errno(-1234), -EIO);
+	/* Starting a hart that is already running is refused. */
+	KEXPECT_EQ(t, sbi_hart_start(cpus[0].hartid, 0, 0), -EALREADY);
+}
+
+static void sbi_timer_fires(struct ktest *t)
+{
+	unsigned long t0 = rdtime();
+
+	/* Past deadline: STIP must become pending (we poll, interrupts off). */
+	KEXPECT_EQ(t, sbi_set_timer(t0), 0);
+	while (!(csr_read(sip) & SIE_STIE) && rdtime() - t0 < 10000000)
+		;
+	KEXPECT_TRUE(t, csr_read(sip) & SIE_STIE);
+	sbi_set_timer(~0ULL);
+	KEXPECT_TRUE(t, !(csr_read(sip) & SIE_STIE));
+}
+
+static void log_format(struct ktest *t)
+{
+	static char buf[256];
+
+	printk_capture(buf, sizeof(buf));
+	pr_info("x=%d hex=0x%lx s=%s\n", -5, 0xabcUL, "ok");
+	bench_report("demo", 42, "units");
+	printk_capture(NULL, 0);
+	KEXPECT_TRUE(t, strstr(buf, "rvmm: x=-5 hex=0xabc s=ok\n") != NULL);
+	KEXPECT_TRUE(t, strstr(buf, "bench: demo 42 units\n") != NULL);
+	printk_quiet = 1;
+	printk_capture(buf, sizeof(buf));
+	pr_info("hidden\n");
+	pr_err("shown\n");
+	printk_capture(NULL, 0);
+	printk_quiet = 0;
+	KEXPECT_TRUE(t, strstr(buf, "hidden") == NULL);
+	KEXPECT_TRUE(t, strstr(buf, "rvmm: error: shown") != NULL);
+}
+
+static void log_ksym_lookup(struct ktest *t)
+{
+	unsigned long off = ~0UL;
+	const char *name = ksym_lookup((unsigned long)log_ksym_lookup + 8, &off);
+
+	KASSERT_TRUE(t, name != NULL);
+	KEXPECT_EQ(t, strcmp(name, "log_ksym_lookup"), 0);
+	KEXPECT_EQ(t, off, 8);
+}
+
+static void trap_expected_faults(struct ktest *t)
+{
+	unsigned long v = 0;
+
+	KEXPECT_EQ(t, probe_read(0, &v), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_LOAD_PAGE_FAULT);
+	KEXPECT_EQ(t, last_fixup_addr, 0);
+	KEXPECT_EQ(t, probe_write(8, 1), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_STORE_PAGE_FAULT);
+	KEXPECT_EQ(t, probe_read((unsigned long)&v, &v), 0);
+}
+
+KTEST_SUITE(base, false,
+	KTEST_CASE(sbi_base_and_extensions),
+	KTEST_CASE(sbi_hsm_status),
+	KTEST_CASE(sbi_error_mapping),
+	KTEST_CASE(sbi_timer_fires),
+	KTEST_CASE(log_format),
+	KTEST_CASE(log_ksym_lookup),
+	KTEST_CASE(trap_expected_faults));
+
+/* ---- memblock, on a scratch instance ---- */
+
+static struct memblock saved;
+
+static void mb_begin(void)
+{
+	saved = memblock;
+	memblock_reset();
+}
+
+static void mb_end(void)
+{
+	memblock = saved;
+}
+
+static void memblock_add_merge(struct ktest *t)
+{
+	mb_begin();
+	KEXPECT_EQ(t, memblock_add(0x80000000, 0x1000000), 0);
+	KEXPECT_EQ(t, memblock_add(0x81000000, 0x1000000), 0);	/* adjacent: merges */
+	KEXPECT_EQ(t, memblock.memory.cnt, 1);
+	KEXPECT_EQ(t, memblock_add(0x80800000, 0x2000000), 0);	/* overlapping */
+	KEXPECT_EQ(t, memblock.memory.cnt, 1);
+	KEXPECT_EQ(t, memblock_phys_mem_size(), 0x2800000);
+	KEXPECT_EQ(t, memblock_add(0x90000000, 0x1000), 0);	/* a hole between */
+	KEXPECT_EQ(t, memblock.memory.cnt, 2);
+	KEXPECT_TRUE(t, memblock_is_memory(0x90000fff));
+	KEXPECT_TRUE(t, !memblock_is_memory(0x8f000000));
+	mb_end();
+}
+
+static void memblock_reserve_and_remove(struct ktest *t)
+{
+	mb_begin();
+	memblock_add(0x80000000, 0x10000000);
+	KEXPECT_EQ(t, memblock_reserve(0x80100000, 0x100000), 0);
+	KEXPECT_EQ(t, memblock_reserve(0x80180000, 0x100000), 0);	/* overlap */
+	KEXPECT_EQ(t, memblock.reserved.cnt, 1);
+	KEXPECT_EQ(t, memblock_reserved_size(), 0x180000);
+	KEXPECT_EQ(t, memblock_remove(0x84000000, 0x1000000), 0);	/* punch a hole */
+	KEXPECT_EQ(t, memblock.memory.cnt, 2);
+	KEXPECT_EQ(t, memblock_phys_mem_size(), 0xf000000);
+	KEXPECT_EQ(t, memblock_free(0x80100000, 0x80000), 0);
+	KEXPECT_EQ(t, memblock_reserved_size(), 0x100000);
+	mb_end();
+}
+
+static void memblock_alloc_topdown_aligned(struct ktest *t)
+{
+	phys_addr_t a, b;
+
+	mb_begin();
+	memblock_add(0x80000000, 0x400000);
+	memblock_reserve(0x803ff000, 0x1000);	/* the top page is taken */
+	a = memblock_phys_alloc(0x1000, 0x1000);
+	KEXPECT_EQ(t, a, 0x803fe000);
+	b = memblock_phys_alloc(0x200000, 0x200000);
+	KEXPECT_EQ(t, b, 0x80000000);	/* the only aligned 2 MiB left */
+	KEXPECT_EQ(t, memblock_phys_alloc(0x200000, 0x200000), 0);
+	KEXPECT_TRUE(t, memblock_is_reserved(a) && memblock_is_reserved(b));
+	mb_end();
+}
+
+static void memblock_alloc_respects_nomap_and_limits(struct ktest *t)
+{
+	phys_addr_t a;
+
+	mb_begin();
+	memblock_add(0x80000000, 0x400000);
+	KEXPECT_EQ(t, memblock_mark_nomap(0x80200000, 0x200000), 0);
+	KEXPECT_EQ(t, memblock.memory.cnt, 2);
+	a = memblock_phys_alloc(0x1000, 0x1000);
+	KEXPECT_LT(t, a, 0x80200000);
+	a = memblock_phys_alloc_range(0x1000, 0x1000, 0x80100000, 0x80101000);
+	KEXPECT_EQ(t, a, 0x80100000);
+	KEXPECT_EQ(t, memblock_phys_alloc_range(0x1000, 0x1000, 0x80100000, 0x80101000), 0);
+	memblock.current_limit = 0x80001000;
+	KEXPECT_EQ(t, memblock_phys_alloc(0x1000, 0x1000), 0x80000000);
+	mb_end();
+}
+
+static void memblock_table_full(struct ktest *t)
+{
+	int ret = 0;
+
+	mb_begin();
+	for (int i = 0; i <= MEMBLOCK_MAX_REGIONS && !ret; i++)
+		ret = memblock_add(0x80000000 + i * 0x2000, 0x1000);
+	KEXPECT_EQ(t, ret, -ENOSPC);
+	KEXPECT_EQ(t, memblock.memory.cnt, MEMBLOCK_MAX_REGIONS);
+	mb_end();
+}
+
+static void memblock_live_map_sane(struct ktest *t)
+{
+	extern char _start[], _end[];
+
+	KEXPECT_GE(t, memblock.memory.cnt, 1);
+	KEXPECT_TRUE(t, memblock_is_reserved(kl.kernel_pa));
+	KEXPECT_TRUE(t, memblock_is_reserved(kl.kernel_pa + (_end - _start) - 1));
+	for (unsigned long i = 1; i < memblock.memory.cnt; i++)
+		KEXPECT_GE(t, memblock.memory.regions[i].base,
+			   memblock.memory.regions[i - 1].base + memblock.memory.regions[i - 1].size);
+}
+
+KTEST_SUITE(memblock, false,
+	KTEST_CASE(memblock_add_merge),
+	KTEST_CASE(memblock_reserve_and_remove),
+	KTEST_CASE(memblock_alloc_topdown_aligned),
+	KTEST_CASE(memblock_alloc_respects_nomap_and_limits),
+	KTEST_CASE(memblock_table_full),
+	KTEST_CASE(memblock_live_map_sane));
