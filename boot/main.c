@@ -62,7 +62,7 @@ static void __init parse_bootargs(const char *args)
 		else if (!strcmp(tok, "rvmm.bench"))
 			boot_params.bench = true;
 		else if (!strcmp(tok, "rvmm.crash"))
-			boot_params.crash = true;
+			boot_params.crash = true, boot_params.crash_addr = 0x10;
 		else if (!strcmp(tok, "rvmm.online=normal"))
 			boot_params.online_normal = true;
 		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {
@@ -239,8 +239,11 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	int passed, failed, skipped;
 
 	free_initmem();
-	if (boot_params.crash)	/* tests/run.py checks what the panic says */
-		*(volatile unsigned long *)16 = 0;
+	if (boot_params.crash) {	/* tests/run.py checks what the panic says */
+		volatile unsigned long *bad = (volatile unsigned long *)READ_ONCE(boot_params.crash_addr);
+
+		*bad = 0;
+	}
 	if (boot_params.bench) {
 		bench_hotplug_core();
 		bench_dax();
