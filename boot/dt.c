@@ -381,14 +381,17 @@ static int dt_add_memory_node(struct dt_ctx *c, int node)
 	if (ret)
 		return ret;
 	for (int i = 0; i < r.n; i++) {
-		struct dt_range *m = &info->mem[info->nr_mem];
+		u64 base, size;
 
+		dt_reg_entry(&r, i, &base, &size);
+		if (!size)	/* placeholders for absent banks */
+			continue;
 		if (info->nr_mem == DT_MAX_MEM)
 			return dt_fail(c, node, -E2BIG,
 				       "more than %d memory ranges", DT_MAX_MEM);
-		dt_reg_entry(&r, i, &m->base, &m->size);
-		if (m->size)	/* placeholders for absent banks */
-			info->nr_mem++;
+		info->mem[info->nr_mem].base = base;
+		info->mem[info->nr_mem].size = size;
+		info->nr_mem++;
 	}
 	return 0;
 }

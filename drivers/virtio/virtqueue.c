@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Split virtqueue (virtio 1.2 §2.7), used synchronously: one request (a
+ * device-readable descriptor chained to a device-writable one) in flight,
+ * completion polled on the used ring with a timeout. Rings and bounce
+ * buffers come from the page allocator (GFP_KERNEL, so never from
+ * hot-pluggable memory), and their bus address is their physical address.
+ *
+ * Layout of the ring page for num <= 64: descriptors at 0 (16 * num),
+ * avail ring at 1024 (6 + 2 * num), used ring at 2048 (6 + 8 * num).
+ */
+#include <string.h>
+#include <rvmm/io.h>
+#include <rvmm/mm.h>
+#include <rvmm/printk.h>
+#include <rvmm/virtio.h>
+
+#define AVAIL_OFF	1024
+#define USED_OFF	2048
+#define IN_OFF		(PAGE_SIZE / 2)	/* response half of the bounce page */
+
+int virtqueue_setup(struct virtqueue *vq, struct virtio_device *vd, u16 index)
+{
+	u16 max = virtio_queue_max(vd, index), num = VIRTQ_MAX_SIZE;
+	phys_addr_t pa;
+
+	_Static_assert(AVAIL_OFF >= 16 * VIRTQ_MAX_SIZE, "descriptors overlap avail");
+	_Static_assert(USED_OFF >= AVAIL_OFF + 6 + 2 * VIRTQ_MAX_SIZE, "avail overlaps used");
+	_Static_assert(USED_OFF + 6 + 8 * VIRTQ_MAX_SIZE <= PAGE_SIZE, "used ring too big");
+	memset(vq, 0, sizeof(*vq));
+	if (!max)
+		return -ENOENT;
+	while (num > max)	/* split queue sizes are powers of two */
+		num >>= 1;
+	vq->ring_page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	vq->buf_page = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	if (!vq->ring_page || !vq->buf_page) {
+		virtqueue_destroy(vq);
+		return -ENOMEM;
+	}
+	pa = page_to_phys(vq->ring_page);
+	vq->vd = vd;
+	vq->index = index;
+	vq->num = num;
+	vq->desc = page_address(vq->ring_page);
+	vq->avail = (void *)((u8 *)vq->desc + AVAIL_OFF);
+	vq->used = (void *)((u8 *)vq->desc + USED_OFF);
+	/* We poll for completions: ask the device not to interrupt for them. */
+	vq->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	vq->notify_addr = virtio_queue_enable(vd, index, num, pa, pa + AVAIL_OFF, pa + USED_OFF);
+	if (!vq->notify_addr) {
+		virtqueue_destroy(vq);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Only after a device reset: the device must not touch the pages again. */
+void virtqueue_destroy(struct virtqueue *vq)
+{
+	if (vq->ring_page)
+		free_page(vq->ring_page);
+	if (vq->buf_page)
+		free_page(vq->buf_page);
+	vq->ring_page = vq->buf_page = NULL;
+	vq->broken = true;
+}
+
+static void kick(struct virtqueue *vq, u16 head)
+{
+	vq->avail->ring[vq->avail_idx % vq->num] = head;
+	/* Descriptors and ring entry before the index that publishes them. */
+	wmb();
+	vq->avail_idx++;
+	WRITE_ONCE(vq->avail->idx, vq->avail_idx);
+	/* Publish the index before reading the device's suppression flag. */
+	mb();
+	if (!(READ_ONCE(vq->used->flags) & VIRTQ_USED_F_NO_NOTIFY)) {
+		dma_wmb();	/* memory writes before the MMIO doorbell */
+		writew(vq->index, vq->notify_addr);
+		vq->nr_notifies++;
+	}
+}
+
+int virtqueue_exec(struct virtqueue *vq, const void *out, u32 out_len, void *in,
+		   u32 in_len, unsigned long timeout_us)
+{
+	u8 *buf;
+	phys_addr_t pa;
+	unsigned long end;
+	struct virtq_used_elem e;
+	u16 head = 0;
+
+	if (vq->broken)
+		return -EIO;
+	if (!out_len || out_len > IN_OFF || in_len > PAGE_SIZE - IN_OFF)
+		return -EINVAL;
+	buf = page_address(vq->buf_page);
+	pa = page_to_phys(vq->buf_page);
+	memcpy(buf, out, out_len);
+	memset(buf + IN_OFF, 0, in_len);
+	vq->desc[0] = (struct virtq_desc){ pa, out_len, in_len ? VIRTQ_DESC_F_NEXT : 0, 1 };
+	vq->desc[1] = (struct virtq_desc){ pa + IN_OFF, in_len, VIRTQ_DESC_F_WRITE, 0 };
+	kick(vq, head);
+	vq->nr_requests++;
+
+	end = time_us() + timeout_us;
+	while (READ_ONCE(vq->used->idx) == vq->last_used) {
+		if (time_us() > end) {
+			/* The device may still complete it later: stop using the queue. */
+			pr_err("virtqueue %u: no answer in %lu us, queue disabled\n", vq->index,
+			       timeout_us);
+			vq->broken = true;
+			return -ETIMEDOUT;
+		}
+	}
+	/* The used entry and the response after the index that announced them. */
+	rmb();
+	e = vq->used->ring[vq->last_used % vq->num];
+	vq->last_used++;
+	if (e.id != head || e.len > in_len) {
+		pr_err("virtqueue %u: device returned id %u len %u (expected id %u, len <= %u)\n",
+		       vq->index, e.id, e.len, head, in_len);
+		vq->broken = true;
+		return -EIO;
+	}
+	memcpy(in, buf + IN_OFF, e.len);
+	return (int)e.len;
+}

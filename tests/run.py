@@ -1,0 +1,666 @@
+#!/usr/bin/env python3
+"""rvmm test driver: `make run|test|bench|debug` call `python3 tests/run.py <cmd>`.
+
+Python 3.11 standard library only. The outside interface (targets, console
+formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
+
+  run    the CONTRACT default machine with `rvmm.serve`, console streamed
+         live; with a virtio-mem capable QEMU, live resizes over QMP
+         (build/qmp.sock) after the self-tests, then quit. Exit status 0 iff
+         the kernel reported 0 failed, no panic (and the resizes worked).
+  test   host unit tests (`make host-test`, ASan+UBSan), kernel self-tests in
+         15 QEMU configurations (3 paging modes x 4 memory sizes, plus one
+         hotplug configuration per mode), negative device-tree
+         configurations, and the virtio-mem end-to-end scenario
+         (tests/e2e_virtio_mem.py, if present). Logs go to build/logs/.
+         Ends with exactly one line `N passed, N failed, N skipped`; exit
+         status 1 on any failure.
+  bench  `bench: <name> <value> <unit>` lines only, on stdout (diagnostics on
+         stderr), from deterministic (-icount) boots and the host benchmark.
+  debug  the default machine halted with a gdb stub; prints the gdb command.
+
+Shared QEMU/QMP plumbing lives in tests/rvmm_qemu.py.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True   # keep tests/ free of __pycache__
+
+import argparse  # noqa: E402
+import concurrent.futures  # noqa: E402
+import importlib.util  # noqa: E402
+import re  # noqa: E402
+import struct  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import rvmm_qemu as rq  # noqa: E402
+
+ROOT, BUILD = rq.ROOT, rq.BUILD
+LOGS = BUILD / "logs"
+E2E = Path(__file__).resolve().parent / "e2e_virtio_mem.py"
+TAIL_LINES = 30
+
+# Paging modes: QEMU's `rv64` CPU offers Sv57; switching modes off caps it.
+MODES = [("sv57", "rv64"), ("sv48", "rv64,sv57=off"), ("sv39", "rv64,sv48=off,sv57=off")]
+# Memory sizes and the hart count used with each.
+SIZES = [("512M", 1), ("3G", 4), ("8G", 1), ("16G", 4)]
+
+
+# ---- KTAP ------------------------------------------------------------------
+
+RESULT_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<status>ok|not ok)[ \t]+\d+\b"
+                       r"[ \t]*(?:-[ \t]*)?(?P<name>[^#]*?)[ \t]*"
+                       r"(?:#[ \t]*(?P<directive>\S+)[ \t]*(?P<reason>.*))?$")
+SUBTEST_RE = re.compile(r"^(?P<indent>[ \t]*)# Subtest: (?P<name>.*\S)")
+TOTALS_RE = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) skip:(\d+)")
+
+
+@dataclass
+class Ktap:
+    """What one KTAP console log says."""
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failed_names: list = field(default_factory=list)
+    seen: bool = False          # any "KTAP version" line
+    totals: bool = False        # "# Totals:" line
+    summary: tuple = None       # (passed, failed) of "rvmm: P passed, F failed"
+    not_ok: bool = False        # any "not ok" line, suites included
+    panic: str = None           # the first "rvmm: PANIC" line
+
+
+def parse_ktap(text):
+    """Count test cases in a KTAP log.
+
+    A case is a result line with no deeper-indented result line right before
+    it; a result line that closes a block of deeper ones is a suite's, and is
+    not counted (a suite that printed no cases counts as one case).
+    """
+    k = Ktap()
+    suite_at = {}               # indent -> name of the subtest block
+    prev_indent = -1
+    for raw in text.splitlines():
+        line = raw.rstrip("\r").expandtabs(4)
+        k.seen |= "KTAP version" in line
+        k.totals |= bool(TOTALS_RE.match(line))
+        if rq.PANIC in line and k.panic is None:
+            k.panic = line.strip()
+        m = rq.SUMMARY_RE.match(line)
+        if m:
+            k.summary = (int(m.group(1)), int(m.group(2)))
+        m = SUBTEST_RE.match(line)
+        if m:
+            suite_at[len(m["indent"])] = m["name"]
+            continue
+        m = RESULT_RE.match(line)
+        if not m:
+            continue
+        indent, bad = len(m["indent"]), m["status"] == "not ok"
+        k.not_ok |= bad
+        leaf = prev_indent <= indent
+        prev_indent = indent
+        if not leaf:
+            continue
+        if (m["directive"] or "").upper() == "SKIP":
+            k.skipped += 1
+        elif bad:
+            k.failed += 1
+            suite = suite_at.get(indent)
+            k.failed_names.append(f"{suite}.{m['name']}" if suite else m["name"])
+        else:
+            k.passed += 1
+    return k
+
+
+# ---- results -----------------------------------------------------------------
+
+@dataclass
+class Result:
+    """One line of the `test` report."""
+    name: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    reasons: list = field(default_factory=list)   # why it failed
+    notes: list = field(default_factory=list)     # printed under the line
+    failed_names: list = field(default_factory=list)
+    log: Path = None
+    tail: list = field(default_factory=list)
+    cmd: list = None
+
+    def fail(self, reason):
+        """Mark failed; a failure with no failed case counts as one case."""
+        self.reasons.append(reason)
+
+    def finish(self):
+        if self.reasons and not self.failed:
+            self.failed = 1
+            self.failed_names.append(f"<{self.name}: {self.reasons[0]}>")
+        return self
+
+    def report(self, label="config"):
+        print(f"{label} {self.name}: {self.passed} passed, {self.failed} failed, "
+              f"{self.skipped} skipped ({self.seconds:.1f} s)")
+        for note in self.notes:
+            print(f"    note: {note}")
+        if self.reasons or self.failed:
+            for reason in self.reasons:
+                print(f"    FAILED: {reason}")
+            if self.failed_names:
+                print("    failing cases: " + ", ".join(self.failed_names))
+            if self.cmd:
+                print("    command: " + " ".join(self.cmd))
+            if self.log:
+                print(f"    last {len(self.tail)} lines of {self.log.relative_to(ROOT)}:")
+            for line in self.tail:
+                print("    | " + line)
+        sys.stdout.flush()
+
+
+def boot(cmd, log, timeout):
+    """Run one QEMU to completion. Returns (console, rc, timed_out, seconds)."""
+    t0 = time.monotonic()
+    con = rq.Console(cmd, log_path=log)
+    rc = con.wait(timeout)
+    timed_out = rc is None
+    if timed_out:
+        con.kill()
+        rc = con.proc.returncode
+    return con, rc, timed_out, time.monotonic() - t0
+
+
+# ---- kernel self-test configurations -------------------------------------------
+
+@dataclass
+class Config:
+    """One QEMU boot of the `test` matrix."""
+    name: str
+    cmd: list
+    timeout: float
+    judge: object               # function(Config, Console, rc, timed_out) -> Result
+    firmware_may_hang: bool = False
+
+
+def selftest_configs(qemu, timeout):
+    """3 paging modes x 4 memory sizes, plus a hotplug config per mode."""
+    configs = []
+    for mode, cpu in MODES:
+        for mem, smp in SIZES:
+            configs.append(Config(f"{mode}-{mem}-smp{smp}",
+                                  rq.qemu_args(qemu, smp=smp, mem=mem, cpu=cpu),
+                                  timeout, judge_selftest))
+        # RAM above 1 GiB stays out of the boot memory map, for hot-add tests.
+        configs.append(Config(f"{mode}-2G-mem1G-smp4",
+                              rq.qemu_args(qemu, smp=4, mem="2G", cpu=cpu, append="mem=1G"),
+                              timeout, judge_selftest))
+    return configs
+
+
+def judge_selftest(cfg, con, rc, timed_out):
+    """Passes only with exit status 0, totals, summary with 0 failed, no
+    `not ok`, no panic and no timeout."""
+    k = parse_ktap(con.text())
+    r = Result(cfg.name, k.passed, k.failed, k.skipped, failed_names=k.failed_names)
+    if timed_out:
+        r.fail(f"timeout after {cfg.timeout:.0f} s")
+    elif rc != 0:
+        r.fail(f"exit status {rc}")
+    if k.panic:
+        r.fail(f"kernel panic: {k.panic}")
+    if not k.totals:
+        r.fail("no '# Totals:' line")
+    if k.summary is None:
+        r.fail("no 'rvmm: N passed, N failed' line")
+    elif k.summary[1]:
+        r.fail(f"kernel reported {k.summary[1]} failed")
+    if k.not_ok:
+        r.fail("'not ok' in the log")
+    return r
+
+
+# ---- negative configurations: broken device trees ------------------------------
+#
+# What happens to a broken DTB given with `-dtb` (QEMU 10.0.x, Debian's
+# OpenSBI 1.5.1; the negative configs below re-check it on every run):
+#
+# * A file cut to half its size IS loaded by QEMU: load_device_tree() reads
+#   the file into a zeroed buffer larger than it and fdt_open_into() trusts
+#   the header, so the guest gets the header's totalsize with the missing
+#   half zero-filled. Patching totalsize down to the cut length behaves the
+#   same. OpenSBI's own FDT parsing then fails before its console exists
+#   (the UART comes from the DT) and it parks in its `_start_hang` wfi loop:
+#   no output at all, QEMU never exits. Our kernel never runs, so
+#   `neg-dtb-cut-half` is reported as skipped when it ends silently.
+# * A bad magic number is refused by QEMU itself ("load_device_tree: Unable
+#   to copy device tree into memory: FDT_ERR_BADMAGIC", exit status 1).
+# * A larger totalsize is rewritten by QEMU's fdt_open_into(); the kernel
+#   boots normally. OpenSBI also re-opens the blob with room for its fixups,
+#   so a truncation by totalsize can never reach the kernel.
+# * What does reach the kernel is a structurally valid blob with bad
+#   content. `neg-dtb-memreg-cut` truncates the /memory node's `reg` from 16
+#   to 12 bytes (length field patched, the freed word turned into an FDT_NOP
+#   tag so the structure block stays walkable). OpenSBI does not read
+#   /memory and boots; the kernel must reject the blob with
+#   "rvmm: PANIC: invalid device tree ... 'reg' length 12 not a multiple of 16".
+#
+# Each negative config is one test case: it passes when the boot fails
+# cleanly (a kernel panic, or a clear QEMU/OpenSBI error), with a non-zero
+# exit status, before the timeout.
+
+FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_NOP, FDT_END = 1, 2, 3, 4, 9
+DTB = BUILD / "virt.dtb"
+DTB_CUT = BUILD / "virt-cut.dtb"
+DTB_MEMREG = BUILD / "virt-memreg-cut.dtb"
+NEG_SMP, NEG_MEM = 4, "512M"
+NEG_TIMEOUT = 30        # a firmware hang is told by silence; no need to wait longer
+OPENSBI_ERR_RE = re.compile(r"^(sbi_\w+|init_\w+|fw_\w+):.*(fail|error)", re.I)
+
+
+def fdt_find_prop(blob, node_prefix, prop):
+    """Offset of the length word of `prop` in the first node whose name
+    starts with `node_prefix`, and that length."""
+    off_struct, off_strings = struct.unpack_from(">II", blob, 8)
+    pos, path = off_struct, []
+    while True:
+        (tag,) = struct.unpack_from(">I", blob, pos)
+        pos += 4
+        if tag == FDT_BEGIN_NODE:
+            end = blob.index(b"\0", pos)
+            path.append(blob[pos:end].decode())
+            pos = (end + 4) & ~3
+        elif tag == FDT_END_NODE:
+            path.pop()
+        elif tag == FDT_PROP:
+            length, nameoff = struct.unpack_from(">II", blob, pos)
+            name_at = off_strings + nameoff
+            name = blob[name_at:blob.index(b"\0", name_at)].decode()
+            if path and path[-1].startswith(node_prefix) and name == prop:
+                return pos, length
+            pos = (pos + 8 + length + 3) & ~3
+        elif tag == FDT_END:
+            raise KeyError(f"{node_prefix}*/{prop} not in the DTB")
+        elif tag != FDT_NOP:
+            raise ValueError(f"bad FDT tag {tag} at {pos - 4}")
+
+
+def truncate_prop(blob, node_prefix, prop):
+    """Cut one 32-bit word off a property, keeping the blob walkable."""
+    blob = bytearray(blob)
+    pos, length = fdt_find_prop(blob, node_prefix, prop)
+    struct.pack_into(">I", blob, pos, length - 4)
+    struct.pack_into(">I", blob, pos + 8 + length - 4, FDT_NOP)
+    return bytes(blob)
+
+
+def prepare_dtbs(qemu):
+    """Dump the virt machine's DTB and write the broken copies.
+    Returns None, or why it could not."""
+    DTB.unlink(missing_ok=True)
+    cmd = rq.qemu_args(qemu, smp=NEG_SMP, mem=NEG_MEM, machine=f"virt,dumpdtb={DTB}")
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return "dumpdtb timed out"
+    if p.returncode or not DTB.exists():
+        return f"dumpdtb failed (exit status {p.returncode}): {p.stderr.strip()}"
+    blob = DTB.read_bytes()
+    DTB_CUT.write_bytes(blob[:len(blob) // 2])
+    try:
+        DTB_MEMREG.write_bytes(truncate_prop(blob, "memory@", "reg"))
+    except (KeyError, ValueError, struct.error) as e:
+        return f"cannot patch the dumped DTB: {e}"
+    return None
+
+
+def negative_configs(qemu):
+    def neg(name, dtb, may_hang=False):
+        cmd = rq.qemu_args(qemu, smp=NEG_SMP, mem=NEG_MEM, extra=["-dtb", str(dtb)])
+        return Config(name, cmd, NEG_TIMEOUT, judge_negative, may_hang)
+    return [neg("neg-dtb-cut-half", DTB_CUT, may_hang=True),
+            neg("neg-dtb-memreg-cut", DTB_MEMREG)]
+
+
+def judge_negative(cfg, con, rc, timed_out):
+    """One case: passes when the boot failed cleanly; notes who stopped it."""
+    lines = con.lines
+    r = Result(cfg.name)
+    if timed_out and cfg.firmware_may_hang and not con.text().strip():
+        r.skipped = 1
+        r.notes.append(f"QEMU loaded the DTB but printed nothing in {cfg.timeout} s: "
+                       "OpenSBI hung before its console came up (firmware, not kernel)")
+        return r
+    panic = next((ln for ln in lines if rq.PANIC in ln), None)
+    qemu_err = next((ln for ln in lines if ln.startswith("qemu-system-riscv64:")
+                     and "terminating on signal" not in ln), None)
+    sbi_err = next((ln for ln in lines if OPENSBI_ERR_RE.match(ln)), None)
+    if panic:
+        r.notes.append("stopped by the kernel: " + panic.strip())
+    elif qemu_err:
+        r.notes.append("refused by QEMU: " + qemu_err.strip())
+    elif sbi_err:
+        r.notes.append("stopped by OpenSBI: " + sbi_err.strip())
+    else:
+        booted = any(TOTALS_RE.match(ln) for ln in lines)
+        r.fail("the kernel booted and ran its tests" if booted else
+               "no kernel panic and no QEMU/OpenSBI error")
+    if timed_out:
+        r.fail(f"hang: timeout after {cfg.timeout:.0f} s")
+    elif rc == 0:
+        r.fail("exit status 0" + (
+            " (the panic came before the kernel knew the sifive,test syscon, so it "
+            "shut down through SBI SRST, which QEMU always reports as 0)" if panic else ""))
+    if not r.reasons:
+        r.passed = 1
+    return r
+
+
+# ---- running configurations ------------------------------------------------------
+
+def run_config(cfg):
+    """Boot one configuration and judge it."""
+    log = LOGS / f"{cfg.name}.log"
+    con, rc, timed_out, secs = boot(cfg.cmd, log, cfg.timeout)
+    r = cfg.judge(cfg, con, rc, timed_out)
+    r.seconds, r.log = secs, log
+    if r.reasons:
+        r.tail, r.cmd = con.lines[-TAIL_LINES:], cfg.cmd
+    return r.finish()
+
+
+def host_tests(timeout):
+    """`make host-test`: KTAP from the sanitized host build of the mm core."""
+    t0 = time.monotonic()
+    log = LOGS / "host.log"
+    r = Result("host-test", log=log)
+    try:
+        p = subprocess.run(["make", "--no-print-directory", "host-test"], cwd=ROOT,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, errors="replace",
+                           timeout=timeout)
+        out, rc = p.stdout, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace") if isinstance(e.stdout, bytes) \
+            else (e.stdout or "")
+        rc = None
+    log.write_text(out)
+    k = parse_ktap(out)
+    r.passed, r.failed, r.skipped, r.failed_names = k.passed, k.failed, k.skipped, k.failed_names
+    if rc is None:
+        r.fail(f"timeout after {timeout} s")
+    elif rc and not k.seen:
+        r.fail(f"make host-test failed to build (exit status {rc})")
+    elif rc:
+        r.fail(f"host test binary exited with status {rc} (sanitizer report?)")
+    if k.seen and not k.totals:
+        r.fail("no '# Totals:' line")
+    if k.not_ok:
+        r.fail("'not ok' in the output")
+    r.seconds = time.monotonic() - t0
+    if r.reasons:
+        r.tail = out.splitlines()[-TAIL_LINES:]
+    return r.finish()
+
+
+def e2e(qemu):
+    """The virtio-mem scenario from tests/e2e_virtio_mem.py, if present."""
+    t0 = time.monotonic()
+    r = Result("virtio-mem")
+    if not E2E.exists():
+        print("e2e: skipped (not present)")
+        r.skipped = 1
+        return r
+    try:
+        spec = importlib.util.spec_from_file_location("e2e_virtio_mem", E2E)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        counts = tuple(mod.run(qemu, str(LOGS)))
+    except Exception as e:  # a broken scenario script is a failure, not a crash
+        r.fail(f"{E2E.name} raised {type(e).__name__}: {e}")
+        counts = (0, 0)
+    # The hook returns (passed, failed); ours adds skipped as a third value.
+    r.passed, r.failed = counts[0], counts[1]
+    r.skipped = counts[2] if len(counts) > 2 else 0
+    if not (r.reasons or r.passed or r.failed or r.skipped):
+        r.skipped = 1
+        r.notes.append("the scenario reported no cases")
+    r.seconds = time.monotonic() - t0
+    return r.finish()
+
+
+def cmd_test(args):
+    """`make test`. Returns the exit status."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    qemu = rq.find_qemu()
+    vmem = rq.has_virtio_mem(qemu)
+    print(f"test: QEMU {qemu} (virtio-mem: {'yes' if vmem else 'NO'}), "
+          f"timeout {args.timeout:.0f} s, {args.jobs} at a time, logs in build/logs/",
+          flush=True)
+    if not rq.IMAGE.exists():
+        print("test: build/Image is missing (run `make`)")
+        print("0 passed, 1 failed, 0 skipped")
+        return 1
+    want = re.compile(args.only) if args.only else None
+
+    def wanted(name):
+        return want is None or want.search(name)
+
+    results = []
+    if wanted("host-test"):
+        results.append(host_tests(args.host_timeout))
+        results[-1].report("host")
+    configs = [c for c in selftest_configs(qemu, args.timeout) if wanted(c.name)]
+    negatives = [c for c in negative_configs(qemu) if wanted(c.name)]
+    if negatives:
+        why = prepare_dtbs(qemu)
+        if why:
+            for c in negatives:
+                results.append(Result(c.name, reasons=[why]).finish())
+                results[-1].report()
+            negatives = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for r in pool.map(run_config, configs + negatives):   # in order, as they finish
+            r.report()
+            results.append(r)
+    if wanted("e2e"):
+        results.append(e2e(qemu))
+        results[-1].report("e2e")
+
+    passed = sum(r.passed for r in results)
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    print(f"test: {time.monotonic() - t0:.1f} s in all")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+# ---- run ---------------------------------------------------------------------------
+
+RUN_STEPS = [2 * rq.GiB, 512 * rq.MiB, 1 * rq.GiB]
+MEM_LINE_WAIT = 30
+
+
+def say(msg):
+    """A driver message between console output (which is streamed raw)."""
+    sys.stdout.buffer.write(f"\nrun: {msg}\n".encode())
+    sys.stdout.buffer.flush()
+
+
+def boot_plain(qemu):
+    """The default machine without virtio-mem; QEMU's exit status."""
+    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM)
+    return subprocess.call(cmd, cwd=ROOT, stdin=subprocess.DEVNULL)
+
+
+def cmd_run(args):
+    """`make run`. Returns the exit status."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    qemu = rq.find_qemu()
+    if not rq.has_virtio_mem(qemu):
+        print(f"run: {qemu} has no virtio-mem-pci (build it with `make qemu`); "
+              "booting without the device", file=sys.stderr)
+        return boot_plain(qemu)
+    sock = BUILD / "qmp.sock"
+    sock.unlink(missing_ok=True)
+    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM, append="rvmm.serve",
+                       extra=rq.virtio_mem_args(requested_size="1G") + rq.qmp_args(sock))
+    con = rq.Console(cmd, log_path=LOGS / "run.log", echo=sys.stdout.buffer)
+    qmp = None
+    try:
+        qmp = rq.QMP(sock, console=con)
+        return serve_session(con, qmp, args.timeout)
+    finally:
+        if qmp:
+            qmp.close()
+        con.kill()
+        sock.unlink(missing_ok=True)
+
+
+def serve_session(con, qmp, timeout):
+    """After the self-tests: live resizes, then quit. Returns the exit status."""
+    hit = con.wait_for(rq.SUMMARY_RE, timeout)
+    if hit is None:
+        if con.alive:
+            say(f"no self-test summary within {timeout:.0f} s; stopping QEMU")
+            return 1
+        rc = con.wait(10)
+        say(f"QEMU exited with status {rc} before the self-test summary")
+        return rc or 1
+    verdict = 0 if int(hit[1].group(2)) == 0 and not con.panicked() else 1
+    if not con.wait_for(rq.MEM_LINE_RE, MEM_LINE_WAIT):
+        if not con.alive:        # the kernel ignored rvmm.serve and shut down
+            rc = con.wait(10)
+            return verdict or (rc or 0)
+        say(f"no 'rvmm: mem' line within {MEM_LINE_WAIT} s of the summary: the kernel "
+            "does not service virtio-mem yet; skipping the resize demo")
+        qmp.quit()
+        con.wait(30)
+        return verdict
+    for size in RUN_STEPS:
+        say(f"requesting {rq.fmt_size(size)} ...")
+        t0 = time.monotonic()
+        ok, msg = rq.resize(qmp, con, size)
+        say(f"{msg} ({time.monotonic() - t0:.1f} s)")
+        if not ok:
+            verdict = 1
+            break
+    say("quitting QEMU")
+    qmp.quit()
+    con.wait(30)
+    if con.panicked():
+        verdict = 1
+    return verdict
+
+
+# ---- bench -------------------------------------------------------------------------
+
+BENCH_RE = re.compile(r"^bench: (\S+) (\S+) (\S+)\s*$")
+ICOUNT = ["-icount", "shift=0,sleep=off", "-seed", "1", "-rtc", "clock=vm"]
+BENCH_APPEND = "rvmm.bench rvmm.tests=bench"
+REQUIRED_BENCH = ["boot_mm_init_8g", "hotadd_1g", "hotremove_1g", "vmemmap_bytes_per_gib",
+                  "vmemmap_pt_pages_per_gib", "dax_vmemmap_pages_per_2m",
+                  "dax_vmemmap_pages_per_1g", "host_memmap_init_vs_memset"]
+
+
+def warn(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def emit_bench(text, emitted, rename):
+    """Print the well-formed `bench:` lines of `text` not printed yet."""
+    for line in text.splitlines():
+        m = BENCH_RE.match(line.strip())
+        if not m:
+            continue
+        name = rename.get(m[1], m[1])
+        if name in emitted:
+            continue
+        emitted.add(name)
+        print(f"bench: {name} {m[2]} {m[3]}", flush=True)
+
+
+def bench_boot(name, cmd, timeout, emitted, rename):
+    """One deterministic boot; print its bench lines. False on panic/hang."""
+    con, rc, timed_out, secs = boot(cmd, LOGS / f"{name}.log", timeout)
+    emit_bench(con.text(), emitted, rename)
+    warn(f"{name}: exit status {rc}, {secs:.1f} s, log build/logs/{name}.log")
+    if con.panicked() or timed_out:
+        warn(f"{name}: " + ("kernel panic" if con.panicked() else f"timeout after {timeout} s"))
+        for line in con.lines[-TAIL_LINES:]:
+            print("    | " + line, file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_bench(args):
+    """`make bench`. Returns the exit status."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    qemu = rq.find_qemu()
+    emitted, ok = set(), True
+    cmd = rq.qemu_args(qemu, smp=1, mem="8G", append=BENCH_APPEND, extra=ICOUNT)
+    ok &= bench_boot("bench-8g", cmd, args.timeout, emitted,
+                     {"boot_mm_init": "boot_mm_init_8g"})
+    p = subprocess.run(["make", "--no-print-directory", "host-bench"], cwd=ROOT,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       errors="replace")
+    if p.returncode == 0:
+        emit_bench(p.stdout, emitted, {})
+    else:
+        warn(f"host-bench: make failed (exit status {p.returncode}): "
+             + (p.stderr.strip().splitlines() or ["?"])[-1])
+    if rq.has_virtio_mem(qemu):
+        cmd = rq.qemu_args(qemu, smp=1, mem=rq.DEFAULT_MEM, append=BENCH_APPEND,
+                           extra=ICOUNT + rq.virtio_mem_args(requested_size="1G"))
+        # Its boot figure is for 1 GiB of boot RAM, not 8: keep it apart.
+        ok &= bench_boot("bench-virtio-mem", cmd, args.timeout, emitted,
+                         {"boot_mm_init": "boot_mm_init_1g"})
+    else:
+        warn(f"{qemu} has no virtio-mem: no hot-add/hot-remove figures")
+    missing = [n for n in REQUIRED_BENCH if n not in emitted]
+    if missing:
+        warn("missing figures: " + ", ".join(missing))
+    return 0 if ok else 1
+
+
+# ---- debug -------------------------------------------------------------------------
+
+def cmd_debug(args):
+    """`make debug`: halted at reset with a gdb stub on :1234."""
+    qemu = rq.find_qemu()
+    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM, extra=["-s", "-S"])
+    print('gdb-multiarch build/kernel.elf -ex "target remote :1234"')
+    print("(QEMU is halted until gdb continues; Ctrl-A x quits QEMU)", flush=True)
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+# ---- main --------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("command", choices=["run", "test", "bench", "debug"])
+    ap.add_argument("--timeout", type=float, default=120,
+                    help="seconds per QEMU boot (default 120)")
+    ap.add_argument("--host-timeout", type=float, default=900,
+                    help="seconds for building and running the host tests (default 900)")
+    ap.add_argument("-j", "--jobs", type=int, default=2,
+                    help="QEMU boots run in parallel by `test` (default 2)")
+    ap.add_argument("--only", metavar="REGEX",
+                    help="`test`: only parts whose name matches (host-test, "
+                         "sv57-512M-smp1, neg-dtb-..., e2e)")
+    args = ap.parse_args()
+    commands = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench, "debug": cmd_debug}
+    try:
+        sys.exit(commands[args.command](args))
+    except KeyboardInterrupt:
+        print("\nrun.py: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
