@@ -22,6 +22,10 @@ CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-T,linker/kernel.lds \
 	-Wl,--no-warn-rwx-segments -Wl,--no-relax
 
+ifeq ($(DEBUG),1)
+CFLAGS += -DCONFIG_PAGE_POISONING
+endif
+
 KSRC := $(wildcard arch/riscv/*.S arch/riscv/*.c arch/riscv/mm/*.c mm/*.c boot/*.c \
 	lib/*.c drivers/*/*.c tests/kernel/*.c)
 KSRC := $(filter-out $(EXCLUDE),$(KSRC))
