@@ -14,14 +14,14 @@
  * never a table of pointers such as fdt_strerror()'s. (GCC's switch tables
  * here are label differences, also position independent.)
  */
-#include <rvmm/dt.h>	/* first: picolibc's cdefs.h would clash with types.h */
+#include <rvmm/dt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <libfdt.h>
 
-#define DT_NO_CONTEXT	(~0u)
-#define DT_IRQ_S_EXT	9	/* cpu-intc cause: supervisor external */
+#define DT_NO_CONTEXT (~0u)
+#define DT_IRQ_S_EXT 9 /* cpu-intc cause: supervisor external */
 
 struct dt_ctx {
 	const void *fdt;
@@ -35,7 +35,7 @@ struct dt_ctx {
 /* One property holding (address, size) pairs of fixed cell counts. */
 struct dt_reg {
 	const fdt32_t *cells;
-	int n;			/* entries */
+	int n; /* entries */
 	int ac, sc;
 };
 
@@ -46,8 +46,7 @@ struct dt_reg {
  * @ret, so that every failure is a one-liner: return dt_fail(...).
  * @node < 0 means the message is about the blob, not a node.
  */
-static __printf(4, 5) int dt_fail(struct dt_ctx *c, int node, int ret,
-				  const char *fmt, ...)
+static __printf(4, 5) int dt_fail(struct dt_ctx *c, int node, int ret, const char *fmt, ...)
 {
 	char path[128];
 	va_list ap;
@@ -79,13 +78,11 @@ static __printf(4, 5) int dt_fail(struct dt_ctx *c, int node, int ret,
 /* Early-safe. Property @s of length @len equals the string literal @lit. */
 static bool dt_str_eq(const char *s, int len, const char *lit)
 {
-	return s && len >= 1 && (size_t)len == strlen(lit) + 1 &&
-	       !memcmp(s, lit, len);
+	return s && len >= 1 && (size_t)len == strlen(lit) + 1 && !memcmp(s, lit, len);
 }
 
 /* Early-safe. */
-static bool dt_prop_is(const void *fdt, int node, const char *prop,
-		       const char *lit)
+static bool dt_prop_is(const void *fdt, int node, const char *prop, const char *lit)
 {
 	int len;
 	const char *s = fdt_getprop(fdt, node, prop, &len);
@@ -120,12 +117,12 @@ static int dt_mmu_type(const void *fdt, int node)
 /* Early-safe. Which step of the blob validation failed. */
 enum dt_check_stage {
 	DT_CHECK_OK,
-	DT_CHECK_SHORT,		/* buffer smaller than the header */
-	DT_CHECK_HEADER,	/* fdt_check_header() */
-	DT_CHECK_VERSION,	/* older than v17 */
-	DT_CHECK_ALIGN,		/* memreserve or structure block misaligned */
-	DT_CHECK_TOTALSIZE,	/* header claims more than the buffer */
-	DT_CHECK_FULL,		/* fdt_check_full() */
+	DT_CHECK_SHORT, /* buffer smaller than the header */
+	DT_CHECK_HEADER, /* fdt_check_header() */
+	DT_CHECK_VERSION, /* older than v17 */
+	DT_CHECK_ALIGN, /* memreserve or structure block misaligned */
+	DT_CHECK_TOTALSIZE, /* header claims more than the buffer */
+	DT_CHECK_FULL, /* fdt_check_full() */
 };
 
 /*
@@ -151,8 +148,7 @@ static int dt_check_blob(const void *fdt, size_t bufsize, int *fdt_err)
 	 * a header pointing at odd offsets would make it load misaligned
 	 * (a trap, or an SBI emulation, on RISC-V). The spec requires 8 and 4.
 	 */
-	if (!IS_ALIGNED(fdt_off_mem_rsvmap(fdt), 8) ||
-	    !IS_ALIGNED(fdt_off_dt_struct(fdt), 4))
+	if (!IS_ALIGNED(fdt_off_mem_rsvmap(fdt), 8) || !IS_ALIGNED(fdt_off_dt_struct(fdt), 4))
 		return DT_CHECK_ALIGN;
 	if (fdt_totalsize(fdt) > bufsize)
 		return DT_CHECK_TOTALSIZE;
@@ -179,8 +175,7 @@ static u64 dt_read_cells(const fdt32_t *p, int n)
  * "reg"), defaulting to 2/1 as the spec says. Values wider than 64 bits
  * cannot be represented in dt_info and are rejected.
  */
-static int dt_node_cells(struct dt_ctx *c, int node, int min_sc,
-			 int *ac, int *sc)
+static int dt_node_cells(struct dt_ctx *c, int node, int min_sc, int *ac, int *sc)
 {
 	*ac = fdt_address_cells(c->fdt, node);
 	*sc = fdt_size_cells(c->fdt, node);
@@ -189,14 +184,12 @@ static int dt_node_cells(struct dt_ctx *c, int node, int min_sc,
 			       "'#address-cells' invalid or unsupported (need 1 or 2)");
 	if (*sc < min_sc || *sc > 2)
 		return dt_fail(c, node, -EINVAL,
-			       "'#size-cells' invalid or unsupported (need %d..2)",
-			       min_sc);
+			       "'#size-cells' invalid or unsupported (need %d..2)", min_sc);
 	return 0;
 }
 
 /* A node's "reg" is sized by its parent's cells. */
-static int dt_parent_cells(struct dt_ctx *c, int node, int min_sc,
-			   int *ac, int *sc)
+static int dt_parent_cells(struct dt_ctx *c, int node, int min_sc, int *ac, int *sc)
 {
 	int parent = fdt_parent_offset(c->fdt, node);
 
@@ -210,8 +203,8 @@ static int dt_parent_cells(struct dt_ctx *c, int node, int min_sc,
  * @required, else an empty list. Entries that wrap past 2^64 are rejected
  * here so that no consumer ever sees base + size overflow.
  */
-static int dt_get_reg(struct dt_ctx *c, int node, const char *prop,
-		      int ac, int sc, bool required, struct dt_reg *r)
+static int dt_get_reg(struct dt_ctx *c, int node, const char *prop, int ac, int sc, bool required,
+		      struct dt_reg *r)
 {
 	int len, stride = (ac + sc) * 4;
 	const fdt32_t *p = fdt_getprop(c->fdt, node, prop, &len);
@@ -222,14 +215,14 @@ static int dt_get_reg(struct dt_ctx *c, int node, const char *prop,
 	r->sc = sc;
 	if (!p) {
 		if (required)
-			return dt_fail(c, node, -ENOENT,
-				       "missing property '%s'", prop);
+			return dt_fail(c, node, -ENOENT, "missing property '%s'", prop);
 		return 0;
 	}
 	if (len % stride)
-		return dt_fail(c, node, -EINVAL,
-			       "'%s' length %d not a multiple of %d (#address-cells=%d, #size-cells=%d)",
-			       prop, len, stride, ac, sc);
+		return dt_fail(
+			c, node, -EINVAL,
+			"'%s' length %d not a multiple of %d (#address-cells=%d, #size-cells=%d)",
+			prop, len, stride, ac, sc);
 	r->n = len / stride;
 	for (int i = 0; i < r->n; i++) {
 		u64 base = dt_read_cells(p + i * (ac + sc), ac);
@@ -237,9 +230,8 @@ static int dt_get_reg(struct dt_ctx *c, int node, const char *prop,
 
 		if (size && base + size - 1 < base)
 			return dt_fail(c, node, -EINVAL,
-				       "'%s' entry %d (0x%llx + 0x%llx) wraps around",
-				       prop, i, (unsigned long long)base,
-				       (unsigned long long)size);
+				       "'%s' entry %d (0x%llx + 0x%llx) wraps around", prop, i,
+				       (unsigned long long)base, (unsigned long long)size);
 	}
 	return 0;
 }
@@ -278,15 +270,13 @@ static int dt_get_u32(struct dt_ctx *c, int node, const char *prop, u32 *val)
 	if (!p)
 		return dt_fail(c, node, -ENOENT, "missing property '%s'", prop);
 	if (len != 4)
-		return dt_fail(c, node, -EINVAL,
-			       "'%s' length %d, expected 4", prop, len);
+		return dt_fail(c, node, -EINVAL, "'%s' length %d, expected 4", prop, len);
 	*val = fdt32_ld(p);
 	return 0;
 }
 
 /* Copy a string property; absent leaves "" (bootargs may be absent). */
-static int dt_get_str(struct dt_ctx *c, int node, const char *prop,
-		      char *dst, size_t size)
+static int dt_get_str(struct dt_ctx *c, int node, const char *prop, char *dst, size_t size)
 {
 	int len;
 	const char *s = fdt_getprop(c->fdt, node, prop, &len);
@@ -295,11 +285,9 @@ static int dt_get_str(struct dt_ctx *c, int node, const char *prop,
 	if (!s)
 		return 0;
 	if (len < 1 || s[len - 1])
-		return dt_fail(c, node, -EINVAL,
-			       "'%s' is not a NUL-terminated string", prop);
+		return dt_fail(c, node, -EINVAL, "'%s' is not a NUL-terminated string", prop);
 	if ((size_t)len > size)
-		return dt_fail(c, node, -E2BIG,
-			       "'%s' length %d exceeds %u bytes", prop, len,
+		return dt_fail(c, node, -E2BIG, "'%s' length %d exceeds %u bytes", prop, len,
 			       (unsigned int)size);
 	memcpy(dst, s, len);
 	return 0;
@@ -310,13 +298,11 @@ static int dt_walk_end(struct dt_ctx *c, int parent, int err)
 {
 	if (err == -FDT_ERR_NOTFOUND)
 		return 0;
-	return dt_fail(c, parent, -EINVAL, "walk failed: %s",
-		       fdt_strerror(err));
+	return dt_fail(c, parent, -EINVAL, "walk failed: %s", fdt_strerror(err));
 }
 
 /* First node compatible with @a, else with @b: 0 = none, < 0 = error. */
-static int dt_find_compat(struct dt_ctx *c, const char *a, const char *b,
-			  int *node)
+static int dt_find_compat(struct dt_ctx *c, const char *a, const char *b, int *node)
 {
 	*node = fdt_node_offset_by_compatible(c->fdt, -1, a);
 	if (*node == -FDT_ERR_NOTFOUND && b)
@@ -339,19 +325,15 @@ static int dt_validate(struct dt_ctx *c, size_t bufsize)
 	case DT_CHECK_SHORT:
 		if (!fdt)
 			return dt_fail(c, -1, -EINVAL, "no blob (NULL pointer)");
-		return dt_fail(c, -1, -EINVAL,
-			       "blob truncated: %u bytes, smaller than its header",
+		return dt_fail(c, -1, -EINVAL, "blob truncated: %u bytes, smaller than its header",
 			       (unsigned int)bufsize);
 	case DT_CHECK_HEADER:
 		if (fdt_err == -FDT_ERR_BADMAGIC)
-			return dt_fail(c, -1, -EINVAL,
-				       "header: bad magic 0x%08x (expected 0x%08x)",
+			return dt_fail(c, -1, -EINVAL, "header: bad magic 0x%08x (expected 0x%08x)",
 				       fdt_magic(fdt), FDT_MAGIC);
-		return dt_fail(c, -1, -EINVAL, "header: invalid (%s)",
-			       fdt_strerror(fdt_err));
+		return dt_fail(c, -1, -EINVAL, "header: invalid (%s)", fdt_strerror(fdt_err));
 	case DT_CHECK_VERSION:
-		return dt_fail(c, -1, -EINVAL,
-			       "header: version %u unsupported (need 17)",
+		return dt_fail(c, -1, -EINVAL, "header: version %u unsupported (need 17)",
 			       fdt_version(fdt));
 	case DT_CHECK_ALIGN:
 		return dt_fail(c, -1, -EINVAL,
@@ -384,11 +366,10 @@ static int dt_add_memory_node(struct dt_ctx *c, int node)
 		u64 base, size;
 
 		dt_reg_entry(&r, i, &base, &size);
-		if (!size)	/* placeholders for absent banks */
+		if (!size) /* placeholders for absent banks */
 			continue;
 		if (info->nr_mem == DT_MAX_MEM)
-			return dt_fail(c, node, -E2BIG,
-				       "more than %d memory ranges", DT_MAX_MEM);
+			return dt_fail(c, node, -E2BIG, "more than %d memory ranges", DT_MAX_MEM);
 		info->mem[info->nr_mem].base = base;
 		info->mem[info->nr_mem].size = size;
 		info->nr_mem++;
@@ -414,22 +395,21 @@ static int dt_parse_memory(struct dt_ctx *c)
 	if (ret)
 		return ret;
 	if (!c->info->nr_mem)
-		return dt_fail(c, -1, -ENOENT,
-			       "no memory: no enabled node with device_type = \"memory\" and a non-empty 'reg'");
+		return dt_fail(
+			c, -1, -ENOENT,
+			"no memory: no enabled node with device_type = \"memory\" and a non-empty 'reg'");
 	return 0;
 }
 
 /* ---- reserved memory -------------------------------------------------- */
 
-static struct dt_reserved *dt_new_rsv(struct dt_ctx *c, int node,
-				      const char *name)
+static struct dt_reserved *dt_new_rsv(struct dt_ctx *c, int node, const char *name)
 {
 	struct dt_info *info = c->info;
 	struct dt_reserved *r;
 
 	if (info->nr_rsv == DT_MAX_RSV) {
-		dt_fail(c, node, -E2BIG, "more than %d reserved regions",
-			DT_MAX_RSV);
+		dt_fail(c, node, -E2BIG, "more than %d reserved regions", DT_MAX_RSV);
 		return NULL;
 	}
 	r = &info->rsv[info->nr_rsv++];
@@ -439,8 +419,7 @@ static struct dt_reserved *dt_new_rsv(struct dt_ctx *c, int node,
 }
 
 /* "size" (+ "alignment") without "reg": memblock picks the base later. */
-static int dt_add_dynamic_rsv(struct dt_ctx *c, int node, int sc,
-			      const char *name, bool nomap)
+static int dt_add_dynamic_rsv(struct dt_ctx *c, int node, int sc, const char *name, bool nomap)
 {
 	struct dt_reg sz, al;
 	struct dt_reserved *r;
@@ -453,8 +432,7 @@ static int dt_add_dynamic_rsv(struct dt_ctx *c, int node, int sc,
 	if (ret)
 		return ret;
 	if (sz.n != 1 || al.n > 1)
-		return dt_fail(c, node, -EINVAL,
-			       "'size'/'alignment' must be one %d-cell number",
+		return dt_fail(c, node, -EINVAL, "'size'/'alignment' must be one %d-cell number",
 			       sc);
 	r = dt_new_rsv(c, node, name);
 	if (!r)
@@ -464,8 +442,9 @@ static int dt_add_dynamic_rsv(struct dt_ctx *c, int node, int sc,
 	r->nomap = nomap;
 	r->dynamic = true;
 	if (!r->size || !is_power_of_2(r->align))
-		return dt_fail(c, node, -EINVAL,
-			       "dynamic region needs a non-zero 'size' and a power-of-2 'alignment'");
+		return dt_fail(
+			c, node, -EINVAL,
+			"dynamic region needs a non-zero 'size' and a power-of-2 'alignment'");
 	return 0;
 }
 
@@ -511,7 +490,8 @@ static int dt_parse_reserved(struct dt_ctx *c)
 	ret = dt_node_cells(c, parent, 1, &ac, &sc);
 	if (ret)
 		return ret;
-	fdt_for_each_subnode(node, c->fdt, parent) {
+	fdt_for_each_subnode(node, c->fdt, parent)
+	{
 		if (!dt_node_enabled(c->fdt, node))
 			continue;
 		ret = dt_add_rsv_child(c, node, ac, sc);
@@ -527,20 +507,17 @@ static int dt_parse_memreserve(struct dt_ctx *c)
 	int n = fdt_num_mem_rsv(c->fdt);
 
 	if (n < 0)
-		return dt_fail(c, -1, -EINVAL, "/memreserve/ block corrupt (%s)",
-			       fdt_strerror(n));
+		return dt_fail(c, -1, -EINVAL, "/memreserve/ block corrupt (%s)", fdt_strerror(n));
 	for (int i = 0; i < n; i++) {
 		struct dt_reserved *r;
 		u64 base, size;
 
 		if (fdt_get_mem_rsv(c->fdt, i, &base, &size) < 0)
-			return dt_fail(c, -1, -EINVAL,
-				       "/memreserve/ entry %d unreadable", i);
+			return dt_fail(c, -1, -EINVAL, "/memreserve/ entry %d unreadable", i);
 		if (base + size - 1 < base)
 			return dt_fail(c, -1, -EINVAL,
-				       "/memreserve/ entry %d (0x%llx + 0x%llx) wraps around",
-				       i, (unsigned long long)base,
-				       (unsigned long long)size);
+				       "/memreserve/ entry %d (0x%llx + 0x%llx) wraps around", i,
+				       (unsigned long long)base, (unsigned long long)size);
 		r = dt_new_rsv(c, -1, "memreserve");
 		if (!r)
 			return -E2BIG;
@@ -561,8 +538,7 @@ static int dt_parse_chosen(struct dt_ctx *c)
 
 	if (node < 0)
 		return dt_walk_end(c, -1, node);
-	ret = dt_get_str(c, node, "bootargs", info->bootargs,
-			 sizeof(info->bootargs));
+	ret = dt_get_str(c, node, "bootargs", info->bootargs, sizeof(info->bootargs));
 	if (!ret)
 		ret = dt_get_str(c, node, "stdout-path", info->stdout_path,
 				 sizeof(info->stdout_path));
@@ -580,8 +556,7 @@ static int dt_get_freq(struct dt_ctx *c, int node, const char *prop, u64 *val)
 	if (!p)
 		return -ENOENT;
 	if (len != 4 && len != 8)
-		return dt_fail(c, node, -EINVAL,
-			       "'%s' length %d, expected 4 or 8", prop, len);
+		return dt_fail(c, node, -EINVAL, "'%s' length %d, expected 4 or 8", prop, len);
 	*val = dt_read_cells(p, len / 4);
 	if (!*val)
 		return dt_fail(c, node, -EINVAL, "'%s' is zero", prop);
@@ -607,8 +582,7 @@ static void dt_isa_cut(char *isa, size_t size, const char *src, size_t want)
 static int dt_isa_from_list(struct dt_ctx *c, int node, char *isa, size_t size)
 {
 	int len;
-	const char *list = fdt_getprop(c->fdt, node, "riscv,isa-extensions",
-				       &len);
+	const char *list = fdt_getprop(c->fdt, node, "riscv,isa-extensions", &len);
 	size_t pos;
 
 	if (!list)
@@ -625,8 +599,7 @@ static int dt_isa_from_list(struct dt_ctx *c, int node, char *isa, size_t size)
 				continue;
 			if (pos + n + pass >= size)
 				continue;
-			pos += snprintf(isa + pos, size - pos, "%s%s",
-					pass ? "_" : "", s);
+			pos += snprintf(isa + pos, size - pos, "%s%s", pass ? "_" : "", s);
 		}
 	}
 	return 0;
@@ -641,8 +614,7 @@ static int dt_cpu_isa(struct dt_ctx *c, int node, char *isa, size_t size)
 	if (!s)
 		return dt_isa_from_list(c, node, isa, size);
 	if (len < 1 || s[len - 1])
-		return dt_fail(c, node, -EINVAL,
-			       "'riscv,isa' is not a NUL-terminated string");
+		return dt_fail(c, node, -EINVAL, "'riscv,isa' is not a NUL-terminated string");
 	dt_isa_cut(isa, size, s, snprintf(isa, size, "%s", s));
 	return 0;
 }
@@ -652,9 +624,11 @@ static u32 dt_cpu_intc(const void *fdt, int cpu)
 {
 	int sub;
 
-	fdt_for_each_subnode(sub, fdt, cpu)
-		if (!fdt_node_check_compatible(fdt, sub, "riscv,cpu-intc"))
-			return fdt_get_phandle(fdt, sub);
+	fdt_for_each_subnode(
+		sub, fdt,
+		cpu) if (!fdt_node_check_compatible(fdt, sub,
+						    "riscv,cpu-intc")) return fdt_get_phandle(fdt,
+											      sub);
 	return 0;
 }
 
@@ -670,9 +644,10 @@ static int dt_add_cpu(struct dt_ctx *c, int node, int ac, int sc)
 	if (!reg)
 		return dt_fail(c, node, -ENOENT, "missing property 'reg'");
 	if (!len || len % stride)
-		return dt_fail(c, node, -EINVAL,
-			       "'reg' length %d not a multiple of %d (#address-cells=%d, #size-cells=%d)",
-			       len, stride, ac, sc);
+		return dt_fail(
+			c, node, -EINVAL,
+			"'reg' length %d not a multiple of %d (#address-cells=%d, #size-cells=%d)",
+			len, stride, ac, sc);
 	hart = dt_read_cells(reg, ac);
 	if (hart > UINT32_MAX)
 		return dt_fail(c, node, -EINVAL, "hart id 0x%llx above 32 bits",
@@ -682,14 +657,18 @@ static int dt_add_cpu(struct dt_ctx *c, int node, int ac, int sc)
 			return dt_fail(c, node, -EINVAL, "duplicate hart id %u",
 				       (unsigned int)hart);
 	if (info->nr_cpus == DT_MAX_CPUS)
-		return dt_fail(c, node, -E2BIG, "more than %d cpus",
-			       DT_MAX_CPUS);
+		return dt_fail(c, node, -E2BIG, "more than %d cpus", DT_MAX_CPUS);
 
 	cpu = &info->cpus[info->nr_cpus];
 	cpu->hartid = hart;
 	cpu->enabled = dt_node_enabled(c->fdt, node);
 	cpu->mmu = dt_mmu_type(c->fdt, node);
 	cpu->plic_s_context = DT_NO_CONTEXT;
+	{
+		const fdt32_t *bs = fdt_getprop(c->fdt, node, "riscv,cboz-block-size", &len);
+
+		cpu->cboz_block_size = bs && len == 4 ? fdt32_to_cpu(*bs) : 0;
+	}
 	c->intc_phandle[info->nr_cpus] = dt_cpu_intc(c->fdt, node);
 	info->nr_cpus++;
 	return dt_cpu_isa(c, node, cpu->isa, sizeof(cpu->isa));
@@ -706,7 +685,8 @@ static int dt_parse_cpus(struct dt_ctx *c)
 	ret = dt_node_cells(c, cpus, 0, &ac, &sc);
 	if (ret)
 		return ret;
-	fdt_for_each_subnode(node, c->fdt, cpus) {
+	fdt_for_each_subnode(node, c->fdt, cpus)
+	{
 		if (!dt_prop_is(c->fdt, node, "device_type", "cpu"))
 			continue;
 		if (first < 0)
@@ -719,17 +699,14 @@ static int dt_parse_cpus(struct dt_ctx *c)
 	if (ret)
 		return ret;
 	if (!info->nr_cpus)
-		return dt_fail(c, cpus, -ENOENT,
-			       "no node with device_type = \"cpu\"");
+		return dt_fail(c, cpus, -ENOENT, "no node with device_type = \"cpu\"");
 
 	/* The binding puts it on /cpus; old trees put it in each cpu. */
 	ret = dt_get_freq(c, cpus, "timebase-frequency", &info->timebase_freq);
 	if (ret == -ENOENT)
-		ret = dt_get_freq(c, first, "timebase-frequency",
-				  &info->timebase_freq);
+		ret = dt_get_freq(c, first, "timebase-frequency", &info->timebase_freq);
 	if (ret == -ENOENT)
-		return dt_fail(c, cpus, -ENOENT,
-			       "missing property 'timebase-frequency'");
+		return dt_fail(c, cpus, -ENOENT, "missing property 'timebase-frequency'");
 	return ret;
 }
 
@@ -752,8 +729,7 @@ static int dt_intr_cells(struct dt_ctx *c, int node, u32 *cells)
 	int ret = dt_get_u32(c, node, "#interrupt-cells", cells);
 
 	if (!ret && (*cells < 1 || *cells > FDT_MAX_NCELLS))
-		return dt_fail(c, node, -EINVAL,
-			       "'#interrupt-cells' = %u unsupported", *cells);
+		return dt_fail(c, node, -EINVAL, "'#interrupt-cells' = %u unsupported", *cells);
 	return ret;
 }
 
@@ -781,8 +757,7 @@ static int dt_plic_contexts(struct dt_ctx *c, int plic)
 		return 0;
 	if (len % 4)
 		return dt_fail(c, plic, -EINVAL,
-			       "'interrupts-extended' length %d not a multiple of 4",
-			       len);
+			       "'interrupts-extended' length %d not a multiple of 4", len);
 	n = len / 4;
 	for (i = 0, ctx = 0; i < n; i += 1 + cells, ctx++) {
 		u32 phandle = fdt32_ld(p + i);
@@ -797,8 +772,7 @@ static int dt_plic_contexts(struct dt_ctx *c, int plic)
 			return ret;
 		if (n - i - 1 < (int)cells)
 			return dt_fail(c, plic, -EINVAL,
-				       "'interrupts-extended' context %u truncated",
-				       ctx);
+				       "'interrupts-extended' context %u truncated", ctx);
 		if (fdt32_ld(p + i + 1) == DT_IRQ_S_EXT)
 			dt_set_s_context(c, phandle, ctx);
 	}
@@ -835,12 +809,10 @@ static int dt_pci_bus_range(struct dt_ctx *c, int node)
 	if (!p)
 		return 0;
 	if (len != 8)
-		return dt_fail(c, node, -EINVAL,
-			       "'bus-range' length %d, expected 8", len);
+		return dt_fail(c, node, -EINVAL, "'bus-range' length %d, expected 8", len);
 	c->info->pci.bus_start = fdt32_ld(p);
 	c->info->pci.bus_end = fdt32_ld(p + 1);
-	if (c->info->pci.bus_start > c->info->pci.bus_end ||
-	    c->info->pci.bus_end > 255)
+	if (c->info->pci.bus_start > c->info->pci.bus_end || c->info->pci.bus_end > 255)
 		return dt_fail(c, node, -EINVAL, "'bus-range' <%u %u> invalid",
 			       c->info->pci.bus_start, c->info->pci.bus_end);
 	return 0;
@@ -859,9 +831,10 @@ static int dt_pci_ranges(struct dt_ctx *c, int node, int pac, int sc)
 	if (!p)
 		return 0;
 	if (len % (stride * 4))
-		return dt_fail(c, node, -EINVAL,
-			       "'ranges' length %d not a multiple of %d (3 PCI + %d parent address cells, %d size cells)",
-			       len, stride * 4, pac, sc);
+		return dt_fail(
+			c, node, -EINVAL,
+			"'ranges' length %d not a multiple of %d (3 PCI + %d parent address cells, %d size cells)",
+			len, stride * 4, pac, sc);
 	for (const fdt32_t *e = p; e < p + len / 4; e += stride) {
 		struct dt_pci_range *r;
 		u32 hi = fdt32_ld(e);
@@ -872,12 +845,10 @@ static int dt_pci_ranges(struct dt_ctx *c, int node, int pac, int sc)
 		if (!((hi >> 24) & 3) || !size)
 			continue;
 		if (cpu_addr + size - 1 < cpu_addr)
-			return dt_fail(c, node, -EINVAL,
-				       "'ranges' entry at 0x%llx wraps around",
+			return dt_fail(c, node, -EINVAL, "'ranges' entry at 0x%llx wraps around",
 				       (unsigned long long)cpu_addr);
 		if (c->info->pci.nr_ranges == DT_MAX_PCI_RANGES)
-			return dt_fail(c, node, -E2BIG,
-				       "more than %d 'ranges' entries",
+			return dt_fail(c, node, -E2BIG, "more than %d 'ranges' entries",
 				       DT_MAX_PCI_RANGES);
 		r = &c->info->pci.ranges[c->info->pci.nr_ranges++];
 		r->space = (hi >> 24) & 3;
@@ -895,8 +866,7 @@ struct dt_irq_parent {
 	u32 addr_cells, intr_cells;
 };
 
-static int dt_irq_parent(struct dt_ctx *c, int node, u32 phandle,
-			 struct dt_irq_parent *ip)
+static int dt_irq_parent(struct dt_ctx *c, int node, u32 phandle, struct dt_irq_parent *ip)
 {
 	int parent, len;
 	const fdt32_t *p;
@@ -905,8 +875,7 @@ static int dt_irq_parent(struct dt_ctx *c, int node, u32 phandle,
 		return 0;
 	parent = fdt_node_offset_by_phandle(c->fdt, phandle);
 	if (parent < 0)
-		return dt_fail(c, node, -EINVAL,
-			       "'interrupt-map': no node with phandle %u",
+		return dt_fail(c, node, -EINVAL, "'interrupt-map': no node with phandle %u",
 			       phandle);
 	/* Unlike "reg", an interrupt parent's absent #address-cells is 0. */
 	p = fdt_getprop(c->fdt, parent, "#address-cells", &len);
@@ -921,8 +890,7 @@ static int dt_irq_parent(struct dt_ctx *c, int node, u32 phandle,
 static int dt_pci_irq_mask(struct dt_ctx *c, int node)
 {
 	int len;
-	const fdt32_t *p = fdt_getprop(c->fdt, node, "interrupt-map-mask",
-				       &len);
+	const fdt32_t *p = fdt_getprop(c->fdt, node, "interrupt-map-mask", &len);
 
 	/* Absent mask: every bit of the child specifier is significant. */
 	for (int i = 0; i < 4; i++)
@@ -930,8 +898,8 @@ static int dt_pci_irq_mask(struct dt_ctx *c, int node)
 	if (!p)
 		return 0;
 	if (len != 16)
-		return dt_fail(c, node, -EINVAL,
-			       "'interrupt-map-mask' length %d, expected 16", len);
+		return dt_fail(c, node, -EINVAL, "'interrupt-map-mask' length %d, expected 16",
+			       len);
 	for (int i = 0; i < 4; i++)
 		c->info->pci.irq_map_mask[i] = fdt32_ld(p + i);
 	return 0;
@@ -956,25 +924,21 @@ static int dt_pci_irq_map(struct dt_ctx *c, int node)
 	if (!p)
 		return 0;
 	if (len % 4)
-		return dt_fail(c, node, -EINVAL,
-			       "'interrupt-map' length %d not a multiple of 4",
+		return dt_fail(c, node, -EINVAL, "'interrupt-map' length %d not a multiple of 4",
 			       len);
 	n = len / 4;
 	for (i = 0; i < n; i += 5 + ip.addr_cells + ip.intr_cells) {
 		struct dt_pci_irq_map *m;
 
 		if (n - i < 5)
-			return dt_fail(c, node, -EINVAL,
-				       "'interrupt-map' truncated at cell %d", i);
+			return dt_fail(c, node, -EINVAL, "'interrupt-map' truncated at cell %d", i);
 		ret = dt_irq_parent(c, node, fdt32_ld(p + i + 4), &ip);
 		if (ret)
 			return ret;
 		if ((u32)(n - i - 5) < ip.addr_cells + ip.intr_cells)
-			return dt_fail(c, node, -EINVAL,
-				       "'interrupt-map' truncated at cell %d", i);
+			return dt_fail(c, node, -EINVAL, "'interrupt-map' truncated at cell %d", i);
 		if (c->info->pci.nr_irq_map == DT_MAX_IRQ_MAP)
-			return dt_fail(c, node, -E2BIG,
-				       "more than %d 'interrupt-map' entries",
+			return dt_fail(c, node, -E2BIG, "more than %d 'interrupt-map' entries",
 				       DT_MAX_IRQ_MAP);
 		m = &c->info->pci.irq_map[c->info->pci.nr_irq_map++];
 		m->devfn_mask_pci_hi = fdt32_ld(p + i);
@@ -993,8 +957,7 @@ static int dt_pci_check_cells(struct dt_ctx *c, int node, int *pac, int *sc)
 	ac = fdt_address_cells(c->fdt, node);
 	*sc = fdt_size_cells(c->fdt, node);
 	if (ac != 3 || *sc < 1 || *sc > 2)
-		return dt_fail(c, node, -EINVAL,
-			       "'#address-cells'/'#size-cells' must be 3/1..2");
+		return dt_fail(c, node, -EINVAL, "'#address-cells'/'#size-cells' must be 3/1..2");
 	ic = fdt_getprop(c->fdt, node, "#interrupt-cells", &len);
 	if (ic && (len != 4 || fdt32_ld(ic) != 1))
 		return dt_fail(c, node, -EINVAL, "'#interrupt-cells' must be 1");
@@ -1027,11 +990,13 @@ static int dt_parse_pci(struct dt_ctx *c)
 
 /* ---- entry points ----------------------------------------------------- */
 
-int dt_parse(const void *fdt, size_t bufsize, struct dt_info *info,
-	     char *err, size_t errlen)
+int dt_parse(const void *fdt, size_t bufsize, struct dt_info *info, char *err, size_t errlen)
 {
 	struct dt_ctx c = {
-		.fdt = fdt, .info = info, .err = err, .errlen = errlen,
+		.fdt = fdt,
+		.info = info,
+		.err = err,
+		.errlen = errlen,
 	};
 	int ret;
 
@@ -1065,8 +1030,7 @@ int dt_early_check(const void *fdt, size_t bufsize)
 {
 	int fdt_err;
 
-	return dt_check_blob(fdt, bufsize, &fdt_err) == DT_CHECK_OK ?
-	       0 : -EINVAL;
+	return dt_check_blob(fdt, bufsize, &fdt_err) == DT_CHECK_OK ? 0 : -EINVAL;
 }
 
 /* MMU off; @fdt must have passed dt_early_check(). */
@@ -1077,9 +1041,9 @@ int dt_early_mmu_limit(const void *fdt)
 	cpus = fdt_path_offset(fdt, "/cpus");
 	if (cpus < 0)
 		return DT_MMU_NONE;
-	fdt_for_each_subnode(node, fdt, cpus) {
-		if (!dt_prop_is(fdt, node, "device_type", "cpu") ||
-		    !dt_node_enabled(fdt, node))
+	fdt_for_each_subnode(node, fdt, cpus)
+	{
+		if (!dt_prop_is(fdt, node, "device_type", "cpu") || !dt_node_enabled(fdt, node))
 			continue;
 		mmu = dt_mmu_type(fdt, node);
 		if (mmu != DT_MMU_NONE && (best == DT_MMU_NONE || mmu < best))

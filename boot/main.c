@@ -184,11 +184,16 @@ static void __init detect_zicboz(void)
 		if (boot_dt.cpus[i].hartid != cpus[0].hartid ||
 		    !isa_has(boot_dt.cpus[i].isa, "zicboz"))
 			continue;
-		if (probe_cbo_zero((unsigned long)probe_buf) == 0)
-			cboz_block_size = 64;	/* riscv,cboz-block-size on QEMU */
+		/* clear_pages() issues 4 blocks per step: it needs <= 64 */
+		if (is_power_of_2(boot_dt.cpus[i].cboz_block_size) &&
+		    boot_dt.cpus[i].cboz_block_size <= 64 &&
+		    probe_cbo_zero((unsigned long)probe_buf) == 0)
+			cboz_block_size = boot_dt.cpus[i].cboz_block_size;
 	}
-	pr_info("clear_pages: %s\n", cboz_block_size ? "Zicboz cbo.zero, 64-byte blocks" :
-		"memset");
+	if (cboz_block_size)
+		pr_info("clear_pages: Zicboz cbo.zero, %u-byte blocks\n", cboz_block_size);
+	else
+		pr_info("clear_pages: memset\n");
 }
 
 void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long instret0)

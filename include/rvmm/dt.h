@@ -41,7 +41,8 @@ struct dt_cpu {
 	bool enabled;		/* status absent or "okay" */
 	int mmu;		/* enum satp_mode_dt, from "mmu-type" */
 	u32 plic_s_context;	/* PLIC context for this hart's S-mode, or ~0 */
-	char isa[96];		/* "riscv,isa" or rebuilt from riscv,isa-extensions */
+	u32 cboz_block_size;	/* "riscv,cboz-block-size", 0 if absent */
+	char isa[512];		/* "riscv,isa" or rebuilt from riscv,isa-extensions */
 };
 
 enum dt_pci_space {

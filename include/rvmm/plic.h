@@ -28,7 +28,7 @@ int plic_request_irq(u32 irq, struct irq_action *act);
 void plic_free_irq(u32 irq, struct irq_action *act);
 /* Claim and dispatch everything pending (the trap handler calls this). */
 void plic_handle_irqs(void);
-/* Interrupts dispatched on @irq so far (diagnostics and tests). */
+/* Interrupts dispatched on @irq so far; irq 0 counts spurious ones. */
 unsigned long plic_irq_count(u32 irq);
 
 /* S-mode interrupt enable on this hart, returning the previous state. */

@@ -198,5 +198,7 @@ bool virtio_mem_block_plugged(unsigned long idx);
 int virtio_mem_raw_request(u16 type, u64 addr, u16 nb_blocks, u16 *state);
 /* Re-read the config and bring plugged toward requested now. */
 int virtio_mem_reconcile(void);
+/* Unplug up to @bytes (free blocks only, like a shrink); returns bytes. */
+u64 virtio_mem_unplug(u64 bytes);
 
 #endif

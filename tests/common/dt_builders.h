@@ -11,28 +11,29 @@
  * Every builder writes a finished blob into @buf (@size bytes, 8-byte
  * aligned) and returns 0 or a negative libfdt error.
  */
-#include <rvmm/dt.h>	/* first: picolibc's cdefs.h clashes with types.h */
+#include <rvmm/dt.h>
 #include <stdio.h>
 #include <string.h>
 #include <libfdt.h>
 
-#define DTB_BUF_SIZE		8192
-#define DTB_TIMEBASE		10000000u
-#define DTB_PLIC_PHANDLE	0x9
-#define DTB_PLIC_NDEV		0x5f
-#define DTB_VIRT_HARTS		4
-#define DTB_BOOTARGS		"console=ttyS0 earlycon rvmm.selftest=dt"
-#define DTB_STDOUT		"/soc/serial@10000000"
+#define DTB_BUF_SIZE 8192
+#define DTB_TIMEBASE 10000000u
+#define DTB_PLIC_PHANDLE 0x9
+#define DTB_PLIC_NDEV 0x5f
+#define DTB_VIRT_HARTS 4
+#define DTB_BOOTARGS "console=ttyS0 earlycon rvmm.selftest=dt"
+#define DTB_STDOUT "/soc/serial@10000000"
 
-#define DTB_TRY(x) do {							\
-	int __dtb_r = (x);						\
-	if (__dtb_r < 0)						\
-		return __dtb_r;						\
-} while (0)
+#define DTB_TRY(x)                      \
+	do {                            \
+		int __dtb_r = (x);      \
+		if (__dtb_r < 0)        \
+			return __dtb_r; \
+	} while (0)
 
 /* Property of u32 cells: DTB_CELLS(fdt, "reg", 0, 0x80000000). */
-#define DTB_CELLS(fdt, name, ...)					\
-	dtb_cells(fdt, name, (const u32[]){ __VA_ARGS__ },		\
+#define DTB_CELLS(fdt, name, ...)                          \
+	dtb_cells(fdt, name, (const u32[]){ __VA_ARGS__ }, \
 		  sizeof((const u32[]){ __VA_ARGS__ }) / sizeof(u32))
 /* String list from a literal with embedded NULs: "i\0m\0a". */
 #define DTB_STRS(fdt, name, lit) fdt_property(fdt, name, lit, sizeof(lit))
@@ -67,13 +68,11 @@ static inline void dtb_put(fdt32_t *p, int cells, u64 v)
 }
 
 /* @pairs holds @n (base, size) pairs, written in @ac/@sc cells. */
-static inline int dtb_reg(void *fdt, const char *name, int ac, int sc,
-			  const u64 *pairs, int n)
+static inline int dtb_reg(void *fdt, const char *name, int ac, int sc, const u64 *pairs, int n)
 {
 	fdt32_t *p;
 
-	DTB_TRY(fdt_property_placeholder(fdt, name, n * (ac + sc) * 4,
-					 (void **)&p));
+	DTB_TRY(fdt_property_placeholder(fdt, name, n * (ac + sc) * 4, (void **)&p));
 	for (int i = 0; i < n; i++) {
 		dtb_put(p + i * (ac + sc), ac, pairs[2 * i]);
 		dtb_put(p + i * (ac + sc) + ac, sc, pairs[2 * i + 1]);
@@ -82,8 +81,7 @@ static inline int dtb_reg(void *fdt, const char *name, int ac, int sc,
 }
 
 /* Blob header, optional /memreserve/ pairs, root node with its cells. */
-static inline int dtb_begin(void *buf, int size, const u64 *rsv, int nr_rsv,
-			    u32 ac, u32 sc)
+static inline int dtb_begin(void *buf, int size, const u64 *rsv, int nr_rsv, u32 ac, u32 sc)
 {
 	DTB_TRY(fdt_create(buf, size));
 	for (int i = 0; i < nr_rsv; i++)
@@ -102,13 +100,11 @@ static inline int dtb_end(void *fdt)
 }
 
 /* memory@<first base> with @n pairs; @status NULL = no property. */
-static inline int dtb_memory(void *fdt, int ac, int sc, const u64 *pairs,
-			     int n, const char *status)
+static inline int dtb_memory(void *fdt, int ac, int sc, const u64 *pairs, int n, const char *status)
 {
 	char name[40];
 
-	snprintf(name, sizeof(name), "memory@%llx",
-		 (unsigned long long)pairs[0]);
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)pairs[0]);
 	DTB_TRY(fdt_begin_node(fdt, name));
 	DTB_TRY(fdt_property_string(fdt, "device_type", "memory"));
 	DTB_TRY(dtb_reg(fdt, "reg", ac, sc, pairs, n));
@@ -128,10 +124,10 @@ static inline int dtb_chosen(void *fdt, const char *bootargs)
 
 struct dtb_cpu {
 	u32 hart;
-	const char *status;	/* NULL: absent */
-	const char *mmu;	/* NULL: absent */
-	const char *isa;	/* NULL: absent */
-	const char *exts;	/* riscv,isa-extensions, NUL separated */
+	const char *status; /* NULL: absent */
+	const char *mmu; /* NULL: absent */
+	const char *isa; /* NULL: absent */
+	const char *exts; /* riscv,isa-extensions, NUL separated */
 	int exts_len;
 	bool no_reg;
 	bool no_intc;
@@ -152,18 +148,15 @@ static inline int dtb_cpu(void *fdt, const struct dtb_cpu *c)
 	if (c->isa)
 		DTB_TRY(fdt_property_string(fdt, "riscv,isa", c->isa));
 	if (c->exts)
-		DTB_TRY(fdt_property(fdt, "riscv,isa-extensions", c->exts,
-				     c->exts_len));
+		DTB_TRY(fdt_property(fdt, "riscv,isa-extensions", c->exts, c->exts_len));
 	if (c->mmu)
 		DTB_TRY(fdt_property_string(fdt, "mmu-type", c->mmu));
 	if (!c->no_intc) {
 		DTB_TRY(fdt_begin_node(fdt, "interrupt-controller"));
 		DTB_TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
 		DTB_TRY(dtb_flag(fdt, "interrupt-controller"));
-		DTB_TRY(fdt_property_string(fdt, "compatible",
-					    "riscv,cpu-intc"));
-		DTB_TRY(fdt_property_u32(fdt, "phandle",
-					 dtb_intc_phandle(c->hart)));
+		DTB_TRY(fdt_property_string(fdt, "compatible", "riscv,cpu-intc"));
+		DTB_TRY(fdt_property_u32(fdt, "phandle", dtb_intc_phandle(c->hart)));
 		DTB_TRY(fdt_end_node(fdt));
 	}
 	return fdt_end_node(fdt);
@@ -207,8 +200,7 @@ static inline int dtb_plic(void *fdt, int harts, bool monitor0)
 	DTB_TRY(fdt_property_u32(fdt, "phandle", DTB_PLIC_PHANDLE));
 	DTB_TRY(fdt_property_u32(fdt, "riscv,ndev", DTB_PLIC_NDEV));
 	DTB_TRY(DTB_CELLS(fdt, "reg", 0, 0xc000000, 0, 0x600000));
-	DTB_TRY(fdt_property_placeholder(fdt, "interrupts-extended",
-					 cells * 4, (void **)&p));
+	DTB_TRY(fdt_property_placeholder(fdt, "interrupts-extended", cells * 4, (void **)&p));
 	for (int h = 0; h < harts; h++) {
 		fdt32_st(p + n++, dtb_intc_phandle(h));
 		fdt32_st(p + n++, 11);
@@ -252,8 +244,7 @@ static inline int dtb_pci(void *fdt, u32 parent_intr_cells)
 
 	DTB_TRY(fdt_begin_node(fdt, "pci@30000000"));
 	DTB_TRY(DTB_CELLS(fdt, "interrupt-map-mask", 0x1800, 0, 0, 7));
-	DTB_TRY(fdt_property_placeholder(fdt, "interrupt-map", 16 * row * 4,
-					 (void **)&p));
+	DTB_TRY(fdt_property_placeholder(fdt, "interrupt-map", 16 * row * 4, (void **)&p));
 	for (u32 slot = 0; slot < 4; slot++) {
 		for (u32 pin = 1; pin <= 4; pin++) {
 			fdt32_st(p + n++, slot << 11);
@@ -263,13 +254,11 @@ static inline int dtb_pci(void *fdt, u32 parent_intr_cells)
 			fdt32_st(p + n++, DTB_PLIC_PHANDLE);
 			fdt32_st(p + n++, dtb_pci_irq(slot, pin));
 			if (parent_intr_cells == 2)
-				fdt32_st(p + n++, 4);	/* level high */
+				fdt32_st(p + n++, 4); /* level high */
 		}
 	}
-	DTB_TRY(DTB_CELLS(fdt, "ranges",
-			  0x1000000, 0, 0, 0, 0x3000000, 0, 0x10000,
-			  0x2000000, 0, 0x40000000, 0, 0x40000000, 0, 0x40000000,
-			  0x43000000, 4, 0, 4, 0, 4, 0));
+	DTB_TRY(DTB_CELLS(fdt, "ranges", 0x1000000, 0, 0, 0, 0x3000000, 0, 0x10000, 0x2000000, 0,
+			  0x40000000, 0, 0x40000000, 0, 0x40000000, 0x43000000, 4, 0, 4, 0, 4, 0));
 	DTB_TRY(DTB_CELLS(fdt, "reg", 0, 0x30000000, 0, 0x10000000));
 	DTB_TRY(DTB_CELLS(fdt, "bus-range", 0, 0xff));
 	DTB_TRY(fdt_property_string(fdt, "device_type", "pci"));
@@ -281,12 +270,12 @@ static inline int dtb_pci(void *fdt, u32 parent_intr_cells)
 }
 
 enum dtb_virt_flags {
-	DTB_VIRT_AIA		= 1 << 0,	/* APLIC instead of PLIC */
-	DTB_VIRT_MONITOR0	= 1 << 1,	/* hart 0 has no S context */
+	DTB_VIRT_AIA = 1 << 0, /* APLIC instead of PLIC */
+	DTB_VIRT_MONITOR0 = 1 << 1, /* hart 0 has no S context */
 };
 
-#define DTB_VIRT_MEMRESERVE	0x87000000ull
-#define DTB_VIRT_OPENSBI	0x80000000ull
+#define DTB_VIRT_MEMRESERVE 0x87000000ull
+#define DTB_VIRT_OPENSBI 0x80000000ull
 
 /*
  * Shaped like QEMU's riscv virt machine (-smp 4 -m 1G): the real target.
@@ -298,7 +287,8 @@ static inline int dtb_build_virt(void *buf, int size, unsigned int flags)
 	static const u64 mem[] = { 0x80000000, 0x40000000 };
 	static const u64 opensbi[] = { DTB_VIRT_OPENSBI, 0x40000 };
 	struct dtb_cpu cpu = {
-		.status = "okay", .mmu = "riscv,sv57",
+		.status = "okay",
+		.mmu = "riscv,sv57",
 		.isa = "rv64imafdch_zicsr_zifencei_zihintpause_sstc_svadu",
 	};
 
@@ -350,9 +340,11 @@ static inline int dtb_build_virt(void *buf, int size, unsigned int flags)
 }
 
 /* Two memory nodes with two banks each (one bank zero-sized), 2/2 cells. */
-#define DTB_TWO_MEM_BANKS { 0x80000000, 0x20000000, 0x100000000, 0x40000000, \
-			    0x200000000, 0x10000000, 0x280000000, 0x8000000, \
-			    0x300000000, 0 }
+#define DTB_TWO_MEM_BANKS                                                                 \
+	{                                                                                 \
+		0x80000000, 0x20000000, 0x100000000, 0x40000000, 0x200000000, 0x10000000, \
+			0x280000000, 0x8000000, 0x300000000, 0                            \
+	}
 
 static inline int dtb_build_two_mem(void *buf, int size)
 {
@@ -469,8 +461,11 @@ static inline int dtb_build_rsv(void *buf, int size)
 }
 
 /* 96 bytes cannot hold it: the cut must fall between extensions. */
-#define DTB_LONG_ISA "rv64imafdch_zicbom_zicbop_zicboz_ziccamoa_ziccif_zicclsm_ziccrse_zicntr_zicsr_zifencei_zihintntl_zihintpause"
-#define DTB_LONG_ISA_CUT "rv64imafdch_zicbom_zicbop_zicboz_ziccamoa_ziccif_zicclsm_ziccrse_zicntr_zicsr_zifencei"
+/* Longer than dt_cpu.isa (512): real riscv,isa strings reach ~400 bytes. */
+#define DTB_ISA_EXTS "_zicbom_zicbop_zicboz_ziccamoa_ziccif_zicclsm_ziccrse_zicntr_zihintpause"
+#define DTB_LONG_ISA \
+	"rv64imafdch" DTB_ISA_EXTS DTB_ISA_EXTS DTB_ISA_EXTS DTB_ISA_EXTS DTB_ISA_EXTS \
+	DTB_ISA_EXTS DTB_ISA_EXTS DTB_ISA_EXTS
 
 /*
  * Harts with every mmu-type/status/ISA combination. hart 1 (sv39) is
@@ -480,23 +475,22 @@ static inline int dtb_build_cpus(void *buf, int size)
 {
 	static const char exts[] = "i\0m\0a\0zicsr\0c\0zifencei\0\0sstc";
 	const struct dtb_cpu cpus[] = {
-		{ .hart = 0, .status = "okay", .mmu = "riscv,sv57",
-		  .isa = "rv64imafdc_zicsr" },
-		{ .hart = 1, .status = "disabled", .mmu = "riscv,sv39",
-		  .isa = "rv64imac" },
-		{ .hart = 2, .mmu = "riscv,sv48", .exts = exts,
+		{ .hart = 0, .status = "okay", .mmu = "riscv,sv57", .isa = "rv64imafdc_zicsr" },
+		{ .hart = 1, .status = "disabled", .mmu = "riscv,sv39", .isa = "rv64imac" },
+		{ .hart = 2, .mmu = "riscv,sv48", .exts = exts, .exts_len = sizeof(exts) },
+		{ .hart = 3, .status = "ok", .mmu = "riscv,none", .isa = DTB_LONG_ISA },
+		{ .hart = 7,
+		  .status = "fail",
+		  .isa = "rv64gc",
+		  .exts = exts,
 		  .exts_len = sizeof(exts) },
-		{ .hart = 3, .status = "ok", .mmu = "riscv,none",
-		  .isa = DTB_LONG_ISA },
-		{ .hart = 7, .status = "fail", .isa = "rv64gc",
-		  .exts = exts, .exts_len = sizeof(exts) },
 	};
 	static const u64 mem[] = { 0x80000000, 0x40000000 };
 
 	DTB_TRY(dtb_begin(buf, size, NULL, 0, 2, 2));
 	DTB_TRY(dtb_memory(buf, 2, 2, mem, 1, NULL));
 	DTB_TRY(dtb_cpus(buf, cpus, ARRAY_SIZE(cpus)));
-	DTB_TRY(fdt_begin_node(buf, "chosen"));	/* no bootargs at all */
+	DTB_TRY(fdt_begin_node(buf, "chosen")); /* no bootargs at all */
 	DTB_TRY(fdt_end_node(buf));
 	return dtb_end(buf);
 }
@@ -504,14 +498,14 @@ static inline int dtb_build_cpus(void *buf, int size)
 /* Defects injected into an otherwise minimal, valid tree. */
 enum dtb_bad {
 	DTB_GOOD,
-	DTB_BAD_MEM_REG_LEN,	/* memory reg of 12 bytes under 2/2 cells */
-	DTB_BAD_CPU_NO_REG,	/* cpu@1 without "reg" */
-	DTB_BAD_NO_MEMORY,	/* no device_type = "memory" node */
-	DTB_BAD_MANY_MEM,	/* 33 banks: more than DT_MAX_MEM */
-	DTB_BAD_ADDR_CELLS,	/* root #address-cells = 3 */
-	DTB_BAD_MEM_WRAP,	/* bank that wraps past 2^64 */
-	DTB_BAD_NO_TIMEBASE,	/* no timebase-frequency anywhere */
-	DTB_BAD_BOOTARGS,	/* bootargs longer than dt_info holds */
+	DTB_BAD_MEM_REG_LEN, /* memory reg of 12 bytes under 2/2 cells */
+	DTB_BAD_CPU_NO_REG, /* cpu@1 without "reg" */
+	DTB_BAD_NO_MEMORY, /* no device_type = "memory" node */
+	DTB_BAD_MANY_MEM, /* 33 banks: more than DT_MAX_MEM */
+	DTB_BAD_ADDR_CELLS, /* root #address-cells = 3 */
+	DTB_BAD_MEM_WRAP, /* bank that wraps past 2^64 */
+	DTB_BAD_NO_TIMEBASE, /* no timebase-frequency anywhere */
+	DTB_BAD_BOOTARGS, /* bootargs longer than dt_info holds */
 };
 
 static inline int dtb_bad_memory(void *fdt, enum dtb_bad bad)
@@ -546,15 +540,13 @@ static inline int dtb_build_bad(void *buf, int size, enum dtb_bad bad)
 	struct dtb_cpu cpu = { .mmu = "riscv,sv39", .isa = "rv64imac" };
 	char args[sizeof(((struct dt_info *)0)->bootargs) + 16];
 
-	DTB_TRY(dtb_begin(buf, size, NULL, 0,
-			  bad == DTB_BAD_ADDR_CELLS ? 3 : 2, 2));
+	DTB_TRY(dtb_begin(buf, size, NULL, 0, bad == DTB_BAD_ADDR_CELLS ? 3 : 2, 2));
 	DTB_TRY(dtb_bad_memory(buf, bad));
 	DTB_TRY(fdt_begin_node(buf, "cpus"));
 	DTB_TRY(fdt_property_u32(buf, "#address-cells", 1));
 	DTB_TRY(fdt_property_u32(buf, "#size-cells", 0));
 	if (bad != DTB_BAD_NO_TIMEBASE)
-		DTB_TRY(fdt_property_u32(buf, "timebase-frequency",
-					 DTB_TIMEBASE));
+		DTB_TRY(fdt_property_u32(buf, "timebase-frequency", DTB_TIMEBASE));
 	for (cpu.hart = 0; cpu.hart < 2; cpu.hart++) {
 		cpu.no_reg = bad == DTB_BAD_CPU_NO_REG && cpu.hart == 1;
 		DTB_TRY(dtb_cpu(buf, &cpu));

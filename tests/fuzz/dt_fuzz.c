@@ -30,8 +30,7 @@ static int write_seed(const char *dir, const char *name, int ret)
 	}
 	snprintf(path, sizeof(path), "%s/%s.dtb", dir, name);
 	f = fopen(path, "wb");
-	if (!f || fwrite(seed_buf, 1, fdt_totalsize(seed_buf), f) !=
-		  fdt_totalsize(seed_buf)) {
+	if (!f || fwrite(seed_buf, 1, fdt_totalsize(seed_buf), f) != fdt_totalsize(seed_buf)) {
 		perror(path);
 		return 1;
 	}
@@ -45,8 +44,8 @@ int main(int argc, char **argv)
 	int bad = 0;
 
 	bad |= write_seed(dir, "virt", dtb_build_virt(seed_buf, sz, 0));
-	bad |= write_seed(dir, "virt-aia-monitor", dtb_build_virt(seed_buf, sz,
-			  DTB_VIRT_AIA | DTB_VIRT_MONITOR0));
+	bad |= write_seed(dir, "virt-aia-monitor",
+			  dtb_build_virt(seed_buf, sz, DTB_VIRT_AIA | DTB_VIRT_MONITOR0));
 	bad |= write_seed(dir, "two-mem", dtb_build_two_mem(seed_buf, sz));
 	bad |= write_seed(dir, "mem32", dtb_build_mem32(seed_buf, sz));
 	bad |= write_seed(dir, "rsv", dtb_build_rsv(seed_buf, sz));
@@ -61,8 +60,7 @@ static u8 mut_buf[1 << 16] __aligned(8);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			       unsigned int seed);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -70,10 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ret, early;
 
 	ret = dt_parse(data, size, &info, err, sizeof(err));
-	if (ret && ((ret != -EINVAL && ret != -E2BIG && ret != -ENOENT) ||
-		    !err[0])) {
-		fprintf(stderr, "dt_parse: %d without a proper message: \"%s\"\n",
-			ret, err);
+	if (ret && ((ret != -EINVAL && ret != -E2BIG && ret != -ENOENT) || !err[0])) {
+		fprintf(stderr, "dt_parse: %d without a proper message: \"%s\"\n", ret, err);
 		abort();
 	}
 	early = dt_early_check(data, size);
@@ -90,11 +86,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* Properties dt.c reads: added to random nodes by the mutator. */
 static const char *const fuzz_props[] = {
-	"reg", "device_type", "status", "#address-cells", "#size-cells",
-	"#interrupt-cells", "no-map", "size", "alignment", "mmu-type",
-	"riscv,isa", "riscv,isa-extensions", "phandle", "compatible",
-	"interrupts-extended", "ranges", "interrupt-map", "bus-range",
-	"timebase-frequency", "bootargs",
+	"reg",
+	"device_type",
+	"status",
+	"#address-cells",
+	"#size-cells",
+	"#interrupt-cells",
+	"no-map",
+	"size",
+	"alignment",
+	"mmu-type",
+	"riscv,isa",
+	"riscv,isa-extensions",
+	"phandle",
+	"compatible",
+	"interrupts-extended",
+	"ranges",
+	"interrupt-map",
+	"bus-range",
+	"timebase-frequency",
+	"bootargs",
 };
 
 /* The @k-th property of the tree and its node; -1 past the end. */
@@ -102,9 +113,9 @@ static int fuzz_nth_prop(const void *fdt, unsigned int k, int *node)
 {
 	int n, p;
 
-	for (n = fdt_next_node(fdt, -1, NULL); n >= 0;
-	     n = fdt_next_node(fdt, n, NULL)) {
-		fdt_for_each_property_offset(p, fdt, n) {
+	for (n = fdt_next_node(fdt, -1, NULL); n >= 0; n = fdt_next_node(fdt, n, NULL)) {
+		fdt_for_each_property_offset(p, fdt, n)
+		{
 			if (!k--) {
 				*node = n;
 				return p;
@@ -152,15 +163,14 @@ static int fuzz_edit_prop(unsigned int seed)
  * a valid input gets a structural edit through fdt_rw instead: the value
  * (and length) of a property changes and the walkers see it.
  */
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			       unsigned int seed)
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	size_t out;
 
 	/* dt_early_check(), not bare fdt_check_full(): see its alignment test. */
 	if ((seed & 1) || dt_early_check(data, size) ||
-	    fdt_open_into(data, mut_buf, sizeof(mut_buf)) ||
-	    fuzz_edit_prop(seed) || fdt_pack(mut_buf))
+	    fdt_open_into(data, mut_buf, sizeof(mut_buf)) || fuzz_edit_prop(seed) ||
+	    fdt_pack(mut_buf))
 		return LLVMFuzzerMutate(data, size, max_size);
 	out = fdt_totalsize(mut_buf);
 	if (out > max_size)

@@ -17,10 +17,10 @@
 #include <unistd.h>
 #include <rvmm/printk.h>
 
-#define DT_RANDOM_ITERS	20000
+#define DT_RANDOM_ITERS 20000
 
 /* Mutation sources: every builder's tree, so all walkers get hit. */
-#define DT_NR_SRC	7
+#define DT_NR_SRC 7
 static u8 dt_src[DT_NR_SRC][DTB_BUF_SIZE] __aligned(8);
 static u8 dt_work[2 * DTB_BUF_SIZE] __aligned(8);
 
@@ -55,8 +55,8 @@ static u32 rnd(u64 *s, u32 n)
 /* Values that hit edge cases in offsets, lengths and cell counts. */
 static u32 interesting(u64 *s, u32 near)
 {
-	static const u32 v[] = { 0, 1, 2, 3, 4, 7, 8, 16, 0x7fffffff,
-				 0x80000000, 0xfffffff0, 0xffffffff };
+	static const u32 v[] = { 0, 1,	2,	    3,		4,	    7,
+				 8, 16, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff };
 
 	switch (rnd(s, 3)) {
 	case 0:
@@ -87,9 +87,9 @@ static int nth_prop(const void *fdt, int k, int *node)
 {
 	int n, p, i = 0;
 
-	for (n = fdt_next_node(fdt, -1, NULL); n >= 0;
-	     n = fdt_next_node(fdt, n, NULL)) {
-		fdt_for_each_property_offset(p, fdt, n) {
+	for (n = fdt_next_node(fdt, -1, NULL); n >= 0; n = fdt_next_node(fdt, n, NULL)) {
+		fdt_for_each_property_offset(p, fdt, n)
+		{
 			if (i++ == k) {
 				*node = n;
 				return p;
@@ -146,15 +146,13 @@ static int parse_copy(struct ktest *t, const u8 *b, u32 len, u64 seed, int it)
 	ret = dt_parse(p, len, &dti, dterr, sizeof(dterr));
 	early = dt_early_check(p, len);
 	if (ret && (!dt_errno_ok(ret) || !dterr[0]))
-		ktest_fail(t, __FILE__, __LINE__,
-			   "seed 0x%llx iter %d: ret %d, message \"%s\"",
+		ktest_fail(t, __FILE__, __LINE__, "seed 0x%llx iter %d: ret %d, message \"%s\"",
 			   (unsigned long long)seed, it, ret, dterr);
-	if (!ret && (early || dti.nr_mem < 1 || dti.nr_cpus < 1 ||
-		     dti.nr_mem > DT_MAX_MEM || dti.nr_rsv > DT_MAX_RSV))
-		ktest_fail(t, __FILE__, __LINE__,
-			   "seed 0x%llx iter %d: parsed but inconsistent",
+	if (!ret && (early || dti.nr_mem < 1 || dti.nr_cpus < 1 || dti.nr_mem > DT_MAX_MEM ||
+		     dti.nr_rsv > DT_MAX_RSV))
+		ktest_fail(t, __FILE__, __LINE__, "seed 0x%llx iter %d: parsed but inconsistent",
 			   (unsigned long long)seed, it);
-	if (!early) {	/* the early helpers trust a checked blob */
+	if (!early) { /* the early helpers trust a checked blob */
 		dt_early_mmu_limit(p);
 		dt_early_bootargs(p, bootargs, sizeof(bootargs));
 	}
@@ -199,7 +197,7 @@ static void dt_host_random(struct ktest *t)
 				memcpy(dt_work, src, size);
 			len = fdt_totalsize(dt_work);
 			break;
-		default:	/* valid blob, truncated */
+		default: /* valid blob, truncated */
 			len = rnd(&s, size);
 			break;
 		}
@@ -213,15 +211,16 @@ static void dt_host_random(struct ktest *t)
 		if (t->failed)
 			return;
 	}
-	printk("    # dt_host_random: %d iterations, %d parsed, %d rejected\n",
-	       DT_RANDOM_ITERS, parsed, rejected);
+	printk("    # dt_host_random: %d iterations, %d parsed, %d rejected\n", DT_RANDOM_ITERS,
+	       parsed, rejected);
 	/* Both outcomes must be reached, or the mutations are too weak. */
 	KEXPECT_GT(t, parsed, 0);
 	KEXPECT_GT(t, rejected, 0);
 }
 
 /* Inputs the fuzzer (make fuzz) crashed on, replayed from exact-size copies. */
-static const u8 dt_fuzz_v2_header[] = {	/* read past a 35-byte v2 blob */
+static const u8 dt_fuzz_v2_header[] = {
+	/* read past a 35-byte v2 blob */
 	0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x00, 0x03, 0x99, 0x00, 0x00, 0x00, 0x40,
 	0x00, 0x00, 0x02, 0xfc, 0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00, 0x02,
 	0x00, 0x00, 0x00, 0x00, 0x67, 0x65, 0x73, 0x00, 0x63, 0x00, 0x00,
@@ -229,12 +228,14 @@ static const u8 dt_fuzz_v2_header[] = {	/* read past a 35-byte v2 blob */
 
 static void dt_host_fuzz_regressions(struct ktest *t)
 {
-	KEXPECT_EQ(t, parse_copy(t, dt_fuzz_v2_header,
-				 sizeof(dt_fuzz_v2_header), 0, 0), -EINVAL);
+	KEXPECT_EQ(t, parse_copy(t, dt_fuzz_v2_header, sizeof(dt_fuzz_v2_header), 0, 0), -EINVAL);
 	KEXPECT_TRUE(t, strstr(dterr, "truncated") != NULL);
 }
 
-/* The real target: `qemu-system-riscv64 -M virt,dumpdtb=FILE`. */
+/*
+ * The real target: `qemu-system-riscv64 -M virt,dumpdtb=FILE`, one socket
+ * (with -numa, each socket has its own PLIC and dt_info describes the first).
+ */
 static void dt_host_qemu_dtb(struct ktest *t)
 {
 	const char *path = getenv("RVMM_QEMU_DTB");
@@ -262,7 +263,7 @@ static void dt_host_qemu_dtb(struct ktest *t)
 	KEXPECT_EQ(t, dti.pci.nr_ranges, 3);
 	KEXPECT_EQ(t, dti.pci.nr_irq_map, 16);
 	for (int i = 0; i < dti.nr_cpus; i++) {
-		if (dti.plic.base)	/* absent with aia=aplic-imsic */
+		if (dti.plic.base) /* absent with aia=aplic-imsic */
 			KEXPECT_EQ(t, dti.cpus[i].plic_s_context, 2 * i + 1);
 		else
 			KEXPECT_EQ(t, dti.cpus[i].plic_s_context, ~0u);
@@ -273,5 +274,4 @@ static void dt_host_qemu_dtb(struct ktest *t)
 KTEST_SUITE(dt_host, false,
 	KTEST_CASE(dt_host_random),
 	KTEST_CASE(dt_host_fuzz_regressions),
-	KTEST_CASE(dt_host_qemu_dtb),
-);
+	KTEST_CASE(dt_host_qemu_dtb));

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of the virtio-mem driver against the live device: the boot
+ * plug, the plugged memory itself, unmapped unplugged memory, refused
+ * requests, STATE against the driver's bitmap, and an unplug/re-plug
+ * cycle. Every case skips when there is no virtio-mem device.
+ */
+#include <rvmm/ktest.h>
+#include <rvmm/mm.h>
+#include <rvmm/trap.h>
+#include <rvmm/virtio.h>
+
+#define MAGIC 0x9e3779b97f4a7c15ULL
+
+static bool get_info(struct ktest *t, struct virtio_mem_info *vi)
+{
+	if (virtio_mem_get_info(vi))
+		return true;
+	ktest_skip(t, "no virtio-mem device");
+	return false;
+}
+
+static u64 block_addr(const struct virtio_mem_info *vi, unsigned long b)
+{
+	return vi->cfg.addr + b * vi->cfg.block_size;
+}
+
+static unsigned long usable_blocks(const struct virtio_mem_info *vi)
+{
+	return vi->cfg.usable_region_size / vi->cfg.block_size;
+}
+
+static void plugged_at_boot(struct ktest *t)
+{
+	struct virtio_mem_info vi;
+	unsigned long n = 0;
+
+	if (!get_info(t, &vi))
+		return;
+	KEXPECT_EQ(t, vi.plugged, vi.boot_requested_size);
+	KEXPECT_EQ(t, vi.cfg.plugged_size, vi.plugged);
+	for (unsigned long b = 0; b < vi.nr_blocks; b++)
+		n += virtio_mem_block_plugged(b);
+	KEXPECT_EQ(t, n * vi.cfg.block_size, vi.plugged);
+	/* Online is plugged minus one 2 MiB memmap per 128 MiB section. */
+	KEXPECT_LE(t, vi.online, vi.plugged);
+	KEXPECT_GE(t, vi.online + DIV_ROUND_UP(vi.plugged, SECTION_SIZE) * SZ_2M, vi.plugged);
+}
+
+static int highest_free_order(void)
+{
+	for (int o = MAX_ORDER; o >= 0; o--)
+		if (zones[ZONE_MOVABLE].nr_free_area[o])
+			return o;
+	return -1;
+}
+
+/* Fill a block with an address pattern and check it; errors found. */
+static unsigned long pattern(u64 *p, unsigned long bytes)
+{
+	unsigned long n = bytes / sizeof(u64), bad = 0;
+
+	for (unsigned long i = 0; i < n; i++)
+		p[i] = (u64)&p[i] * MAGIC;
+	for (unsigned long i = 0; i < n; i++)
+		bad += p[i] != (u64)&p[i] * MAGIC;
+	return bad;
+}
+
+/* All of ZONE_MOVABLE is allocated, written, read back, then freed. */
+static void every_plugged_page_usable(struct ktest *t)
+{
+	struct virtio_mem_info vi;
+	unsigned long before, pages = 0, ours = 0, bad = 0, outside = 0;
+	phys_addr_t chain = 0;
+	int o;
+
+	if (!get_info(t, &vi))
+		return;
+	if (default_online_zone != ZONE_MOVABLE || !vi.online) {
+		ktest_skip(t, "nothing online in ZONE_MOVABLE");
+		return;
+	}
+	before = zone_free_pages(ZONE_MOVABLE);
+	while ((o = highest_free_order()) >= 0) {
+		struct page *p = alloc_pages(GFP_MOVABLE, o);
+		phys_addr_t pa;
+		u64 *va;
+
+		KASSERT_TRUE(t, p != NULL);
+		pa = page_to_phys(p);
+		va = page_address(p);
+		if (page_zone(p) != ZONE_MOVABLE) {	/* cannot happen: a free block was seen */
+			free_pages(p, o);
+			ktest_fail(t, __FILE__, __LINE__, "order %d came from zone %u", o, page_zone(p));
+			break;
+		}
+		if (pa >= vi.cfg.addr && pa + (PAGE_SIZE << o) <= vi.cfg.addr + vi.cfg.region_size) {
+			unsigned long b = (pa - vi.cfg.addr) / vi.cfg.block_size;
+			unsigned long e = (pa + (PAGE_SIZE << o) - 1 - vi.cfg.addr) / vi.cfg.block_size;
+
+			if (!virtio_mem_block_plugged(b) || !virtio_mem_block_plugged(e))
+				ktest_fail(t, __FILE__, __LINE__, "page 0x%llx is in an unplugged block",
+					   (unsigned long long)pa);
+			ours += 1UL << o;
+		} else {
+			outside += 1UL << o;
+		}
+		bad += pattern(va, PAGE_SIZE << o);
+		/* Chain the blocks through their own first word: pa | order. */
+		va[0] = chain;
+		chain = pa | o;
+		pages += 1UL << o;
+	}
+	KEXPECT_EQ(t, bad, 0);
+	KEXPECT_EQ(t, pages, before);
+	KEXPECT_EQ(t, zone_free_pages(ZONE_MOVABLE), 0);
+	KEXPECT_EQ(t, ours + outside, before);
+	/* Every online byte of the device was free and handed out. */
+	KEXPECT_EQ(t, ours * PAGE_SIZE, vi.online);
+	while (chain) {
+		phys_addr_t pa = chain & PAGE_MASK;
+		int order = chain & ~PAGE_MASK;
+
+		chain = *(u64 *)__va(pa);
+		free_pages(pfn_to_page(PHYS_PFN(pa)), order);
+	}
+	KEXPECT_EQ(t, zone_free_pages(ZONE_MOVABLE), before);
+}
+
+/* A section of the region with no plugged block is not mapped at all. */
+static void unplugged_memory_unmapped(struct ktest *t)
+{
+	struct virtio_mem_info vi;
+	unsigned long val, checked = 0;
+
+	if (!get_info(t, &vi))
+		return;
+	for (u64 sec = ALIGN(vi.cfg.addr, SECTION_SIZE);
+	     sec + SECTION_SIZE <= vi.cfg.addr + vi.cfg.region_size && checked < 4;
+	     sec += SECTION_SIZE) {
+		unsigned long first = (sec - vi.cfg.addr) / vi.cfg.block_size;
+		unsigned long last = (sec + SECTION_SIZE - 1 - vi.cfg.addr) / vi.cfg.block_size;
+		bool any = false;
+
+		if (sec + SECTION_SIZE > linear_map_limit())
+			break;
+		for (unsigned long b = first; b <= last; b++)
+			any |= virtio_mem_block_plugged(b);
+		if (any)
+			continue;
+		KEXPECT_TRUE(t, !pfn_valid(PHYS_PFN(sec)));
+		KEXPECT_EQ(t, probe_read(lm_va(sec), &val), -EFAULT);
+		KEXPECT_EQ(t, probe_read(lm_va(sec + SECTION_SIZE - 8), &val), -EFAULT);
+		checked++;
+	}
+	if (!checked)
+		ktest_skip(t, "every section of the region is plugged");
+}
+
+static long first_unplugged_usable(const struct virtio_mem_info *vi)
+{
+	for (unsigned long b = 0; b < usable_blocks(vi); b++)
+		if (!virtio_mem_block_plugged(b))
+			return (long)b;
+	return -1;
+}
+
+/*
+ * Plugging past requested_size is NACKed; outside the usable region (or
+ * misaligned) is ERROR (§5.15.6.2). Neither changes anything.
+ */
+static void refused_requests(struct ktest *t)
+{
+	struct virtio_mem_info vi, after;
+	long b;
+	u16 state = 0xffff;
+
+	if (!get_info(t, &vi))
+		return;
+	b = first_unplugged_usable(&vi);
+	if (b < 0 || vi.cfg.plugged_size < vi.cfg.requested_size) {
+		ktest_skip(t, "no unplugged block in the usable region, or not at requested size");
+		return;
+	}
+	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_PLUG, block_addr(&vi, b), 1, NULL),
+		   VIRTIO_MEM_RESP_NACK);
+	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE, block_addr(&vi, b), 1, &state),
+		   VIRTIO_MEM_RESP_ACK);
+	KEXPECT_EQ(t, state, VIRTIO_MEM_STATE_UNPLUGGED);
+	if (vi.cfg.usable_region_size < vi.cfg.region_size)
+		KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_PLUG,
+						     vi.cfg.addr + vi.cfg.usable_region_size, 1,
+						     NULL),
+			   VIRTIO_MEM_RESP_ERROR);
+	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_PLUG, block_addr(&vi, b) + PAGE_SIZE,
+					     1, NULL),
+		   VIRTIO_MEM_RESP_ERROR);
+	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE,
+					     vi.cfg.addr + vi.cfg.region_size, 1, &state),
+		   VIRTIO_MEM_RESP_ERROR);
+	KASSERT_TRUE(t, virtio_mem_get_info(&after));
+	KEXPECT_EQ(t, after.cfg.plugged_size, vi.cfg.plugged_size);
+	KEXPECT_EQ(t, after.plugged, vi.plugged);
+	KEXPECT_TRUE(t, !virtio_mem_block_plugged(b));
+}
+
+/* STATE of every run of equal blocks in the usable region. */
+static void state_agrees(struct ktest *t)
+{
+	struct virtio_mem_info vi;
+	unsigned long n, runs = 0, mixed_at = ~0UL;
+
+	if (!get_info(t, &vi))
+		return;
+	n = usable_blocks(&vi);
+	for (unsigned long b = 0; b < n;) {
+		bool p = virtio_mem_block_plugged(b);
+		unsigned long e = b + 1;
+		u16 state = 0xffff;
+		int r;
+
+		while (e < n && e - b < 0xffff && virtio_mem_block_plugged(e) == p)
+			e++;
+		if (e < n && mixed_at == ~0UL)
+			mixed_at = e - 1;	/* e - 1 and e differ */
+		r = virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE, block_addr(&vi, b), e - b, &state);
+		KEXPECT_EQ(t, r, VIRTIO_MEM_RESP_ACK);
+		if (state != (p ? VIRTIO_MEM_STATE_PLUGGED : VIRTIO_MEM_STATE_UNPLUGGED))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "blocks 0x%llx+%lu: device state %u, driver says %s",
+				   (unsigned long long)block_addr(&vi, b), e - b, state,
+				   p ? "plugged" : "unplugged");
+		runs++;
+		b = e;
+	}
+	KEXPECT_GT(t, runs, 0);
+	if (mixed_at != ~0UL) {
+		u16 state = 0xffff;
+
+		KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE, block_addr(&vi, mixed_at),
+						     2, &state),
+			   VIRTIO_MEM_RESP_ACK);
+		KEXPECT_EQ(t, state, VIRTIO_MEM_STATE_MIXED);
+	}
+}
+
+/* Shrink by 256 MiB (or a block) through the driver; reconcile re-plugs. */
+static void unplug_replug_cycle(struct ktest *t)
+{
+	struct virtio_mem_info vi, mid, end;
+	unsigned long val;
+	u64 top, size;
+
+	if (!get_info(t, &vi))
+		return;
+	size = max(256UL << 20, vi.cfg.block_size);
+	if (vi.plugged < size || vi.plugged != vi.cfg.requested_size) {
+		ktest_skip(t, "less than 256 MiB (or a block) plugged, or a resize is pending");
+		return;
+	}
+	KASSERT_EQ(t, virtio_mem_unplug(size), size);
+	KASSERT_TRUE(t, virtio_mem_get_info(&mid));
+	KEXPECT_EQ(t, mid.plugged, vi.plugged - size);
+	KEXPECT_EQ(t, mid.cfg.plugged_size, mid.plugged);
+	KEXPECT_LT(t, mid.online, vi.online);
+	/* Plugging is lowest-first, so the top plugged section went away. */
+	top = ALIGN_DOWN(vi.cfg.addr + vi.plugged - 1, SECTION_SIZE);
+	KEXPECT_TRUE(t, !pfn_valid(PHYS_PFN(top)));
+	KEXPECT_EQ(t, probe_read(lm_va(top), &val), -EFAULT);
+	KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
+	KASSERT_TRUE(t, virtio_mem_get_info(&end));
+	KEXPECT_EQ(t, end.plugged, vi.plugged);
+	KEXPECT_EQ(t, end.online, vi.online);
+	KEXPECT_EQ(t, end.cfg.plugged_size, vi.plugged);
+	KEXPECT_EQ(t, probe_read(lm_va(top), &val), 0);
+}
+
+KTEST_SUITE(virtio_mem, false,
+	KTEST_CASE(plugged_at_boot),
+	KTEST_CASE(every_plugged_page_usable),
+	KTEST_CASE(unplugged_memory_unmapped),
+	KTEST_CASE(refused_requests),
+	KTEST_CASE(state_agrees),
+	KTEST_CASE(unplug_replug_cycle));
