@@ -22,14 +22,23 @@ void drivers_init(void)
 	}
 }
 
+/*
+ * Poll with interrupts masked, then wfi: an interrupt that arrives after
+ * the last poll stays pending and ends the wfi (wfi wakes on pending
+ * enabled interrupts whatever sstatus.SIE says), instead of being taken
+ * just before it and slept through. Unmasking then runs its handler.
+ */
 void serve_loop(void)
 {
 	pr_info("serving devices; quit QEMU to stop\n");
 	for (;;) {
+		csr_clear(sstatus, SR_SIE);
 		for (const struct rvmm_driver *d = __start_rvmm_drivers;
 		     d < __stop_rvmm_drivers; d++)
 			if (d->poll)
 				d->poll();
+		csr_clear(sstatus, SR_SIE);
 		__asm__ __volatile__("wfi");
+		csr_set(sstatus, SR_SIE);
 	}
 }

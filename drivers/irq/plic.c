@@ -48,12 +48,10 @@ void plic_handle_irqs(void)
 	while ((irq = readl(plic.base + CLAIM(plic.ctx)))) {
 		struct irq_action *a = irq < PLIC_MAX_IRQ ? actions[irq] : NULL;
 
-		if (!a)
-			pr_warn("plic: spurious irq %u\n", irq);
+		/* No printk here: the interrupted code may hold the console lock. */
+		counts[a ? irq : 0]++;
 		for (; a; a = a->next)
 			a->handler(a->data);
-		if (irq < PLIC_MAX_IRQ)
-			counts[irq]++;
 		writel(irq, plic.base + CLAIM(plic.ctx));
 	}
 }

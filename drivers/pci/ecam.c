@@ -6,6 +6,7 @@
  * window. A bridge gets the 1 MiB-aligned span its subtree used.
  */
 #include <stdio.h>
+#include <asm/layout.h>
 #include <rvmm/driver.h>
 #include <rvmm/io.h>
 #include <rvmm/pci.h>

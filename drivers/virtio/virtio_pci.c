@@ -178,7 +178,7 @@ int virtio_negotiate(struct virtio_device *vd, u64 wanted)
 void virtio_driver_ok(struct virtio_device *vd)
 {
 	/* Rings and config written so far must be visible before DRIVER_OK. */
-	dma_wmb();
+	wmb();
 	virtio_add_status(vd, VIRTIO_STATUS_DRIVER_OK);
 }
 
@@ -274,7 +274,7 @@ u16 *virtio_queue_enable(struct virtio_device *vd, u16 index, u16 num, u64 desc,
 		return NULL;
 	}
 	/* The zeroed rings must be visible before the device may use them. */
-	dma_wmb();
+	wmb();
 	writew(1, vd->common + COMMON_Q_ENABLE);
 	return (u16 *)(vd->notify + off);
 }

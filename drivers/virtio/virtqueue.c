@@ -70,13 +70,13 @@ static void kick(struct virtqueue *vq, u16 head)
 {
 	vq->avail->ring[vq->avail_idx % vq->num] = head;
 	/* Descriptors and ring entry before the index that publishes them. */
-	wmb();
+	dma_wmb();
 	vq->avail_idx++;
 	WRITE_ONCE(vq->avail->idx, vq->avail_idx);
 	/* Publish the index before reading the device's suppression flag. */
 	mb();
 	if (!(READ_ONCE(vq->used->flags) & VIRTQ_USED_F_NO_NOTIFY)) {
-		dma_wmb();	/* memory writes before the MMIO doorbell */
+		wmb();	/* memory writes before the MMIO doorbell */
 		writew(vq->index, vq->notify_addr);
 		vq->nr_notifies++;
 	}
@@ -115,7 +115,7 @@ int virtqueue_exec(struct virtqueue *vq, const void *out, u32 out_len, void *in,
 		}
 	}
 	/* The used entry and the response after the index that announced them. */
-	rmb();
+	dma_rmb();
 	e = vq->used->ring[vq->last_used % vq->num];
 	vq->last_used++;
 	if (e.id != head || e.len > in_len) {

@@ -209,11 +209,15 @@ static void refused_requests(struct ktest *t)
 static void state_agrees(struct ktest *t)
 {
 	struct virtio_mem_info vi;
-	unsigned long n, runs = 0, mixed_at = ~0UL;
+	unsigned long n, mixed_at = ~0UL;
 
 	if (!get_info(t, &vi))
 		return;
 	n = usable_blocks(&vi);
+	if (!n) {
+		ktest_skip(t, "empty usable region (requested-size 0)");
+		return;
+	}
 	for (unsigned long b = 0; b < n;) {
 		bool p = virtio_mem_block_plugged(b);
 		unsigned long e = b + 1;
@@ -231,10 +235,8 @@ static void state_agrees(struct ktest *t)
 				   "blocks 0x%llx+%lu: device state %u, driver says %s",
 				   (unsigned long long)block_addr(&vi, b), e - b, state,
 				   p ? "plugged" : "unplugged");
-		runs++;
 		b = e;
 	}
-	KEXPECT_GT(t, runs, 0);
 	if (mixed_at != ~0UL) {
 		u16 state = 0xffff;
 

@@ -70,11 +70,16 @@ static inline unsigned long rdtime(void)
 	return v;
 }
 
-#define mb()	__asm__ __volatile__("fence rw, rw" ::: "memory")
-#define rmb()	__asm__ __volatile__("fence r, r" ::: "memory")
-#define wmb()	__asm__ __volatile__("fence w, w" ::: "memory")
-/* Device I/O ordering: order memory accesses against MMIO (virtio rings). */
-#define dma_wmb() __asm__ __volatile__("fence w, o" ::: "memory")
-#define iomb()	__asm__ __volatile__("fence iorw, iorw" ::: "memory")
+/*
+ * Barriers as in Linux's riscv barrier.h: mb/rmb/wmb order device I/O too;
+ * dma_* order ordinary memory shared with a device (virtio rings); the
+ * doorbell write after publishing a ring needs wmb().
+ */
+#define mb()	 __asm__ __volatile__("fence iorw, iorw" ::: "memory")
+#define rmb()	 __asm__ __volatile__("fence ir, ir" ::: "memory")
+#define wmb()	 __asm__ __volatile__("fence ow, ow" ::: "memory")
+#define dma_rmb() __asm__ __volatile__("fence r, r" ::: "memory")
+#define dma_wmb() __asm__ __volatile__("fence w, w" ::: "memory")
+#define iomb()	 mb()
 #endif
 #endif

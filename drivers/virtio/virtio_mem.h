@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DRIVERS_VIRTIO_MEM_H
+#define DRIVERS_VIRTIO_MEM_H
+
+/*
+ * Private state of the virtio-mem driver, shared by virtio_mem.c (device,
+ * requests, reconcile loop) and virtio_mem_sbm.c (Sub-Block Mode: which
+ * device blocks to plug/unplug and how they meet the memory model).
+ *
+ * Terms: a device block is the device's plug unit (block_size). A memory
+ * block (mb) is what add_memory() adds: max(block_size, 128 MiB section).
+ * The first 2 MiB of every section hold its own memmap, so the first
+ * device block of an mb is plugged for as long as the mb exists.
+ */
+#include <rvmm/mm.h>
+#include <rvmm/virtio.h>
+
+struct vmem {
+	struct virtio_device vd;
+	struct virtqueue vq;
+	struct virtio_mem_config cfg;	/* last config read */
+	bool present;
+	bool pattern_test;		/* test pages before onlining (serve) */
+	int nid;
+	u64 bs;				/* device block size */
+	u64 mb_size, mb_base;		/* memory blocks: size, first address */
+	unsigned long nr_blocks;	/* device blocks in the region */
+	unsigned long bpm;		/* device blocks per memory block */
+	unsigned long nr_mbs;
+	unsigned long first_mb_block;	/* device block index of mb 0 */
+	unsigned long *plugged;		/* per device block: plugged at device */
+	unsigned long *online;		/* per device block: pages in the buddy */
+	unsigned long *added;		/* per mb: add_memory() done */
+	u64 plugged_bytes, online_bytes;
+	u64 boot_requested;		/* requested_size at probe */
+	unsigned long nr_errors;	/* refusals and STATE disagreements */
+};
+extern struct vmem vmem;
+
+/* Request with BUSY retry and backoff; response type or -errno. */
+int vmem_request(u16 type, unsigned long block, unsigned long nb, u16 *state);
+const char *vmem_resp_name(int resp);
+
+int sbm_init(void);
+/* Plug / unplug up to @want device blocks; returns how many were. */
+unsigned long sbm_plug(unsigned long want);
+unsigned long sbm_unplug(unsigned long want);
+
+static inline u64 vmem_block_addr(unsigned long b)
+{
+	return vmem.cfg.addr + b * vmem.bs;
+}
+
+static inline bool vmem_test(const unsigned long *map, unsigned long n)
+{
+	return map[n / 64] & (1UL << (n % 64));
+}
+
+static inline void vmem_set(unsigned long *map, unsigned long n, bool v)
+{
+	if (v)
+		map[n / 64] |= 1UL << (n % 64);
+	else
+		map[n / 64] &= ~(1UL << (n % 64));
+}
+
+#endif

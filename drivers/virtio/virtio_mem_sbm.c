@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-mem Sub-Block Mode: device blocks inside memory blocks.
+ *
+ * Plugging fills memory blocks that exist first (lowest address first),
+ * then adds new ones: the first device block (memmap) and the blocks
+ * after it go to the device in one PLUG request, then add_memory() puts
+ * the memmap into that first block and every other plugged block is
+ * onlined on its own. Unplugging works from the highest memory block
+ * down, takes only device blocks whose pages are all free, and removes a
+ * memory block (then unplugs its memmap block) when nothing else of it
+ * is left. Contiguous device blocks share one request.
+ *
+ * Invariants: a block is online only if plugged; an mb is added iff its
+ * first device block is plugged; unplugged blocks are never touched.
+ */
+#include <rvmm/printk.h>
+#include "virtio_mem.h"
+
+static unsigned long mb_first(unsigned long mb)
+{
+	return vmem.first_mb_block + mb * vmem.bpm;
+}
+
+static u64 mb_addr(unsigned long mb)
+{
+	return vmem.mb_base + mb * vmem.mb_size;
+}
+
+static bool block_usable(unsigned long b)
+{
+	return (b + 1) * vmem.bs <= vmem.cfg.usable_region_size;
+}
+
+int sbm_init(void)
+{
+	unsigned long words = DIV_ROUND_UP(vmem.nr_blocks, 64) * 2 +
+			      DIV_ROUND_UP(vmem.nr_mbs, 64);
+	unsigned long bytes = words * sizeof(unsigned long);
+	unsigned int order = 0;
+	struct page *p;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	if (order > MAX_ORDER)
+		return -E2BIG;
+	p = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+	if (!p)
+		return -ENOMEM;
+	vmem.plugged = page_address(p);
+	vmem.online = vmem.plugged + DIV_ROUND_UP(vmem.nr_blocks, 64);
+	vmem.added = vmem.online + DIV_ROUND_UP(vmem.nr_blocks, 64);
+	return 0;
+}
+
+/* ---- the pages of a device block that can be online ---- */
+
+typedef int (*piece_fn)(unsigned long pfn, unsigned long nr, void *arg);
+
+/*
+ * Call @fn for each part of block @b in one section, minus the section's
+ * memmap (its first 2 MiB sub-block): online_pages() works on whole
+ * sub-blocks of one section.
+ */
+static int for_each_piece(unsigned long b, piece_fn fn, void *arg)
+{
+	u64 a = vmem_block_addr(b), end = a + vmem.bs;
+
+	while (a < end) {
+		u64 sec = ALIGN_DOWN(a, SECTION_SIZE), send = min(end, sec + SECTION_SIZE);
+		unsigned long skip = ALIGN(__pfn_to_section(PHYS_PFN(sec))->nr_vmemmap,
+					   SUBBLOCK_PAGES);
+		u64 s = max(a, sec + PFN_PHYS(skip));
+		int ret;
+
+		if (s < send) {
+			ret = fn(PHYS_PFN(s), PHYS_PFN(send - s), arg);
+			if (ret)
+				return ret;
+		}
+		a = send;
+	}
+	return 0;
+}
+
+/* Every page free in the buddy? Walks free blocks, not single pages. */
+static int piece_free(unsigned long pfn, unsigned long nr, void *arg)
+{
+	unsigned long end = pfn + nr;
+
+	(void)arg;
+	while (pfn < end) {
+		unsigned int o;
+
+		/* Heads of orders <= MAX_ORDER never leave the 4 MiB block, so the section. */
+		for (o = 0; o < NR_ORDERS; o++) {
+			struct page *h = pfn_to_page(pfn & ~((1UL << o) - 1));
+
+			if (PageBuddy(h) && h->order == o)
+				break;
+		}
+		if (o == NR_ORDERS)
+			return -EBUSY;
+		pfn = (pfn & ~((1UL << o) - 1)) + (1UL << o);
+	}
+	return 0;
+}
+
+/* Write, then read back, every word of newly plugged memory. */
+static int piece_pattern(unsigned long pfn, unsigned long nr, void *arg)
+{
+	u64 *p = __va(PFN_PHYS(pfn)), n = nr * PAGE_SIZE / sizeof(u64);
+
+	(void)arg;
+	for (u64 i = 0; i < n; i++)
+		p[i] = (u64)&p[i] ^ 0x5a5aa5a5c3c33c3cULL;
+	for (u64 i = 0; i < n; i++) {
+		if (p[i] != ((u64)&p[i] ^ 0x5a5aa5a5c3c33c3cULL)) {
+			pr_err("virtio-mem: pattern mismatch at 0x%llx: 0x%llx\n",
+			       (unsigned long long)__pa(&p[i]), (unsigned long long)p[i]);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+struct piece_walk {
+	int done, limit;	/* pieces handled; stop after limit (rollback) */
+};
+
+static int piece_online(unsigned long pfn, unsigned long nr, void *arg)
+{
+	struct piece_walk *w = arg;
+	int ret;
+
+	if (w->limit >= 0 && w->done == w->limit)
+		return 1;
+	mem_hotplug_begin();
+	ret = online_pages(pfn, nr, default_online_zone);
+	mem_hotplug_done();
+	if (ret)
+		return ret;
+	vmem.online_bytes += PFN_PHYS(nr);
+	w->done++;
+	return 0;
+}
+
+static int piece_offline(unsigned long pfn, unsigned long nr, void *arg)
+{
+	struct piece_walk *w = arg;
+	int ret;
+
+	if (w->limit >= 0 && w->done == w->limit)
+		return 1;
+	mem_hotplug_begin();
+	ret = offline_pages(pfn, nr);
+	mem_hotplug_done();
+	if (ret)
+		return ret;
+	vmem.online_bytes -= PFN_PHYS(nr);
+	w->done++;
+	return 0;
+}
+
+static int online_block(unsigned long b, bool test)
+{
+	struct piece_walk w = { 0, -1 }, undo = { 0, 0 };
+	int ret;
+
+	if (vmem_test(vmem.online, b))
+		return 0;
+	if (test && vmem.pattern_test) {
+		ret = for_each_piece(b, piece_pattern, NULL);
+		if (ret) {
+			pr_err("virtio-mem: block 0x%llx failed its pattern test, left offline\n",
+			       (unsigned long long)vmem_block_addr(b));
+			return ret;
+		}
+	}
+	ret = for_each_piece(b, piece_online, &w);
+	if (ret) {
+		undo.limit = w.done;
+		for_each_piece(b, piece_offline, &undo);
+		pr_err("virtio-mem: onlining block 0x%llx failed (%d)\n",
+		       (unsigned long long)vmem_block_addr(b), ret);
+		return ret;
+	}
+	vmem_set(vmem.online, b, true);
+	return 0;
+}
+
+/* -EBUSY (quietly) if any page of @b is in use. */
+static int offline_block(unsigned long b)
+{
+	struct piece_walk w = { 0, -1 }, undo = { 0, 0 };
+	int ret;
+
+	if (!vmem_test(vmem.online, b))
+		return 0;
+	if (for_each_piece(b, piece_free, NULL))
+		return -EBUSY;
+	ret = for_each_piece(b, piece_offline, &w);
+	if (ret) {
+		undo.limit = w.done;
+		for_each_piece(b, piece_online, &undo);
+		return ret;
+	}
+	vmem_set(vmem.online, b, false);
+	return 0;
+}
+
+/* ---- device requests on runs of blocks ---- */
+
+static void verify_state(unsigned long b, unsigned long n, u16 expect)
+{
+	u16 state = 0xffff;
+	int r = vmem_request(VIRTIO_MEM_REQ_STATE, b, n, &state);
+
+	if (r != VIRTIO_MEM_RESP_ACK || state != expect) {
+		vmem.nr_errors++;
+		pr_err("virtio-mem: STATE of 0x%llx+%lu blocks: %s, state %u, driver believes %s\n",
+		       (unsigned long long)vmem_block_addr(b), n, vmem_resp_name(r), state,
+		       expect == VIRTIO_MEM_STATE_PLUGGED ? "plugged" : "unplugged");
+	}
+}
+
+/* One PLUG or UNPLUG of [b, b + n); bookkeeping only on ACK. */
+static int change_range(bool plug, unsigned long b, unsigned long n)
+{
+	int r = vmem_request(plug ? VIRTIO_MEM_REQ_PLUG : VIRTIO_MEM_REQ_UNPLUG, b, n, NULL);
+
+	if (r != VIRTIO_MEM_RESP_ACK) {
+		vmem.nr_errors++;
+		pr_err("virtio-mem: %s of 0x%llx-0x%llx (%lu blocks) refused: %s; nothing changed\n",
+		       plug ? "PLUG" : "UNPLUG", (unsigned long long)vmem_block_addr(b),
+		       (unsigned long long)(vmem_block_addr(b + n) - 1), n, vmem_resp_name(r));
+		return r == VIRTIO_MEM_RESP_NACK ? -EAGAIN : r < 0 ? r : -EIO;
+	}
+	for (unsigned long i = b; i < b + n; i++)
+		vmem_set(vmem.plugged, i, plug);
+	if (plug)
+		vmem.plugged_bytes += n * vmem.bs;
+	else
+		vmem.plugged_bytes -= n * vmem.bs;
+	verify_state(b, n, plug ? VIRTIO_MEM_STATE_PLUGGED : VIRTIO_MEM_STATE_UNPLUGGED);
+	return 0;
+}
+
+/* ---- plugging ---- */
+
+/* Plug [b, b + n) inside an added mb and online each block. */
+static int plug_run(unsigned long b, unsigned long n)
+{
+	int ret = change_range(true, b, n);
+
+	for (unsigned long i = b; !ret && i < b + n; i++)
+		online_block(i, true);	/* a failure leaves it plugged, offline */
+	return ret;
+}
+
+/* Plug the first @n blocks of mb @mb, add it, online all but its memmap. */
+static int plug_new_mb(unsigned long mb, unsigned long n)
+{
+	unsigned long b0 = mb_first(mb);
+	int ret = change_range(true, b0, n);
+
+	if (ret)
+		return ret;
+	ret = add_memory(vmem.nid, mb_addr(mb), vmem.mb_size, MHP_MEMMAP_ON_MEMORY);
+	if (ret) {
+		pr_err("virtio-mem: add_memory(0x%llx) failed (%d), unplugging again\n",
+		       (unsigned long long)mb_addr(mb), ret);
+		change_range(false, b0, n);
+		return ret;
+	}
+	vmem_set(vmem.added, mb, true);
+	for (unsigned long i = b0; i < b0 + n; i++)
+		online_block(i, true);
+	return 0;
+}
+
+unsigned long sbm_plug(unsigned long want)
+{
+	unsigned long done = 0;
+
+	/* Holes in memory blocks that exist: no new memmap needed. */
+	for (unsigned long mb = 0; mb < vmem.nr_mbs && done < want; mb++) {
+		unsigned long b0 = mb_first(mb), b = b0 + 1;
+
+		if (!vmem_test(vmem.added, mb))
+			continue;
+		while (b < b0 + vmem.bpm && done < want) {
+			unsigned long n = 0;
+
+			while (b + n < b0 + vmem.bpm && done + n < want &&
+			       !vmem_test(vmem.plugged, b + n) && block_usable(b + n))
+				n++;
+			if (n && plug_run(b, n))
+				return done;
+			done += n;
+			b += n + 1;
+		}
+	}
+	/* New memory blocks, lowest address first. */
+	for (unsigned long mb = 0; mb < vmem.nr_mbs && done < want; mb++) {
+		unsigned long b0 = mb_first(mb), n = 0;
+
+		if (vmem_test(vmem.added, mb))
+			continue;
+		while (n < vmem.bpm && done + n < want && block_usable(b0 + n))
+			n++;
+		if (!n)
+			break;		/* past the usable region */
+		if (plug_new_mb(mb, n))
+			return done;
+		done += n;
+	}
+	return done;
+}
+
+/* ---- unplugging ---- */
+
+/* Unplug the offlined run [lo, hi]; on refusal put it back online. */
+static int unplug_run(unsigned long lo, unsigned long hi)
+{
+	int ret = change_range(false, lo, hi - lo + 1);
+
+	if (ret)
+		for (unsigned long i = lo; i <= hi; i++)
+			online_block(i, false);
+	return ret;
+}
+
+/* Unplug up to @limit free data blocks of @mb, highest first. */
+static unsigned long unplug_data_blocks(unsigned long mb, unsigned long limit, int *err)
+{
+	unsigned long b0 = mb_first(mb), got = 0, lo = 0, hi = 0, b;
+	bool run = false;
+
+	for (b = b0 + vmem.bpm - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit; b--) {
+		if (vmem_test(vmem.plugged, b) && !offline_block(b)) {
+			if (!run)
+				hi = b;
+			lo = b;
+			run = true;
+			continue;
+		}
+		if (run) {
+			*err = unplug_run(lo, hi);
+			if (*err)
+				return got;
+			got += hi - lo + 1;
+			run = false;
+		}
+	}
+	if (run) {
+		*err = unplug_run(lo, hi);
+		if (!*err)
+			got += hi - lo + 1;
+	}
+	return got;
+}
+
+/* The mb has only its first block left: remove it, then unplug that block. */
+static int remove_mb(unsigned long mb)
+{
+	unsigned long b0 = mb_first(mb);
+	int ret = offline_block(b0);
+
+	if (ret)
+		return ret;
+	ret = remove_memory(mb_addr(mb), vmem.mb_size);
+	if (ret) {
+		pr_err("virtio-mem: remove_memory(0x%llx) failed (%d)\n",
+		       (unsigned long long)mb_addr(mb), ret);
+		online_block(b0, false);
+		return ret;
+	}
+	vmem_set(vmem.added, mb, false);
+	ret = change_range(false, b0, 1);
+	if (ret) {
+		/* Still plugged: bring the mb back rather than leak the block. */
+		if (!add_memory(vmem.nid, mb_addr(mb), vmem.mb_size, MHP_MEMMAP_ON_MEMORY)) {
+			vmem_set(vmem.added, mb, true);
+			online_block(b0, false);
+		}
+	}
+	return ret;
+}
+
+unsigned long sbm_unplug(unsigned long want)
+{
+	unsigned long done = 0;
+
+	for (unsigned long mb = vmem.nr_mbs; mb-- > 0 && done < want;) {
+		unsigned long b0 = mb_first(mb), k = 0, left, limit, got;
+		int err = 0;
+
+		if (!vmem_test(vmem.added, mb))
+			continue;
+		for (unsigned long b = b0 + 1; b < b0 + vmem.bpm; b++)
+			k += vmem_test(vmem.plugged, b);
+		/*
+		 * Emptying the mb costs k + 1 blocks (its memmap block goes
+		 * too); with less to give, keep one data block so that we
+		 * never overshoot below the requested size.
+		 */
+		left = want - done;
+		limit = left >= k + 1 ? k : min(left, k ? k - 1 : 0);
+		got = unplug_data_blocks(mb, limit, &err);
+		done += got;
+		if (err)
+			break;
+		if (got == k && want - done >= 1 && !remove_mb(mb))
+			done++;
+	}
+	return done;
+}
