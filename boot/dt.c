@@ -1074,3 +1074,29 @@ void dt_early_bootargs(const void *fdt, char *buf, size_t len)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 }
+
+/*
+ * MMU off; @fdt must have passed dt_early_check(). The "sifive,test"
+ * syscon's base, or 0: known this early, even a panic on a bad device
+ * tree can hand QEMU a non-zero exit status.
+ */
+u64 dt_early_test_syscon(const void *fdt)
+{
+	static const char *const compat[] = { "sifive,test1", "sifive,test0" };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		int node = fdt_node_offset_by_compatible(fdt, -1, compat[i]);
+		int len, ac;
+		const fdt32_t *reg;
+
+		if (node < 0)
+			continue;
+		ac = fdt_address_cells(fdt, fdt_parent_offset(fdt, node));
+		reg = fdt_getprop(fdt, node, "reg", &len);
+		if (!reg || ac < 1 || ac > 2 || len < ac * 4)
+			return 0;
+		return ac == 2 ? ((u64)fdt32_to_cpu(reg[0]) << 32) | fdt32_to_cpu(reg[1]) :
+				 fdt32_to_cpu(reg[0]);
+	}
+	return 0;
+}

@@ -207,6 +207,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	cpus[0].hartid = hartid;
 	cpus[0].online = true;
 	trap_init();
+	machine_set_syscon(kl.syscon_pa);
 	sbi_init();
 	printk("rvmm: booting on hart %lu, SBI %lu.%lu%s, Sv%d, image at 0x%llx\n", hartid,
 	       (sbi_spec_version() >> 24) & 0x7f, sbi_spec_version() & 0xffffff,
@@ -234,7 +235,6 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 		default_online_zone = ZONE_NORMAL;
 	mm_report();
 	register_iomem();
-	machine_set_syscon(boot_dt.test_syscon);
 	smp_init(&boot_dt);
 	rest_init();
 }

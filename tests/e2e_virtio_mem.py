@@ -33,6 +33,7 @@ import rvmm_qemu as rq  # noqa: E402
 
 BOOT_TIMEOUT = 120
 STEP_TIMEOUT = 60
+EXIT_GRACE = 2          # a kernel that ignores rvmm.serve exits this soon
 STEPS = [1 * rq.GiB, 3 * rq.GiB, 256 * rq.MiB, 0, 2 * rq.GiB]
 VARIANTS = [("2M", 2 * rq.MiB), ("128M", 128 * rq.MiB)]
 
@@ -51,6 +52,27 @@ class Tally:
             self.failed += 1
         tail = f" ({detail})" if detail else ""
         print(f"e2e {self.prefix}: {'ok' if ok else 'FAIL'} {name}{tail}", flush=True)
+
+
+class Abort(Exception):
+    """Stop a variant; the case that failed has been recorded already."""
+
+
+def boot_problem(con, hit, rc):
+    """Why the boot is unusable for the scenario, or None.
+
+    `hit` is the summary match (or None), `rc` QEMU's exit status if it
+    exited within EXIT_GRACE seconds of the summary.
+    """
+    if con.panicked():
+        return con.panic_line()
+    if hit is None:
+        return ("QEMU exited before the self-test summary" if not con.alive
+                else f"no self-test summary within {BOOT_TIMEOUT} s")
+    if rc is not None:
+        return (f"QEMU exited (status {rc}) after the summary: the kernel did not "
+                "stay up for rvmm.serve")
+    return None
 
 
 def case_names():
@@ -94,13 +116,11 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
     try:
         qmp = rq.QMP(sock, console=con)
         hit = con.wait_for(rq.SUMMARY_RE, BOOT_TIMEOUT)
-        if hit is None or con.panicked() or not con.alive:
-            why = ("kernel panic" if con.panicked() else
-                   "QEMU exited (no rvmm.serve support?)" if not con.alive else
-                   f"no self-test summary within {BOOT_TIMEOUT} s")
-            done(False, why)
-            raise RuntimeError(why)
-        done(True, hit[1].group(0))
+        rc = con.wait(EXIT_GRACE) if hit else None
+        why = boot_problem(con, hit, rc)
+        done(not why, why or hit[1].group(0))
+        if why:
+            raise Abort(why)
         # After a failed step the device state is unknown: the remaining
         # steps count as failed without spending another timeout each.
         failed_step = None
@@ -113,7 +133,7 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
             done(ok, f"{msg}, {time.monotonic() - t0:.1f} s")
             if not ok:
                 if not con.alive:
-                    raise RuntimeError(msg)
+                    raise Abort(msg)
                 failed_step = f"resize to {rq.fmt_size(size)} failed"
         done(*refuse(qmp, rq.VMEM_BACKEND_SIZE + block_bytes))
         done(*refuse(qmp, 1 * rq.GiB + block_bytes // 2))
@@ -124,9 +144,13 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
         done(not con.panicked() and rc is not None,
              "panic" if con.panicked() else
              "QEMU did not exit after quit" if rc is None else f"exit status {rc}")
-    except (OSError, rq.QMPError, RuntimeError, ValueError) as e:
+    except (OSError, rq.QMPError, Abort, ValueError) as e:
+        # The case in progress fails with the root cause (a panic or an exit
+        # shows up here as a dropped QMP connection); the rest did not run.
+        if pending and not isinstance(e, Abort):
+            done(False, con.why_gone(e))
         for name in list(pending):
-            tally.case(name, False, f"not run: {e}")
+            tally.case(name, False, "not run")
         pending.clear()
     finally:
         if qmp:

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <asm/csr.h>
+#include <asm/pgtable.h>
 #include <asm/sbi.h>
 #include <rvmm/io.h>
 #include <rvmm/printk.h>
@@ -72,9 +73,10 @@ const char *ksym_lookup(unsigned long addr, unsigned long *off)
 	return ksym_names[lo];
 }
 
+/* setup_vm() found and mapped the syscon (FIXMAP_IO) before anything can panic. */
 void machine_set_syscon(phys_addr_t pa)
 {
-	test_syscon = pa ? ioremap(pa, 0x1000) : NULL;
+	test_syscon = pa ? (volatile u32 *)(FIXMAP_IO + (pa & (PMD_SIZE - 1))) : NULL;
 }
 
 __noreturn void machine_shutdown(bool failure, int code)

@@ -110,5 +110,7 @@ int dt_early_check(const void *fdt, size_t bufsize);
 int dt_early_mmu_limit(const void *fdt);
 /* Copy /chosen/bootargs into @buf (empty string if absent). */
 void dt_early_bootargs(const void *fdt, char *buf, size_t len);
+/* Base of the "sifive,test1"/"sifive,test0" syscon, or 0. */
+u64 dt_early_test_syscon(const void *fdt);
 
 #endif

@@ -9,7 +9,7 @@
 __printf(1, 2) int printk(const char *fmt, ...);
 int vprintk(const char *fmt, va_list ap);
 void console_write(const char *s, size_t len);
-/* Tests: copy console output into @buf (NULL stops). */
+/* Tests: divert console output into @buf (NULL restores the console). */
 void printk_capture(char *buf, size_t size);
 
 /* Quiet mode drops pr_info (used by the leak tests' thousand iterations). */

@@ -11,6 +11,7 @@
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
+#include <rvmm/printk.h>
 #include <rvmm/trap.h>
 
 extern char _start[], _etext[], _srodata[], __init_begin[], __init_end[];
@@ -311,14 +312,18 @@ static void mm_buddy_coalesce(struct ktest *t)
 
 static void mm_buddy_double_free_refused(struct ktest *t)
 {
+	static char warning[160];
 	struct page *p = alloc_page(GFP_KERNEL);
 	unsigned long free;
 
 	KASSERT_TRUE(t, p);
 	free_page(p);
 	free = nr_free_pages();
+	printk_capture(warning, sizeof(warning));
 	free_page(p);		/* refused with a warning, not corrupting */
+	printk_capture(NULL, 0);
 	KEXPECT_EQ(t, nr_free_pages(), free);
+	KEXPECT_TRUE(t, strstr(warning, "double free") != NULL);
 }
 
 static void mm_unmovable_never_movable(struct ktest *t)

@@ -96,12 +96,13 @@ static int __init early_mode_limit(phys_addr_t dtb)
 
 /*
  * Build the early table for @va_bits: the image at KERNEL_VA, the same
- * pages identity-mapped (we are executing there when satp is written) and
- * the DTB in the fixmap. 2 MiB leaves, RWX: this table lives only until
+ * pages identity-mapped (we are executing there when satp is written), the
+ * DTB in the fixmap, and the test syscon so that any panic from here on
+ * can report failure to QEMU. 2 MiB leaves, RWX: this table lives only until
  * paging_init() replaces it with the W^X one.
  */
-static int __init build_early_table(int va_bits, phys_addr_t kpa,
-				    unsigned long ksize, phys_addr_t dtb)
+static int __init build_early_table(int va_bits, phys_addr_t kpa, unsigned long ksize,
+				    phys_addr_t dtb, phys_addr_t syscon)
 {
 	int levels = (va_bits - 12) / 9, ret = 0;
 	pte_t *root;
@@ -117,6 +118,8 @@ static int __init build_early_table(int va_bits, phys_addr_t kpa,
 	for (unsigned long off = 0; off < FIXMAP_FDT_SIZE && !ret; off += PMD_SIZE)
 		ret = early_map_2m(root, levels, FIXMAP_FDT + off,
 				   ALIGN_DOWN(dtb, PMD_SIZE) + off);
+	if (syscon && !ret)
+		ret = early_map_2m(root, levels, FIXMAP_IO, ALIGN_DOWN(syscon, PMD_SIZE));
 	return ret;
 }
 
@@ -131,6 +134,7 @@ unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
 	static const int modes[] = { 57, 48, 39 };
 	phys_addr_t kpa = (phys_addr_t)_start;
 	unsigned long ksize = ALIGN((unsigned long)(_end - _start), PMD_SIZE);
+	phys_addr_t syscon = 0;
 	int limit;
 
 	(void)hartid;
@@ -139,11 +143,13 @@ unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
 		sbi_shutdown(true);
 	}
 	limit = early_mode_limit(dtb);
+	if (!dt_early_check((const void *)dtb, FIXMAP_FDT_SIZE / 2))
+		syscon = dt_early_test_syscon((const void *)dtb);
 	for (unsigned int i = 0; i < 3; i++) {
 		int vb = modes[i];
 		unsigned long satp;
 
-		if (vb > limit || build_early_table(vb, kpa, ksize, dtb))
+		if (vb > limit || build_early_table(vb, kpa, ksize, dtb, syscon))
 			continue;
 		satp = (SATP_MODE_SV39 + (2 - i)) << SATP_MODE_SHIFT |
 		       ((unsigned long)early_pt[0] >> PAGE_SHIFT);
@@ -153,6 +159,7 @@ unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
 			local_flush_tlb_all();
 			layout_init(vb);
 			kl.kernel_pa = kpa;
+			kl.syscon_pa = syscon;
 			kl.kernel_va_pa_offset = KERNEL_VA - kpa;
 			return kl.kernel_va_pa_offset;
 		}
@@ -290,6 +297,10 @@ void __init paging_init(phys_addr_t dtb)
 	if (create_pgd_mapping(swapper_pg_dir, FIXMAP_FDT, ALIGN_DOWN(dtb, PMD_SIZE),
 			       FIXMAP_FDT_SIZE, PAGE_KERNEL_RO))
 		panic("paging_init: cannot map the DTB");
+	if (kl.syscon_pa &&
+	    create_pgd_mapping(swapper_pg_dir, FIXMAP_IO + (kl.syscon_pa & (PMD_SIZE - PAGE_SIZE)),
+			       ALIGN_DOWN(kl.syscon_pa, PAGE_SIZE), PAGE_SIZE, PAGE_KERNEL))
+		panic("paging_init: cannot map the test syscon");
 	map_linear();
 	csr_write(satp, (SATP_MODE_SV39 + (kl.levels - 3)) << SATP_MODE_SHIFT |
 			(__pa_symbol(swapper_pg_dir) >> PAGE_SHIFT));

@@ -21,8 +21,8 @@
  *                | ioremap: MMIO (PLIC, PCI) |
  *                |   ...                     |
  *   -2G - 16M    +---------------------------+ FIXMAP_START
- *                | fixmap: FDT (4M), test    |
- *                | scratch (8M)              |
+ *                | fixmap: FDT (4M), syscon  |
+ *                | (2M), test scratch (8M)   |
  *   -2G          +---------------------------+ KERNEL_VA
  *                | kernel image, W^X         |
  *   -0           +---------------------------+
@@ -49,6 +49,7 @@
 #define FIXMAP_START		(KERNEL_VA - 0x1000000UL)
 #define FIXMAP_FDT		FIXMAP_START			/* 4 MiB */
 #define FIXMAP_FDT_SIZE		0x400000UL
+#define FIXMAP_IO		(FIXMAP_START + 0x400000UL)	/* 2 MiB */
 #define FIXMAP_SCRATCH		(FIXMAP_START + 0x800000UL)	/* 8 MiB */
 #define FIXMAP_SCRATCH_SIZE	0x800000UL
 
@@ -88,6 +89,7 @@ struct kernel_layout {
 	unsigned long vmemmap_size;
 	unsigned long ioremap_start;
 	phys_addr_t kernel_pa;	/* load address of the image */
+	phys_addr_t syscon_pa;	/* test syscon, mapped at FIXMAP_IO, or 0 */
 	unsigned long kernel_va_pa_offset;
 };
 extern struct kernel_layout kl;
