@@ -159,7 +159,7 @@ int remove_memory(phys_addr_t start, phys_addr_t size)
 	int ret = -EINVAL;
 
 	mem_hotplug_begin();
-	if (!size || !IS_ALIGNED(start | size, SECTION_SIZE) ||
+	if (!size || !IS_ALIGNED(start | size, SECTION_SIZE) || start + size < start ||
 	    epfn > NR_MEM_SECTIONS * PAGES_PER_SECTION) {
 		why = "not a whole number of aligned sections";
 		goto out;
@@ -172,6 +172,8 @@ int remove_memory(phys_addr_t start, phys_addr_t size)
 			ret = -ENOENT;
 		} else if (ms->flags & SECTION_EARLY) {
 			why = "boot memory cannot be removed";
+		} else if (ms->flags & SECTION_DEVICE) {
+			why = "ZONE_DEVICE memory (memunmap_pages() removes it)";
 		} else if (ms->online_map) {
 			why = "still online";
 			ret = -EBUSY;
@@ -179,8 +181,18 @@ int remove_memory(phys_addr_t start, phys_addr_t size)
 		if (why)
 			goto out;
 	}
-	remove_sections(spfn, epfn);
+	/*
+	 * The linear map goes first: cutting a 1 GiB leaf needs a table, and
+	 * when that fails remove_pgd_mapping() has unmapped nothing, so the
+	 * memory stays present, offline and mapped.
+	 */
 	arch_remove_memory(start, size);
+	if (walk_pgd(swapper_pg_dir, lm_va(start), NULL, NULL) != WALK_NONE) {
+		why = "no memory to split the linear map";
+		ret = -ENOMEM;
+		goto out;
+	}
+	remove_sections(spfn, epfn);
 	ret = 0;
 out:
 	if (why)
@@ -194,9 +206,9 @@ out:
 static int check_subblocks(const char *op, unsigned long pfn, unsigned long nr,
 			   u64 *mask)
 {
-	struct mem_section *ms = __pfn_to_section(pfn);
 	unsigned long first = (pfn % PAGES_PER_SECTION) / SUBBLOCK_PAGES;
 	unsigned long n = nr / SUBBLOCK_PAGES;
+	struct mem_section *ms;
 
 	if (!nr || !IS_ALIGNED(pfn | nr, SUBBLOCK_PAGES) ||
 	    pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS ||
@@ -205,7 +217,8 @@ static int check_subblocks(const char *op, unsigned long pfn, unsigned long nr,
 		       op, pfn, nr);
 		return -EINVAL;
 	}
-	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & SECTION_EARLY)) {
+	ms = __pfn_to_section(pfn);
+	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & (SECTION_EARLY | SECTION_DEVICE))) {
 		pr_err("%s: pfn 0x%lx: not hot-added memory\n", op, pfn);
 		return -EINVAL;
 	}
@@ -219,12 +232,13 @@ static int check_subblocks(const char *op, unsigned long pfn, unsigned long nr,
 
 int online_pages(unsigned long pfn, unsigned long nr, enum zone_type zone)
 {
-	struct mem_section *ms = __pfn_to_section(pfn);
+	struct mem_section *ms;
 	u64 mask;
 	int ret = check_subblocks("online_pages", pfn, nr, &mask);
 
 	if (ret)
 		return ret;
+	ms = __pfn_to_section(pfn);
 	if (ms->online_map & mask) {
 		pr_err("online_pages: pfn 0x%lx+0x%lx: already online\n", pfn, nr);
 		return -EINVAL;
@@ -245,13 +259,14 @@ int online_pages(unsigned long pfn, unsigned long nr, enum zone_type zone)
 
 int offline_pages(unsigned long pfn, unsigned long nr)
 {
-	struct mem_section *ms = __pfn_to_section(pfn);
+	struct mem_section *ms;
 	unsigned long busy;
 	u64 mask;
 	int ret = check_subblocks("offline_pages", pfn, nr, &mask);
 
 	if (ret)
 		return ret;
+	ms = __pfn_to_section(pfn);
 	if ((ms->online_map & mask) != mask) {
 		pr_err("offline_pages: pfn 0x%lx+0x%lx: not online\n", pfn, nr);
 		return -EINVAL;
@@ -269,6 +284,54 @@ int offline_pages(unsigned long pfn, unsigned long nr)
 	return 0;
 }
 
+/*
+ * Memory a device calls inaccessible (virtio-mem's unplugged blocks with
+ * VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE) must not stay in the linear map,
+ * where a speculative or stray access could reach it. These take offline,
+ * whole 2 MiB sub-blocks of hot-added memory out of the linear map and put
+ * them back; both are idempotent.
+ */
+static int check_offline_range(const char *op, phys_addr_t start, phys_addr_t size)
+{
+	u64 mask;
+	int ret = check_subblocks(op, PHYS_PFN(start), PHYS_PFN(size), &mask);
+
+	if (ret)
+		return ret;
+	if (__pfn_to_section(PHYS_PFN(start))->online_map & mask) {
+		pr_err("%s: [0x%llx-0x%llx]: still online\n", op, (unsigned long long)start,
+		       (unsigned long long)(start + size - 1));
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int mhp_unmap_range(phys_addr_t start, phys_addr_t size)
+{
+	int ret;
+
+	mem_hotplug_begin();
+	ret = check_offline_range("mhp_unmap_range", start, size);
+	if (!ret)
+		ret = remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
+	mem_hotplug_done();
+	return ret;
+}
+
+int mhp_map_range(phys_addr_t start, phys_addr_t size)
+{
+	int ret;
+
+	mem_hotplug_begin();
+	ret = check_offline_range("mhp_map_range", start, size);
+	for (phys_addr_t a = start; !ret && a < start + size; a += PMD_SIZE)
+		if (walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL) == WALK_NONE)
+			ret = create_pgd_mapping(swapper_pg_dir, lm_va(a), a, PMD_SIZE,
+						 PAGE_KERNEL);
+	mem_hotplug_done();
+	return ret;
+}
+
 static int block_range(phys_addr_t start, unsigned long *pfn, unsigned long *nr)
 {
 	struct mem_section *ms;
@@ -276,7 +339,7 @@ static int block_range(phys_addr_t start, unsigned long *pfn, unsigned long *nr)
 	if (!IS_ALIGNED(start, SECTION_SIZE) || PHYS_PFN(start) >= NR_MEM_SECTIONS * PAGES_PER_SECTION)
 		return -EINVAL;
 	ms = __pfn_to_section(PHYS_PFN(start));
-	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & SECTION_EARLY))
+	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & (SECTION_EARLY | SECTION_DEVICE)))
 		return -EINVAL;
 	*pfn = PHYS_PFN(start) + ms->nr_vmemmap;
 	*nr = PAGES_PER_SECTION - ms->nr_vmemmap;
@@ -305,6 +368,7 @@ int offline_memory_block(phys_addr_t start)
 {
 	unsigned long pfn, nr;
 	struct mem_section *ms;
+	u32 old;
 	int ret = block_range(start, &pfn, &nr);
 
 	if (ret) {
@@ -314,9 +378,10 @@ int offline_memory_block(phys_addr_t start)
 	}
 	mem_hotplug_begin();
 	ms = __pfn_to_section(pfn);
+	old = ms->state;
 	ms->state = MEM_GOING_OFFLINE;
 	ret = offline_pages(pfn, nr);
-	ms->state = ret ? MEM_ONLINE : MEM_OFFLINE;
+	ms->state = ret ? old : MEM_OFFLINE;
 	mem_hotplug_done();
 	return ret;
 }

@@ -88,7 +88,9 @@ static void poison_pages(struct page *page, unsigned int order)
 {
 #ifdef CONFIG_PAGE_POISONING
 	memset(page_address(page), PAGE_POISON, PAGE_SIZE << order);
-	set_page_flag(page, PG_poisoned);
+	/* Every page: the block may merge or split before it is reused. */
+	for (unsigned long i = 0; i < (1UL << order); i++)
+		set_page_flag(page + i, PG_poisoned);
 #else
 	(void)page;
 	(void)order;
@@ -98,15 +100,18 @@ static void poison_pages(struct page *page, unsigned int order)
 static void check_poison(struct page *page, unsigned int order)
 {
 #ifdef CONFIG_PAGE_POISONING
-	const u8 *p = page_address(page);
+	/* Only pages freed by free_pages() were poisoned: check those. */
+	for (unsigned long n = 0; n < (1UL << order); n++) {
+		const u8 *p = page_address(page + n);
 
-	if (!test_page_flag(page, PG_poisoned))
-		return;
-	clear_page_flag(page, PG_poisoned);
-	for (unsigned long i = 0; i < (PAGE_SIZE << order); i++)
-		if (p[i] != PAGE_POISON)
-			panic("page poison overwritten: pfn 0x%lx byte %lu = 0x%x (use after free)",
-			      page_to_pfn(page), i, p[i]);
+		if (!test_page_flag(page + n, PG_poisoned))
+			continue;
+		clear_page_flag(page + n, PG_poisoned);
+		for (unsigned long i = 0; i < PAGE_SIZE; i++)
+			if (p[i] != PAGE_POISON)
+				panic("page poison overwritten: pfn 0x%lx byte %lu = 0x%x (use after free)",
+				      page_to_pfn(page + n), i, p[i]);
+	}
 #else
 	(void)page;
 	(void)order;
@@ -275,7 +280,11 @@ int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_p
 		hend = hpfn + (1UL << o);
 		zone = page_zone(h);
 		del_from_free_list(&zones[zone], h, o);
-		clear_page_flag(h, PG_poisoned);	/* the contents go away */
+#ifdef CONFIG_PAGE_POISONING
+		/* The contents go away: so does the promise that they are poison. */
+		for (unsigned long p = max(start, hpfn); p < min(end, hend); p++)
+			clear_page_flag(pfn_to_page(p), PG_poisoned);
+#endif
 		zones[zone].free_pages -= 1UL << o;
 		free_range_locked(hpfn, start > hpfn ? start : hpfn, zone);
 		free_range_locked(min(end, hend), hend, zone);

@@ -217,7 +217,8 @@ def selftest_configs(qemu, timeout):
             configs.append(Config(f"{mode}-2G-mem1G-virtio-mem-smp4",
                                   rq.qemu_args(qemu, smp=4, mem="2G,maxmem=10G", cpu=cpu,
                                                append="mem=1G",
-                                               extra=rq.virtio_mem_args(requested_size="1G")),
+                                               extra=rq.virtio_mem_args(
+                                                   requested_size=VMEM_REQUEST[mode])),
                                   timeout, judge_selftest))
         else:
             configs.append(Config(f"{mode}-2G-mem1G-smp4",
@@ -231,6 +232,9 @@ def selftest_configs(qemu, timeout):
                               timeout, judge_selftest))
     return configs
 
+
+# Sizes that leave memory blocks partly plugged, and one that does not.
+VMEM_REQUEST = {"sv57": "1G", "sv48": "1000M", "sv39": "326M"}
 
 LAYOUT_DTB = Path(__file__).resolve().parent.parent / "build" / "layout-holes.dtb"
 

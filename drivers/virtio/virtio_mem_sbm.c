@@ -253,9 +253,24 @@ static int plug_run(unsigned long b, unsigned long n)
 {
 	int ret = change_range(true, b, n);
 
+	if (!ret && mhp_map_range(vmem_block_addr(b), n * vmem.bs)) {
+		pr_err("virtio-mem: no memory to map 0x%llx-0x%llx; left offline\n",
+		       (unsigned long long)vmem_block_addr(b),
+		       (unsigned long long)(vmem_block_addr(b + n) - 1));
+		return 0;
+	}
 	for (unsigned long i = b; !ret && i < b + n; i++)
 		online_block(i, true);	/* a failure leaves it plugged, offline */
 	return ret;
+}
+
+/* Unplugged blocks leave the linear map: the device made them inaccessible. */
+static void unmap_blocks(unsigned long b, unsigned long n)
+{
+	if (n && mhp_unmap_range(vmem_block_addr(b), n * vmem.bs))
+		pr_err("virtio-mem: 0x%llx-0x%llx stays mapped (never touched)\n",
+		       (unsigned long long)vmem_block_addr(b),
+		       (unsigned long long)(vmem_block_addr(b + n) - 1));
 }
 
 /* Plug the first @n blocks of mb @mb, add it, online all but its memmap. */
@@ -274,6 +289,7 @@ static int plug_new_mb(unsigned long mb, unsigned long n)
 		return ret;
 	}
 	vmem_set(vmem.added, mb, true);
+	unmap_blocks(b0 + n, vmem.bpm - n);
 	for (unsigned long i = b0; i < b0 + n; i++)
 		online_block(i, true);
 	return 0;
@@ -328,6 +344,8 @@ static int unplug_run(unsigned long lo, unsigned long hi)
 	if (ret)
 		for (unsigned long i = lo; i <= hi; i++)
 			online_block(i, false);
+	else
+		unmap_blocks(lo, hi - lo + 1);
 	return ret;
 }
 

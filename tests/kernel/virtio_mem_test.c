@@ -154,6 +154,16 @@ static void unplugged_memory_unmapped(struct ktest *t)
 		KEXPECT_EQ(t, probe_read(lm_va(sec + SECTION_SIZE - 8), &val), -EFAULT);
 		checked++;
 	}
+	/* Unplugged blocks inside an added memory block are unmapped too. */
+	for (unsigned long b = 0; b < vi.cfg.region_size / vi.cfg.block_size && checked < 8; b++) {
+		u64 a = vi.cfg.addr + b * vi.cfg.block_size;
+
+		if (virtio_mem_block_plugged(b) || !pfn_valid(PHYS_PFN(a)))
+			continue;
+		KEXPECT_EQ(t, probe_read(lm_va(a), &val), -EFAULT);
+		KEXPECT_EQ(t, probe_read(lm_va(a + vi.cfg.block_size - 8), &val), -EFAULT);
+		checked++;
+	}
 	if (!checked)
 		ktest_skip(t, "every section of the region is plugged");
 }
