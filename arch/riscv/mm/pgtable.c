@@ -194,6 +194,30 @@ next:
 	}
 }
 
+/*
+ * Split the leaves around @va until it is a leaf boundary. Translations do
+ * not change, so a failure here leaves the mapping as it was.
+ */
+static int split_at(pgd_t *pgd, unsigned long va)
+{
+	pte_t *table = pgd;
+
+	for (int level = kl.levels - 1; level > PTE_LEVEL; level--) {
+		pte_t *e = &table[PT_INDEX(va, level)];
+		int ret;
+
+		if (!pte_present(*e) || IS_ALIGNED(va, PT_LEVEL_SIZE(level)))
+			return 0;
+		if (pte_leaf(*e)) {
+			ret = split_leaf(e, level);
+			if (ret)
+				return ret;
+		}
+		table = pt_virt(*e);
+	}
+	return 0;
+}
+
 static void free_deferred_tables(void)
 {
 	while (deferred_free) {
@@ -208,7 +232,8 @@ static void free_deferred_tables(void)
 
 /*
  * Unmap [va, va + size): clear leaves, split a huge leaf only where the
- * range cuts it, and free every table that becomes empty. Tables are freed
+ * range cuts it, and free every table that becomes empty. If a split
+ * fails (-ENOMEM), nothing has been unmapped. Tables are freed
  * after every hart's TLB has forgotten them, since a hart's page-walk cache
  * may still hold the old path (SFENCE.VMA is required even for entries that
  * were made invalid).
@@ -219,7 +244,12 @@ int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size)
 
 	if (!size)
 		return 0;
-	ret = remove_range(pgd, kl.levels - 1, va, va + (size - 1));
+	/* Cut at both ends first: -ENOMEM then unmaps nothing at all. */
+	ret = split_at(pgd, va);
+	if (!ret && va + size)
+		ret = split_at(pgd, va + size);
+	if (!ret)
+		ret = remove_range(pgd, kl.levels - 1, va, va + (size - 1));
 	flush_tlb_kernel_range(va, va + size);
 	free_deferred_tables();
 	return ret;
