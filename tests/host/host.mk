@@ -12,7 +12,7 @@ HOST_LIBFDT = fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_a
 # for x86-64 (no inline asm, no CSRs: arch hooks live in tests/host/sim*.c).
 HOST_KSRC := lib/ktest.c boot/dt.c $(wildcard mm/*.c) arch/riscv/mm/pgtable.c \
 	arch/riscv/mm/hotplug.c
-HOST_TSRC := $(wildcard tests/host/*.c)
+HOST_TSRC := $(filter-out tests/host/bench.c,$(wildcard tests/host/*.c))
 HOST_OBJ := $(patsubst %,$(HB)/%.o,$(basename $(HOST_KSRC) $(HOST_TSRC))) \
 	$(patsubst %,$(HB)/libfdt/%.o,$(HOST_LIBFDT))
 
@@ -30,3 +30,44 @@ host-test: $(HB)/hosttest
 	$(HB)/hosttest
 
 -include $(wildcard $(HOST_OBJ:.o=.d))
+
+# host-test-poison: the same suites with CONFIG_PAGE_POISONING, as in DEBUG=1
+# kernels (every freed page is written: slower, ~1.5 GB of host RAM).
+HBP := $(B)/host-poison
+HOSTP_OBJ := $(patsubst %,$(HBP)/%.o,$(basename $(HOST_KSRC) $(HOST_TSRC)))
+
+$(HBP)/%.o: %.c $(B)/libfdt.a
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -DCONFIG_PAGE_POISONING -c $< -o $@
+
+$(HBP)/hosttest: $(HOSTP_OBJ) $(patsubst %,$(HB)/libfdt/%.o,$(HOST_LIBFDT))
+	$(HOSTCC) -fsanitize=address,undefined -o $@ $^
+
+.PHONY: host-test-poison
+host-test-poison: $(HBP)/hosttest
+	$(HBP)/hosttest
+
+-include $(wildcard $(HOSTP_OBJ:.o=.d))
+
+# host-bench: the same mm core and simulated machine, without sanitizers,
+# at -O2, in its own object directory (tests/host/bench.c has the main).
+HBB := $(B)/hostbench
+HOSTBENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DRVMM_HOST \
+	-Iinclude -Iarch/riscv/include -Itests/host -MMD -MP
+HOSTBENCH_SRC := $(wildcard mm/*.c) arch/riscv/mm/pgtable.c arch/riscv/mm/hotplug.c \
+	tests/host/sim.c tests/host/bench.c
+HOSTBENCH_OBJ := $(patsubst %,$(HBB)/%.o,$(basename $(HOSTBENCH_SRC)))
+
+$(HBB)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTBENCH_CFLAGS) -c $< -o $@
+
+$(HB)/hostbench: $(HOSTBENCH_OBJ)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -o $@ $^
+
+.PHONY: host-bench
+host-bench: $(HB)/hostbench
+	$(HB)/hostbench
+
+-include $(wildcard $(HOSTBENCH_OBJ:.o=.d))

@@ -57,6 +57,9 @@ bool sim_host_writable(const void *va);
  * first va that disagrees, or 0.
  */
 unsigned long sim_check_mirror(unsigned long start, unsigned long end);
+/* The same, one page every @stride bytes. */
+unsigned long sim_check_mirror_stride(unsigned long start, unsigned long end,
+				      unsigned long stride);
 extern unsigned long sim_mirror_mmaps;	/* host mmap calls made by the mirror */
 
 /* Deterministic per-case PRNG streams derived from RVMM_SEED. */
@@ -71,7 +74,10 @@ u64 sim_rand_below(struct sim_rng *r, u64 n);
 /* True with probability num/den. */
 bool sim_chance(struct sim_rng *r, unsigned int num, unsigned int den);
 
-/* Console: sim_log_mute drops output (errors included) but keeps the last line. */
+/*
+ * Console: sim_log_mute drops the kernel's messages ("rvmm: ...", errors
+ * included) from stdout but still records them: the last line is kept.
+ */
 extern int sim_log_mute;
 const char *sim_last_log(void);
 extern unsigned long sim_log_lines;

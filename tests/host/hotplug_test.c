@@ -1,0 +1,1036 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of memory hotplug (mm/memory_hotplug.c and what it drives):
+ * every error path changes nothing, fault injection at every allocation of
+ * add_memory() and at the splits of remove_memory(), sub-block
+ * online/offline, random operation sequences against a model of the
+ * memory blocks and of the page tables they need, and 1000 add/online/
+ * offline/remove cycles that must leave every counter where it started.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "hosttest.h"
+
+#define GB(x)		((phys_addr_t)(x) << 30)
+#define RAM_BASE	0x80000000UL
+#define RAM_SIZE	SZ_1G
+
+static bool log_has_pfn(unsigned long pfn)
+{
+	char hex[32];
+
+	snprintf(hex, sizeof(hex), "0x%lx ", pfn);
+	return strstr(sim_last_log(), hex) != NULL;
+}
+
+/* Everything, including the statistics, must be untouched. */
+struct full_snap {
+	struct mm_snap mm;
+	struct vmemmap_stats st;
+	unsigned long calls;
+};
+
+static void full_snap_take(struct full_snap *s)
+{
+	mm_snap_take(&s->mm);
+	s->st = vmemmap_stats;
+	s->calls = nr_alloc_calls;
+}
+
+#define EXPECT_UNTOUCHED(t, s) do {						\
+	EXPECT_SNAP_EQ(t, (s).mm);						\
+	KEXPECT_TRUE(t, !memcmp(&vmemmap_stats, &(s).st, sizeof((s).st)));	\
+	KEXPECT_EQ(t, nr_alloc_calls, (s).calls);				\
+} while (0)
+
+/* ------------------------------------------------------------------ */
+/* error paths                                                         */
+/* ------------------------------------------------------------------ */
+
+static void hp_add_errors(struct ktest *t)
+{
+	static const struct sim_range ram = { 0x4000000UL, RAM_SIZE };	/* 64 MiB: mid-section */
+	const struct sim_mem m = { .ram = &ram, .nr_ram = 1 };
+	phys_addr_t b = GB(8);
+	struct full_snap s;
+
+	sim_boot(48, &m);
+	full_snap_take(&s);
+	sim_log_mute++;
+	KEXPECT_EQ(t, add_memory(0, b + SZ_4K, SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b + SECTION_SIZE / 2, SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b, SECTION_SIZE / 2, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b, SECTION_SIZE + SZ_4K, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b, 0, MHP_MEMMAP_ON_MEMORY), -EINVAL);
+	/* Boot RAM: the section holding its start, its end, and across. */
+	KEXPECT_EQ(t, add_memory(0, 0, SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, ALIGN_DOWN(ram.base + ram.size - 1, SECTION_SIZE),
+				 SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, 0, GB(4), 0), -EINVAL);
+	/* Beyond the linear map, and wrapping around. */
+	KEXPECT_EQ(t, add_memory(0, linear_map_limit() - SECTION_SIZE, 2 * SECTION_SIZE, 0),
+		   -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, linear_map_limit(), SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, ALIGN_DOWN(~0UL, SECTION_SIZE), 2 * SECTION_SIZE, 0), -EINVAL);
+	/* MMIO. */
+	KEXPECT_EQ(t, add_memory(0, SIM_MMIO_BASE - SECTION_SIZE, 2 * SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_TRUE(t, strstr(sim_last_log(), "sim-mmio") != NULL);
+	sim_log_mute--;
+	EXPECT_UNTOUCHED(t, s);
+
+	/* The last section below the limit is fine. */
+	KEXPECT_EQ(t, add_memory(0, linear_map_limit() - SECTION_SIZE, SECTION_SIZE,
+				 MHP_MEMMAP_ON_MEMORY), 0);
+	KEXPECT_EQ(t, remove_memory(linear_map_limit() - SECTION_SIZE, SECTION_SIZE), 0);
+
+	/* Overlap with an earlier add, in every way. */
+	KASSERT_EQ(t, add_memory(0, b, GB(1), 0), 0);
+	full_snap_take(&s);
+	sim_log_mute++;
+	KEXPECT_EQ(t, add_memory(0, b, GB(1), 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b + GB(1) / 2, GB(1), MHP_MEMMAP_ON_MEMORY), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b - SECTION_SIZE, 2 * SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b + GB(1) - SECTION_SIZE, SECTION_SIZE, 0), -EINVAL);
+	KEXPECT_EQ(t, add_memory(0, b - GB(1), GB(3), 0), -EINVAL);
+	sim_log_mute--;
+	EXPECT_UNTOUCHED(t, s);
+	KEXPECT_EQ(t, remove_memory(b, GB(1)), 0);
+}
+
+static void hp_remove_errors(struct ktest *t)
+{
+	static const struct sim_range ram = { 0x4000000UL, RAM_SIZE };
+	const struct sim_mem m = { .ram = &ram, .nr_ram = 1 };
+	phys_addr_t b = GB(8);
+	struct full_snap s;
+
+	for (unsigned int mode = 0; mode < ARRAY_SIZE(sim_modes); mode++) {
+		sim_boot(sim_modes[mode], &m);
+		KASSERT_EQ(t, add_memory(0, b, 2 * SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+		KASSERT_EQ(t, online_memory_block(b + SECTION_SIZE), 0);
+		full_snap_take(&s);
+		sim_log_mute++;
+		KEXPECT_EQ(t, remove_memory(b + 2 * SECTION_SIZE, SECTION_SIZE), -ENOENT);
+		KEXPECT_EQ(t, remove_memory(b - SECTION_SIZE, 2 * SECTION_SIZE), -ENOENT);
+		KEXPECT_EQ(t, remove_memory(b, 3 * SECTION_SIZE), -EBUSY);	/* 2nd online */
+		KEXPECT_EQ(t, remove_memory(b + SECTION_SIZE, SECTION_SIZE), -EBUSY);
+		KEXPECT_EQ(t, remove_memory(0, SECTION_SIZE), -EINVAL);		/* boot */
+		KEXPECT_EQ(t, remove_memory(b, 0), -EINVAL);
+		KEXPECT_EQ(t, remove_memory(b + SZ_4K, SECTION_SIZE), -EINVAL);
+		KEXPECT_EQ(t, remove_memory(b, SECTION_SIZE + SZ_2M), -EINVAL);
+		KEXPECT_EQ(t, remove_memory(1UL << MAX_PHYSMEM_BITS, SECTION_SIZE), -EINVAL);
+		/* Wrapping around the top: must not touch the linear map at 0. */
+		KEXPECT_NE(t, remove_memory(ALIGN_DOWN(~0UL, SECTION_SIZE), 2 * SECTION_SIZE), 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(ram.base), NULL, NULL), ram.base);
+		/* Online and offline of what is not a hot-added block. */
+		KEXPECT_EQ(t, online_memory_block(b + 2 * SECTION_SIZE), -EINVAL);
+		KEXPECT_EQ(t, online_memory_block(0), -EINVAL);
+		KEXPECT_EQ(t, online_memory_block(b + SZ_2M), -EINVAL);
+		KEXPECT_EQ(t, online_memory_block(ALIGN_DOWN(~0UL, SECTION_SIZE)), -EINVAL);
+		KEXPECT_EQ(t, offline_memory_block(b + 2 * SECTION_SIZE), -EINVAL);
+		KEXPECT_EQ(t, offline_memory_block(0), -EINVAL);
+		/* Twice. */
+		KEXPECT_EQ(t, online_memory_block(b + SECTION_SIZE), -EINVAL);
+		KEXPECT_EQ(t, offline_memory_block(b), -EINVAL);
+		sim_log_mute--;
+		EXPECT_UNTOUCHED(t, s);
+		KEXPECT_EQ(t, memory_block_state(b), MEM_OFFLINE);
+		KEXPECT_EQ(t, memory_block_state(b + SECTION_SIZE), MEM_ONLINE);
+		KEXPECT_EQ(t, memory_block_state(ram.base), MEM_ONLINE);
+		KEXPECT_EQ(t, offline_memory_block(b + SECTION_SIZE), 0);
+		KEXPECT_EQ(t, remove_memory(b, 2 * SECTION_SIZE), 0);
+		sim_log_mute++;
+		KEXPECT_EQ(t, remove_memory(b, 2 * SECTION_SIZE), -ENOENT);
+		sim_log_mute--;
+		if (t->failed) {
+			printk("    # Sv%d\n", sim_modes[mode]);
+			return;
+		}
+	}
+}
+
+/* A page in use blocks offlining, names itself, and changes nothing. */
+static void hp_offline_busy(struct ktest *t)
+{
+	struct sim_rng rng;
+
+	sim_rng_init(&rng, "hp_offline_busy");
+	for (int it = 0; it < 8 && !t->failed; it++) {
+		unsigned int flags = it & 1 ? MHP_MEMMAP_ON_MEMORY : 0;
+		phys_addr_t b = GB(4) + SECTION_SIZE * sim_rand_below(&rng, 16);
+		struct page *pages[16];
+		unsigned long lowest = ~0UL;
+		struct full_snap s;
+		int n = 1 + sim_rand_below(&rng, 16);
+
+		sim_boot_simple(sim_modes[it % 3], RAM_SIZE);
+		KASSERT_EQ(t, add_memory(0, b, SECTION_SIZE, flags), 0);
+		KASSERT_EQ(t, online_memory_block(b), 0);
+		/* Take pages from random places: allocate, keep some, free the rest. */
+		for (int i = 0; i < n; i++) {
+			unsigned long skip = sim_rand_below(&rng, 3000);
+			struct page *tmp[64];
+			int nt = 0;
+
+			for (unsigned long k = 0; k < skip / 64 && nt < 64; k++)
+				tmp[nt++] = alloc_pages(GFP_MOVABLE, 6);
+			pages[i] = alloc_pages(GFP_MOVABLE, 0);
+			KASSERT_TRUE(t, pages[i]);
+			KEXPECT_EQ(t, page_zone(pages[i]), ZONE_MOVABLE);
+			lowest = min(lowest, page_to_pfn(pages[i]));
+			while (nt)
+				free_pages(tmp[--nt], 6);
+		}
+		full_snap_take(&s);
+		sim_log_mute++;
+		KEXPECT_EQ(t, offline_memory_block(b), -EBUSY);
+		sim_log_mute--;
+		KEXPECT_TRUE(t, log_has_pfn(lowest));
+		EXPECT_SNAP_EQ(t, s.mm);
+		KEXPECT_EQ(t, memory_block_state(b), MEM_ONLINE);
+		KEXPECT_TRUE(t, check_buddy(t));
+		/* The rest of the block is still allocatable. */
+		{
+			struct page *p = alloc_pages(GFP_MOVABLE, 0);
+
+			KEXPECT_TRUE(t, p && page_zone(p) == ZONE_MOVABLE);
+			if (p)
+				free_page(p);
+		}
+		for (int i = 0; i < n; i++)
+			free_page(pages[i]);
+		KEXPECT_EQ(t, offline_memory_block(b), 0);
+		KEXPECT_EQ(t, remove_memory(b, SECTION_SIZE), 0);
+		if (t->failed)
+			printk("    # iteration %d: %d pages, lowest pfn 0x%lx; log: %s\n", it, n,
+			       lowest, sim_last_log());
+	}
+}
+
+/* virtio-mem's unit: 2 MiB sub-blocks, online and offline one by one. */
+static void hp_subblocks(struct ktest *t)
+{
+	struct sim_rng rng;
+
+	sim_rng_init(&rng, "hp_subblocks");
+	for (int it = 0; it < 6 && !t->failed; it++) {
+		bool altmap = it & 1;
+		phys_addr_t b = GB(4);
+		unsigned long spfn = PHYS_PFN(b), first = altmap ? 1 : 0;
+		struct mem_section *ms;
+		struct full_snap s;
+		u64 want = 0;
+
+		sim_boot_simple(sim_modes[it % 3], RAM_SIZE);
+		KASSERT_EQ(t, add_memory(0, b, 2 * SECTION_SIZE, altmap ? MHP_MEMMAP_ON_MEMORY : 0), 0);
+		ms = __pfn_to_section(spfn);
+		full_snap_take(&s);
+		sim_log_mute++;
+		KEXPECT_EQ(t, online_pages(spfn + first * SUBBLOCK_PAGES + 1, SUBBLOCK_PAGES,
+					   ZONE_MOVABLE), -EINVAL);
+		KEXPECT_EQ(t, online_pages(spfn + first * SUBBLOCK_PAGES, SUBBLOCK_PAGES / 2,
+					   ZONE_MOVABLE), -EINVAL);
+		KEXPECT_EQ(t, online_pages(spfn + first * SUBBLOCK_PAGES, 0, ZONE_MOVABLE), -EINVAL);
+		KEXPECT_EQ(t, online_pages(spfn + PAGES_PER_SECTION - SUBBLOCK_PAGES,
+					   2 * SUBBLOCK_PAGES, ZONE_MOVABLE), -EINVAL);
+		KEXPECT_EQ(t, online_pages(PHYS_PFN(RAM_BASE), SUBBLOCK_PAGES, ZONE_MOVABLE), -EINVAL);
+		KEXPECT_EQ(t, online_pages(spfn + 2 * PAGES_PER_SECTION, SUBBLOCK_PAGES,
+					   ZONE_MOVABLE), -EINVAL);
+		if (altmap)	/* the memmap's own sub-block */
+			KEXPECT_EQ(t, online_pages(spfn, SUBBLOCK_PAGES, ZONE_MOVABLE), -EINVAL);
+		KEXPECT_EQ(t, offline_pages(spfn + first * SUBBLOCK_PAGES, SUBBLOCK_PAGES), -EINVAL);
+		sim_log_mute--;
+		EXPECT_UNTOUCHED(t, s);
+
+		/* Random sub-blocks of the first section, one by one. */
+		for (int k = 0; k < 200 && !t->failed; k++) {
+			unsigned long sb = first + sim_rand_below(&rng, SUBBLOCKS_PER_SECTION - first);
+			unsigned long pfn = spfn + sb * SUBBLOCK_PAGES;
+			bool on = want & (1ULL << sb);
+			int ret;
+
+			sim_log_mute++;
+			ret = on ? offline_pages(pfn, SUBBLOCK_PAGES) :
+				online_pages(pfn, SUBBLOCK_PAGES, ZONE_MOVABLE);
+			sim_log_mute--;
+			KEXPECT_EQ(t, ret, 0);
+			want ^= 1ULL << sb;
+			KEXPECT_EQ(t, ms->online_map, want);
+			KEXPECT_EQ(t, !!(ms->flags & SECTION_ONLINE), !!want);
+			KEXPECT_EQ(t, memory_block_state(b), want ? MEM_ONLINE : MEM_OFFLINE);
+			KEXPECT_EQ(t, zone_free_pages(ZONE_MOVABLE),
+				   __builtin_popcountll(want) * SUBBLOCK_PAGES);
+			KEXPECT_EQ(t, zones[ZONE_MOVABLE].present_pages,
+				   __builtin_popcountll(want) * SUBBLOCK_PAGES);
+			/* Twice is an error. */
+			sim_log_mute++;
+			KEXPECT_EQ(t, on ? offline_pages(pfn, SUBBLOCK_PAGES) :
+				   online_pages(pfn, SUBBLOCK_PAGES, ZONE_MOVABLE), -EINVAL);
+			sim_log_mute--;
+			if (k % 20 == 0)
+				check_buddy(t);
+		}
+		/* One zone per section: NORMAL next to MOVABLE is refused. */
+		if (~want & ~(first ? 1ULL : 0)) {
+			unsigned long sb = __builtin_ctzll(~want & ~(first ? 1ULL : 0));
+
+			if (want) {
+				sim_log_mute++;
+				KEXPECT_EQ(t, online_pages(spfn + sb * SUBBLOCK_PAGES, SUBBLOCK_PAGES,
+							   ZONE_NORMAL), -EINVAL);
+				sim_log_mute--;
+			}
+		}
+		/* Online sub-blocks keep the section from being removed. */
+		if (want) {
+			sim_log_mute++;
+			KEXPECT_EQ(t, remove_memory(b, 2 * SECTION_SIZE), -EBUSY);
+			sim_log_mute--;
+		}
+		for (unsigned long sb = 0; sb < SUBBLOCKS_PER_SECTION; sb++)
+			if (want & (1ULL << sb))
+				KEXPECT_EQ(t, offline_pages(spfn + sb * SUBBLOCK_PAGES, SUBBLOCK_PAGES), 0);
+		/* The second section: all of it in ZONE_NORMAL. */
+		{
+			unsigned long pfn = spfn + PAGES_PER_SECTION + first * SUBBLOCK_PAGES;
+			unsigned long nr = PAGES_PER_SECTION - first * SUBBLOCK_PAGES;
+			unsigned long nf = zone_free_pages(ZONE_NORMAL);
+
+			KEXPECT_EQ(t, online_pages(pfn, nr, ZONE_NORMAL), 0);
+			KEXPECT_EQ(t, zone_free_pages(ZONE_NORMAL) - nf, nr);
+			KEXPECT_EQ(t, offline_pages(pfn, nr), 0);
+		}
+		KEXPECT_EQ(t, remove_memory(b, 2 * SECTION_SIZE), 0);
+		KEXPECT_TRUE(t, check_buddy(t));
+		if (t->failed)
+			printk("    # iteration %d (Sv%d, altmap %d)\n", it, sim_modes[it % 3], altmap);
+	}
+}
+
+/* rvmm.online=normal: kernel allocations may land there and pin it. */
+static void hp_online_normal(struct ktest *t)
+{
+	phys_addr_t b = GB(4);
+	struct page *p, *pin = NULL;
+	unsigned long n = 0;
+	struct mm_snap s0;
+
+	sim_boot_simple(39, 64 * SZ_1M);
+	mm_snap_take(&s0);
+	default_online_zone = ZONE_NORMAL;
+	KASSERT_EQ(t, add_memory(0, b, SECTION_SIZE, MHP_NONE), 0);
+	KASSERT_EQ(t, online_memory_block(b), 0);
+	KEXPECT_EQ(t, zone_free_pages(ZONE_MOVABLE), 0);
+	/* Exhaust boot RAM: the next GFP_KERNEL page comes from the new block. */
+	{
+		struct page **v = malloc(sizeof(*v) * (PAGES_PER_SECTION + 16384));
+
+		while ((p = alloc_page(GFP_KERNEL))) {
+			if (page_to_phys(p) >= b && !pin)
+				pin = p;
+			else
+				v[n++] = p;
+		}
+		KEXPECT_TRUE(t, pin != NULL);
+		while (n)
+			free_page(v[--n]);
+		free(v);
+	}
+	sim_log_mute++;
+	KEXPECT_EQ(t, offline_memory_block(b), -EBUSY);
+	sim_log_mute--;
+	if (pin) {
+		KEXPECT_TRUE(t, log_has_pfn(page_to_pfn(pin)));
+		free_page(pin);
+	}
+	KEXPECT_EQ(t, offline_memory_block(b), 0);
+	KEXPECT_EQ(t, remove_memory(b, SECTION_SIZE), 0);
+	default_online_zone = ZONE_MOVABLE;
+	EXPECT_SNAP_EQ(t, s0);
+}
+
+/* ------------------------------------------------------------------ */
+/* fault injection                                                     */
+/* ------------------------------------------------------------------ */
+
+struct fi_case {
+	int va_bits;
+	phys_addr_t base, size;
+	unsigned int flags;
+	bool basepages;
+};
+
+static void fi_add(struct ktest *t, const struct fi_case *c, unsigned long *tried,
+		   unsigned long *failed)
+{
+	struct full_snap s;
+	unsigned long total, c0;
+
+	sim_boot_simple(c->va_bits, RAM_SIZE);
+	/* How many allocations an undisturbed add makes. */
+	c0 = nr_alloc_calls;
+	vmemmap_force_basepages = c->basepages;
+	KASSERT_EQ(t, add_memory(0, c->base, c->size, c->flags), 0);
+	vmemmap_force_basepages = false;
+	total = nr_alloc_calls - c0;
+	KASSERT_EQ(t, remove_memory(c->base, c->size), 0);
+	mm_snap_take(&s.mm);
+	for (unsigned long n = 1; n <= total + 1; n++) {
+		int ret;
+
+		vmemmap_force_basepages = c->basepages;
+		fail_alloc_nth = n;
+		sim_log_mute++;
+		ret = add_memory(0, c->base, c->size, c->flags);
+		sim_log_mute--;
+		fail_alloc_nth = 0;
+		vmemmap_force_basepages = false;
+		(*tried)++;
+		if (ret) {
+			(*failed)++;
+			KEXPECT_EQ(t, ret, -ENOMEM);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(c->base), NULL, NULL), WALK_NONE);
+			KEXPECT_TRUE(t, !pfn_valid(PHYS_PFN(c->base)));
+			KEXPECT_EQ(t, sim_check_mirror_stride(vmemmap_va(c->base),
+							      vmemmap_va(c->base + c->size),
+							      17 * PAGE_SIZE), 0);
+		} else {
+			KEXPECT_EQ(t, online_memory_block(c->base), 0);
+			KEXPECT_EQ(t, offline_memory_block(c->base), 0);
+			KEXPECT_EQ(t, remove_memory(c->base, c->size), 0);
+		}
+		EXPECT_SNAP_EQ(t, s.mm);
+		if (t->failed) {
+			printk("    # Sv%d add 0x%llx+0x%llx flags %u basepages %d: allocation %lu of %lu\n",
+			       c->va_bits, (unsigned long long)c->base, (unsigned long long)c->size,
+			       c->flags, c->basepages, n, total);
+			return;
+		}
+	}
+}
+
+static void hp_add_fault_injection(struct ktest *t)
+{
+	/* Far from boot RAM (own vmemmap tables) and unaligned to 1G (PMD tables). */
+	static const struct fi_case cases[] = {
+		{ 39, GB(100) + SECTION_SIZE, 3 * SECTION_SIZE, MHP_NONE, false },
+		{ 39, GB(100) + SECTION_SIZE, 3 * SECTION_SIZE, MHP_MEMMAP_ON_MEMORY, false },
+		{ 48, GB(4), GB(1), MHP_NONE, false },
+		{ 48, GB(700) - SECTION_SIZE, 2 * SECTION_SIZE, MHP_NONE, true },
+		{ 57, GB(600) + 3 * SECTION_SIZE, 2 * SECTION_SIZE, MHP_MEMMAP_ON_MEMORY, true },
+		{ 57, GB(100), GB(2), MHP_MEMMAP_ON_MEMORY, false },
+	};
+	unsigned long tried = 0, failed = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases) && !t->failed; i++)
+		fi_add(t, &cases[i], &tried, &failed);
+	printk("    # hp_add_fault_injection: %lu injections, %lu failed cleanly, the rest fell back to 4K memmap pages\n",
+	       tried, failed);
+	KEXPECT_GT(t, failed, 100);
+}
+
+/*
+ * Removing part of what one add mapped with a 1 GiB leaf splits it. If
+ * that fails, remove_memory() must fail and leave the memory as it was:
+ * present, offline, mapped.
+ */
+static void hp_remove_fault_injection(struct ktest *t)
+{
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes) && !t->failed; m++) {
+		phys_addr_t b = GB(8);
+		int ret = -ENOMEM;
+		unsigned long n;
+
+		sim_boot_simple(sim_modes[m], RAM_SIZE);
+		KASSERT_EQ(t, add_memory(0, b, GB(1), MHP_NONE), 0);
+		for (n = 1; ret && n < 10; n++) {
+			phys_addr_t cut = b + GB(1) / 2;
+			struct mm_snap s;
+
+			mm_snap_take(&s);
+			fail_alloc_nth = n;
+			sim_log_mute++;
+			ret = remove_memory(cut, SECTION_SIZE);
+			sim_log_mute--;
+			fail_alloc_nth = 0;
+			if (!ret)
+				break;
+			KEXPECT_EQ(t, ret, -ENOMEM);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(cut), NULL, NULL), cut);
+			KEXPECT_TRUE(t, pfn_valid(PHYS_PFN(cut)));
+			KEXPECT_EQ(t, memory_block_state(cut), MEM_OFFLINE);
+			KEXPECT_EQ(t, s.sections, nr_present_sections());
+			KEXPECT_EQ(t, s.sect_hash, section_hash());
+			KEXPECT_EQ(t, s.free + s.pt, nr_free_pages() + nr_pt_pages);
+			EXPECT_PT_CONSISTENT(t);
+			/* Still usable. */
+			KEXPECT_EQ(t, online_memory_block(cut), 0);
+			KEXPECT_EQ(t, offline_memory_block(cut), 0);
+		}
+		KEXPECT_EQ(t, ret, 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(b + GB(1) / 2), NULL, NULL), WALK_NONE);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(b + GB(1) / 2 - SZ_4K), NULL, NULL),
+			   b + GB(1) / 2 - SZ_4K);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(b + GB(1) / 2 + SECTION_SIZE), NULL,
+				       NULL), b + GB(1) / 2 + SECTION_SIZE);
+		KEXPECT_EQ(t, remove_memory(b, GB(1) / 2), 0);
+		KEXPECT_EQ(t, remove_memory(b + GB(1) / 2 + SECTION_SIZE, GB(1) / 2 - SECTION_SIZE), 0);
+		KEXPECT_EQ(t, count_tables_at(lm_va(b), lm_va(b + GB(1)), PTE_LEVEL) +
+			   count_tables_at(lm_va(b), lm_va(b + GB(1)), PMD_LEVEL), 0);
+		EXPECT_PT_CONSISTENT(t);
+		if (t->failed)
+			printk("    # Sv%d, allocation %lu\n", sim_modes[m], n);
+	}
+}
+
+/*
+ * virtio-mem's unplugged sub-blocks leave the linear map (mhp_unmap_range)
+ * and come back (mhp_map_range); removal copes with the holes, and still
+ * fails cleanly when a split it needs cannot be had.
+ */
+static void hp_unmap_range(struct ktest *t)
+{
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes) && !t->failed; m++) {
+		phys_addr_t b = GB(8), sb = b + 7 * SECTION_SIZE;	/* last section of the GiB */
+		struct mm_snap s0, s1;
+		int lv = -1, ret;
+
+		sim_boot_simple(sim_modes[m], RAM_SIZE);
+		mm_snap_take(&s0);
+		KASSERT_EQ(t, add_memory(0, b, GB(2), MHP_NONE), 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb), &lv, NULL), sb);
+		KEXPECT_EQ(t, lv, PUD_LEVEL);
+		sim_log_mute++;
+		KEXPECT_EQ(t, mhp_unmap_range(sb + SZ_4K, SZ_2M), -EINVAL);
+		KEXPECT_EQ(t, mhp_unmap_range(sb, SZ_1M), -EINVAL);
+		KEXPECT_EQ(t, mhp_unmap_range(RAM_BASE, SZ_2M), -EINVAL);
+		KEXPECT_EQ(t, mhp_unmap_range(sb + SECTION_SIZE - SZ_2M, 2 * SZ_2M), -EINVAL);
+		sim_log_mute--;
+		/* -ENOMEM on the split: nothing unmapped. */
+		fail_alloc_nth = 1;
+		sim_log_mute++;
+		ret = mhp_unmap_range(sb, SZ_2M);
+		sim_log_mute--;
+		fail_alloc_nth = 0;
+		KEXPECT_EQ(t, ret, -ENOMEM);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb), NULL, NULL), sb);
+		EXPECT_PT_CONSISTENT(t);
+		/* Unmapped, twice (idempotent), the neighbours stay. */
+		KEXPECT_EQ(t, mhp_unmap_range(sb, SZ_2M), 0);
+		KEXPECT_EQ(t, mhp_unmap_range(sb, SZ_2M), 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb), NULL, NULL), WALK_NONE);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb) - 1, &lv, NULL), sb - 1);
+		KEXPECT_EQ(t, lv, PMD_LEVEL);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb + SZ_2M), NULL, NULL), sb + SZ_2M);
+		/* Not while online. */
+		KEXPECT_EQ(t, online_pages(PHYS_PFN(sb + SZ_2M), SUBBLOCK_PAGES, ZONE_MOVABLE), 0);
+		sim_log_mute++;
+		KEXPECT_EQ(t, mhp_unmap_range(sb + SZ_2M, SZ_2M), -EBUSY);
+		KEXPECT_EQ(t, mhp_map_range(sb + SZ_2M, SZ_2M), -EBUSY);
+		sim_log_mute--;
+		KEXPECT_EQ(t, offline_pages(PHYS_PFN(sb + SZ_2M), SUBBLOCK_PAGES), 0);
+		/* Back, twice. */
+		KEXPECT_EQ(t, mhp_map_range(sb, SZ_2M), 0);
+		KEXPECT_EQ(t, mhp_map_range(sb, SZ_2M), 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb), &lv, NULL), sb);
+		KEXPECT_EQ(t, lv, PMD_LEVEL);
+		EXPECT_PT_CONSISTENT(t);
+
+		/*
+		 * Removing [sb, sb + 256M) with its first sub-block unplugged:
+		 * the range also cuts the second GiB's 1 GiB leaf. If that split
+		 * fails, nothing may be removed.
+		 */
+		KEXPECT_EQ(t, mhp_unmap_range(sb, SZ_2M), 0);
+		mm_snap_take(&s1);
+		fail_alloc_nth = 1;
+		sim_log_mute++;
+		ret = remove_memory(sb, 2 * SECTION_SIZE);
+		sim_log_mute--;
+		fail_alloc_nth = 0;
+		KEXPECT_EQ(t, ret, -ENOMEM);
+		KEXPECT_TRUE(t, pfn_valid(PHYS_PFN(sb)));
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb + SZ_2M), NULL, NULL), sb + SZ_2M);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(b + GB(1)), NULL, NULL), b + GB(1));
+		KEXPECT_EQ(t, s1.sect_hash, section_hash());
+		EXPECT_PT_CONSISTENT(t);
+		/* Without the failure: gone, holes and all. */
+		KEXPECT_EQ(t, remove_memory(sb, 2 * SECTION_SIZE), 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(sb + SZ_2M), NULL, NULL), WALK_NONE);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, lm_va(b + GB(1)), NULL, NULL), WALK_NONE);
+		KEXPECT_EQ(t, remove_memory(b, 7 * SECTION_SIZE), 0);
+		KEXPECT_EQ(t, remove_memory(b + GB(1) + SECTION_SIZE, GB(1) - SECTION_SIZE), 0);
+		EXPECT_SNAP_EQ(t, s0);
+		if (t->failed)
+			printk("    # Sv%d\n", sim_modes[m]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* random sequences against a model                                   */
+/* ------------------------------------------------------------------ */
+
+#define NSLOT		32
+#define SLOT_BASE	GB(8)
+#define SLOT(i)		(SLOT_BASE + (phys_addr_t)(i) * SECTION_SIZE)
+
+enum { ABSENT, OFFLINE, ONLINE };
+
+struct used {
+	unsigned long pfn;
+	unsigned int order;
+};
+
+struct hp_model {
+	int state[NSLOT];
+	bool altmap[NSLOT], basepages[NSLOT];
+	struct used *used;	/* movable pages handed out */
+	size_t nused;
+	/* linear-map leaves of hot-added memory: va, level */
+	struct { unsigned long va; int level; } *lm;
+	size_t nlm, caplm;
+	u64 *boot_keys;		/* tables that boot mappings need */
+	size_t nboot;
+};
+
+static void lm_push(struct hp_model *m, unsigned long va, int level)
+{
+	if (m->nlm == m->caplm) {
+		m->caplm = m->caplm ? 2 * m->caplm : 1024;
+		m->lm = realloc(m->lm, m->caplm * sizeof(*m->lm));
+	}
+	m->lm[m->nlm].va = va;
+	m->lm[m->nlm++].level = level;
+}
+
+/* The kernel's greedy choice over [lm_va(start), +size). */
+static void lm_add(struct hp_model *m, phys_addr_t start, phys_addr_t size)
+{
+	for (phys_addr_t pa = start; pa < start + size;) {
+		int l = !(pa & (PUD_SIZE - 1)) && start + size - pa >= PUD_SIZE ? PUD_LEVEL : PMD_LEVEL;
+
+		lm_push(m, lm_va(pa), l);
+		pa += PT_LEVEL_SIZE(l);
+	}
+}
+
+/* Remove [a, b): leaves inside go, leaves cut by an edge split first. */
+static void lm_remove(struct hp_model *m, unsigned long a, unsigned long b)
+{
+	for (size_t i = 0; i < m->nlm;) {
+		unsigned long va = m->lm[i].va, sz = PT_LEVEL_SIZE(m->lm[i].level);
+		int l = m->lm[i].level;
+
+		if (va + sz <= a || va >= b) {
+			i++;
+			continue;
+		}
+		m->lm[i] = m->lm[--m->nlm];
+		if (va >= a && va + sz <= b)
+			continue;
+		for (unsigned long c = 0; c < PTRS_PER_PT; c++)
+			lm_push(m, va + c * PT_LEVEL_SIZE(l - 1), l - 1);
+	}
+}
+
+static u64 tkey(int level, unsigned long va)
+{
+	unsigned long vmask = (1UL << kl.va_bits) - 1;
+
+	return ((u64)level << 56) | ((va & vmask) >> PT_LEVEL_SHIFT(level + 1));
+}
+
+struct keyvec {
+	u64 *v;
+	size_t n, cap;
+};
+
+static void key_push(struct keyvec *k, u64 key)
+{
+	if (k->n == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 4096;
+		k->v = realloc(k->v, k->cap * sizeof(*k->v));
+	}
+	k->v[k->n++] = key;
+}
+
+/* Tables on the path of a @level leaf at @va: levels level .. root-1. */
+static void leaf_keys(struct keyvec *k, unsigned long va, int level)
+{
+	for (int l = level; l < kl.levels - 1; l++)
+		key_push(k, tkey(l, va));
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t sort_unique(u64 *v, size_t n)
+{
+	size_t j = 0;
+
+	if (n)
+		qsort(v, n, sizeof(*v), u64_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!j || v[j - 1] != v[i])
+			v[j++] = v[i];
+	return j;
+}
+
+static void boot_leaf(void *arg, unsigned long va, phys_addr_t pa, int level, unsigned long prot)
+{
+	(void)pa;
+	(void)prot;
+	leaf_keys(arg, va, level);
+}
+
+/* How many tables the model's mappings need, boot mappings included. */
+static unsigned long model_tables(struct hp_model *m)
+{
+	struct keyvec k = { 0 };
+	size_t n;
+
+	for (size_t i = 0; i < m->nboot; i++)
+		key_push(&k, m->boot_keys[i]);
+	for (size_t i = 0; i < m->nlm; i++)
+		leaf_keys(&k, m->lm[i].va, m->lm[i].level);
+	for (int i = 0; i < NSLOT; i++)
+		if (m->state[i] != ABSENT)
+			leaf_keys(&k, vmemmap_va(SLOT(i)), m->basepages[i] ? PTE_LEVEL : PMD_LEVEL);
+	n = sort_unique(k.v, k.n);
+	free(k.v);
+	return n;
+}
+
+struct lm_cmp {
+	struct hp_model *m;
+	size_t n;
+	bool bad;
+};
+
+static int lm_leaf_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void lm_check_leaf(void *arg, unsigned long va, phys_addr_t pa, int level,
+			  unsigned long prot)
+{
+	struct lm_cmp *c = arg;
+
+	(void)prot;
+	if (c->n >= c->m->nlm || c->m->lm[c->n].va != va || c->m->lm[c->n].level != level ||
+	    lm_va(pa) != va)
+		c->bad = true;
+	c->n++;
+}
+
+/* The linear map of the slots, leaf by leaf, as the model says. */
+static bool lm_matches(struct hp_model *m)
+{
+	struct lm_cmp c = { .m = m };
+
+	if (m->nlm)
+		qsort(m->lm, m->nlm, sizeof(*m->lm), lm_leaf_cmp);
+	sim_for_each_leaf(lm_va(SLOT(0)), lm_va(SLOT(NSLOT)), lm_check_leaf, &c);
+	return !c.bad && c.n == m->nlm;
+}
+
+static bool slots_all(const struct hp_model *m, int s, int n, int state)
+{
+	for (int i = s; i < s + n; i++)
+		if (m->state[i] != state)
+			return false;
+	return true;
+}
+
+/* A random run of up to 8 slots in state @st (unchanged if there is none). */
+static void pick_run(const struct hp_model *m, struct sim_rng *rng, int st, int *s, int *n)
+{
+	int cand[NSLOT], nc = 0, len = 1;
+
+	for (int i = 0; i < NSLOT; i++)
+		if (m->state[i] == st)
+			cand[nc++] = i;
+	if (!nc)
+		return;
+	*s = cand[sim_rand_below(rng, nc)];
+	while (*s + len < NSLOT && len < 8 && m->state[*s + len] == st)
+		len++;
+	*n = 1 + sim_rand_below(rng, len);
+}
+
+static unsigned long slot_free_pages(const struct hp_model *m, int i)
+{
+	return PAGES_PER_SECTION - (m->altmap[i] ? SUBBLOCK_PAGES : 0);
+}
+
+static void hp_random_one(struct ktest *t, int va_bits, int steps)
+{
+	struct hp_model m = { 0 };
+	struct sim_rng rng;
+	struct mm_snap s0;
+	struct keyvec bk = { 0 };
+	unsigned long stats[8] = { 0 };
+	char name[32];
+
+	snprintf(name, sizeof(name), "hp_random_sv%d", va_bits);
+	sim_rng_init(&rng, name);
+	sim_boot_simple(va_bits, RAM_SIZE);
+	mm_snap_take(&s0);
+	sim_for_each_leaf(0, 1UL << kl.va_bits, boot_leaf, &bk);
+	m.nboot = sort_unique(bk.v, bk.n);
+	m.boot_keys = bk.v;
+	m.used = malloc(sizeof(*m.used) * 100000);
+	KASSERT_EQ(t, model_tables(&m), nr_pt_pages);
+
+	for (int step = 0; step < steps && !t->failed; step++) {
+		unsigned int op = sim_rand_below(&rng, 100);
+		int s = sim_rand_below(&rng, NSLOT), n = 1 + sim_rand_below(&rng, min(8, NSLOT - s));
+		int ret, want;
+
+		if (sim_chance(&rng, 1, 4)) {	/* whole GiBs now and then: 1G leaves */
+			s = 8 * sim_rand_below(&rng, NSLOT / 8);
+			n = 8;
+		} else if (sim_chance(&rng, 1, 2)) {
+			/* Aim at blocks in the state the operation wants. */
+			int st = op < 25 ? ABSENT : op < 60 ? OFFLINE : ONLINE;
+
+			pick_run(&m, &rng, st, &s, &n);
+		}
+		sim_log_mute++;
+		if (op < 25) {			/* add */
+			unsigned int flags = sim_chance(&rng, 1, 2) ? MHP_MEMMAP_ON_MEMORY : 0;
+			bool bp = sim_chance(&rng, 1, 4);
+			unsigned long inject = sim_chance(&rng, 1, 6) ? 1 + sim_rand_below(&rng, 12) : 0;
+
+			want = slots_all(&m, s, n, ABSENT) ? 0 : -EINVAL;
+			vmemmap_force_basepages = bp;
+			fail_alloc_nth = inject;
+			ret = add_memory(0, SLOT(s), (phys_addr_t)n * SECTION_SIZE, flags);
+			fail_alloc_nth = 0;
+			vmemmap_force_basepages = false;
+			if (inject && want == 0 && ret == -ENOMEM) {
+				stats[1]++;
+			} else {
+				KEXPECT_EQ(t, ret, want);
+				if (!ret) {
+					stats[0]++;
+					for (int i = s; i < s + n; i++) {
+						int lvl = -1;
+
+						m.state[i] = OFFLINE;
+						m.altmap[i] = flags;
+						/* A failed 2 MiB block also falls back to 4 KiB. */
+						m.basepages[i] = walk_pgd(swapper_pg_dir, vmemmap_va(SLOT(i)),
+									  &lvl, NULL) != WALK_NONE &&
+								 lvl == PTE_LEVEL;
+						if (bp && !m.basepages[i])
+							ktest_fail(t, __FILE__, __LINE__, "forced 4K memmap is not");
+					}
+					lm_add(&m, SLOT(s), (phys_addr_t)n * SECTION_SIZE);
+				}
+			}
+		} else if (op < 45) {		/* remove */
+			want = 0;
+			for (int i = s; i < s + n && !want; i++)
+				want = m.state[i] == ABSENT ? -ENOENT : m.state[i] == ONLINE ? -EBUSY : 0;
+			ret = remove_memory(SLOT(s), (phys_addr_t)n * SECTION_SIZE);
+			KEXPECT_EQ(t, ret, want);
+			if (!ret) {
+				stats[2]++;
+				for (int i = s; i < s + n; i++)
+					m.state[i] = ABSENT;
+				lm_remove(&m, lm_va(SLOT(s)), lm_va(SLOT(s + n)));
+			}
+		} else if (op < 60) {		/* online */
+			want = m.state[s] == OFFLINE ? 0 : -EINVAL;
+			KEXPECT_EQ(t, online_memory_block(SLOT(s)), want);
+			if (!want) {
+				stats[3]++;
+				m.state[s] = ONLINE;
+			}
+		} else if (op < 74) {		/* offline */
+			unsigned long lowest = ~0UL;
+
+			for (size_t i = 0; i < m.nused; i++)
+				if (m.used[i].pfn >= PHYS_PFN(SLOT(s)) &&
+				    m.used[i].pfn < PHYS_PFN(SLOT(s + 1)))
+					lowest = min(lowest, m.used[i].pfn);
+			want = m.state[s] != ONLINE ? -EINVAL : lowest != ~0UL ? -EBUSY : 0;
+			ret = offline_memory_block(SLOT(s));
+			KEXPECT_EQ(t, ret, want);
+			if (ret == -EBUSY) {
+				stats[5]++;
+				KEXPECT_TRUE(t, log_has_pfn(lowest));
+			}
+			if (!ret) {
+				stats[4]++;
+				m.state[s] = OFFLINE;
+			}
+		} else if (op < 90) {		/* allocate movable pages */
+			unsigned int o = sim_rand_below(&rng, 4);
+			bool avail = zone_can(ZONE_MOVABLE, o);
+			struct page *p = alloc_pages(GFP_MOVABLE, o);
+
+			if (p && page_zone(p) == ZONE_MOVABLE) {
+				unsigned long pfn = page_to_pfn(p);
+				int sl = (PFN_PHYS(pfn) - SLOT_BASE) / SECTION_SIZE;
+
+				KEXPECT_TRUE(t, avail);
+				if (PFN_PHYS(pfn) < SLOT_BASE || sl >= NSLOT || m.state[sl] != ONLINE ||
+				    PFN_PHYS(pfn) - SLOT(sl) < (m.altmap[sl] ? SZ_2M : 0)) {
+					ktest_fail(t, __FILE__, __LINE__,
+						   "step %d: movable pfn 0x%lx not in an online block",
+						   step, pfn);
+				} else {
+					for (unsigned long k = 0; k < (1UL << o); k++)
+						*(u64 *)page_address(p + k) = (pfn + k) ^ 0xfeedULL;
+					m.used[m.nused++] = (struct used){ pfn, o };
+				}
+			} else {
+				KEXPECT_TRUE(t, !avail);
+				if (p)
+					free_pages(p, o);
+			}
+		} else if (m.nused) {		/* free */
+			size_t i = sim_rand_below(&rng, m.nused);
+			struct page *p = pfn_to_page(m.used[i].pfn);
+
+			for (unsigned long k = 0; k < (1UL << m.used[i].order); k++)
+				if (*(u64 *)page_address(p + k) != ((m.used[i].pfn + k) ^ 0xfeedULL))
+					ktest_fail(t, __FILE__, __LINE__, "pfn 0x%lx: pattern lost",
+						   m.used[i].pfn + k);
+			free_pages(p, m.used[i].order);
+			m.used[i] = m.used[--m.nused];
+			stats[6]++;
+		}
+		sim_log_mute--;
+
+		/* Invariants after every step. */
+		{
+			unsigned long movable = 0, present = 0, normal_memmap = 0;
+
+			for (int i = 0; i < NSLOT; i++) {
+				struct mem_section *ms = __pfn_to_section(PHYS_PFN(SLOT(i)));
+
+				present += m.state[i] != ABSENT;
+				if (m.state[i] == ONLINE)
+					movable += slot_free_pages(&m, i);
+				if (m.state[i] != ABSENT && !m.altmap[i])
+					normal_memmap += SUBBLOCK_PAGES;
+				KEXPECT_EQ(t, pfn_valid(PHYS_PFN(SLOT(i))), m.state[i] != ABSENT);
+				if (m.state[i] != ABSENT) {
+					KEXPECT_EQ(t, memory_block_state(SLOT(i)),
+						   m.state[i] == ONLINE ? MEM_ONLINE : MEM_OFFLINE);
+					KEXPECT_EQ(t, ms->flags, SECTION_PRESENT |
+						   (m.altmap[i] ? SECTION_MEMMAP_ON_MEM : 0) |
+						   (m.state[i] == ONLINE ? SECTION_ONLINE : 0));
+				} else {
+					KEXPECT_EQ(t, ms->flags, 0);
+				}
+			}
+			for (size_t i = 0; i < m.nused; i++)
+				movable -= 1UL << m.used[i].order;
+			KEXPECT_EQ(t, zone_free_pages(ZONE_MOVABLE), movable);
+			KEXPECT_EQ(t, nr_present_sections(), s0.sections + present);
+			KEXPECT_EQ(t, zone_free_pages(ZONE_NORMAL),
+				   s0.zfree[ZONE_NORMAL] - (nr_pt_pages - s0.pt) - normal_memmap);
+			KEXPECT_EQ(t, nr_pt_pages, model_tables(&m));
+			EXPECT_PT_CONSISTENT(t);
+			if (step % 25 == 0) {
+				KEXPECT_TRUE(t, lm_matches(&m));
+				check_buddy(t);
+			}
+		}
+		if (t->failed)
+			printk("    # %s: step %d, op %u, slots %d+%d\n", name, step, op, s, n);
+	}
+	/* Tear everything down: back to the boot state exactly. */
+	while (m.nused) {
+		m.nused--;
+		free_pages(pfn_to_page(m.used[m.nused].pfn), m.used[m.nused].order);
+	}
+	for (int i = 0; i < NSLOT; i++) {
+		if (m.state[i] == ONLINE)
+			KEXPECT_EQ(t, offline_memory_block(SLOT(i)), 0);
+		if (m.state[i] != ABSENT)
+			KEXPECT_EQ(t, remove_memory(SLOT(i), SECTION_SIZE), 0);
+	}
+	EXPECT_SNAP_EQ(t, s0);
+	printk("    # %s: %d steps: %lu adds (%lu -ENOMEM), %lu removes, %lu onlines, %lu offlines (%lu -EBUSY), %lu frees\n",
+	       name, steps, stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], stats[6]);
+	free(m.used);
+	free(m.lm);
+	free(m.boot_keys);
+}
+
+static void hp_random_sv39(struct ktest *t) { hp_random_one(t, 39, 2000); }
+static void hp_random_sv48(struct ktest *t) { hp_random_one(t, 48, 2000); }
+static void hp_random_sv57(struct ktest *t) { hp_random_one(t, 57, 2000); }
+
+/* ------------------------------------------------------------------ */
+/* 1000 cycles                                                         */
+/* ------------------------------------------------------------------ */
+
+static void hp_1000_cycles(struct ktest *t)
+{
+	struct sim_rng rng;
+	struct mm_snap s0;
+	unsigned long t0;
+
+	sim_rng_init(&rng, "hp_1000_cycles");
+	sim_boot_simple(sim_modes[sim_rand_below(&rng, 3)], RAM_SIZE);
+	mm_snap_take(&s0);
+	t0 = nr_pt_pages;
+	printk_quiet++;
+	for (int c = 0; c < 1000 && !t->failed; c++) {
+		int n = sim_chance(&rng, 1, 10) ? 8 : 1 + sim_rand_below(&rng, 3);
+		phys_addr_t b = GB(4) + SECTION_SIZE * sim_rand_below(&rng, 64);
+		unsigned int flags = sim_chance(&rng, 1, 2) ? MHP_MEMMAP_ON_MEMORY : 0;
+		struct page *p = NULL;
+
+		if (n == 8)
+			b = ALIGN_DOWN(b, GB(1));
+		vmemmap_force_basepages = sim_chance(&rng, 1, 5);
+		KASSERT_EQ(t, add_memory(0, b, (phys_addr_t)n * SECTION_SIZE, flags), 0);
+		vmemmap_force_basepages = false;
+		for (int i = 0; i < n; i++)
+			KASSERT_EQ(t, online_memory_block(b + i * SECTION_SIZE), 0);
+		p = alloc_pages(GFP_MOVABLE, sim_rand_below(&rng, NR_ORDERS));
+		KASSERT_TRUE(t, p && page_zone(p) == ZONE_MOVABLE);
+		memset(page_address(p), 0x77, PAGE_SIZE);
+		free_pages(p, p->order);
+		for (int i = 0; i < n; i++)
+			KASSERT_EQ(t, offline_memory_block(b + i * SECTION_SIZE), 0);
+		KASSERT_EQ(t, remove_memory(b, (phys_addr_t)n * SECTION_SIZE), 0);
+		if (c % 100 == 0) {
+			EXPECT_SNAP_EQ(t, s0);
+			if (t->failed)
+				printk("    # after cycle %d\n", c);
+		}
+	}
+	printk_quiet--;
+	EXPECT_SNAP_EQ(t, s0);
+	KEXPECT_EQ(t, nr_pt_pages, t0);
+	KEXPECT_TRUE(t, check_buddy(t));
+}
+
+KTEST_SUITE(host_hotplug, false,
+	KTEST_CASE(hp_add_errors),
+	KTEST_CASE(hp_remove_errors),
+	KTEST_CASE(hp_offline_busy),
+	KTEST_CASE(hp_subblocks),
+	KTEST_CASE(hp_online_normal),
+	KTEST_CASE(hp_add_fault_injection),
+	KTEST_CASE(hp_remove_fault_injection),
+	KTEST_CASE(hp_unmap_range),
+	KTEST_CASE(hp_random_sv39),
+	KTEST_CASE(hp_random_sv48),
+	KTEST_CASE(hp_random_sv57),
+	KTEST_CASE(hp_1000_cycles));

@@ -1,0 +1,936 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of arch/riscv/mm/pgtable.c in Sv39, Sv48 and Sv57: leaf sizes
+ * and their choice by alignment, protection bits, splitting on partial
+ * removal, table freeing, -EEXIST and -ENOMEM leaving the tables exactly
+ * as before, and a randomised create/remove sequence checked against a
+ * reference model after every step.
+ *
+ * The tables are inspected with sim.c's own walker, not walk_pgd() alone,
+ * so that a bug shared by the walk and the code under test still shows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "hosttest.h"
+
+#define PGT_RANDOM_STEPS	3000
+#define PGT_FULL_CHECK_EVERY	25
+#define WIN_SIZE		(8 * SZ_1G)
+
+static const pgprot_t prots[] = { PAGE_KERNEL, PAGE_KERNEL_RO, PAGE_KERNEL_RX };
+
+/*
+ * A window of the linear-map area that no RAM uses, straddling a boundary
+ * where the root (Sv48) or the P4D table (Sv57) changes entry, so that
+ * several upper tables are involved.
+ */
+static unsigned long win_lo(void)
+{
+	return lm_va(kl.va_bits == 39 ? 60 * SZ_1G : 508 * SZ_1G);
+}
+
+static void boot_mode(int va_bits)
+{
+	sim_boot_simple(va_bits, SZ_1G);
+}
+
+/* ---- leaves as the independent walker sees them ---- */
+
+struct leaf {
+	unsigned long va;
+	phys_addr_t pa;
+	int level;
+	unsigned long prot;
+};
+
+struct leaves {
+	struct leaf *v;
+	size_t n, cap;
+};
+
+static void leaf_cb(void *arg, unsigned long va, phys_addr_t pa, int level, unsigned long prot)
+{
+	struct leaves *l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct leaf){ va, pa, level, prot };
+}
+
+static void get_leaves(struct leaves *l, unsigned long start, unsigned long end)
+{
+	l->n = 0;
+	sim_for_each_leaf(start, end, leaf_cb, l);
+}
+
+static bool leaf_eq(const struct leaf *a, const struct leaf *b)
+{
+	return a->va == b->va && a->pa == b->pa && a->level == b->level && a->prot == b->prot;
+}
+
+static bool same_leaves(const struct leaves *a, const struct leaves *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!leaf_eq(&a->v[i], &b->v[i]))
+			return false;
+	return true;
+}
+
+/* The greedy choice, restated: the largest leaf both addresses allow. */
+static int ref_level(unsigned long va, phys_addr_t pa, unsigned long left)
+{
+	if (!((va | pa) & (PUD_SIZE - 1)) && left >= PUD_SIZE)
+		return PUD_LEVEL;
+	if (!((va | pa) & (PMD_SIZE - 1)) && left >= PMD_SIZE)
+		return PMD_LEVEL;
+	return PTE_LEVEL;
+}
+
+static void ref_leaves(struct leaves *l, unsigned long va, phys_addr_t pa,
+		       unsigned long size, pgprot_t prot)
+{
+	l->n = 0;
+	for (unsigned long done = 0; done < size;) {
+		int lv = ref_level(va + done, pa + done, size - done);
+
+		leaf_cb(l, va + done, pa + done, lv, prot.prot);
+		done += PT_LEVEL_SIZE(lv);
+	}
+}
+
+/* ---- cases ---- */
+
+static void pgt_best_map_size(struct ktest *t)
+{
+	boot_mode(39);
+	KEXPECT_EQ(t, best_map_size(PUD_SIZE, PUD_SIZE, PUD_SIZE), PUD_SIZE);
+	KEXPECT_EQ(t, best_map_size(PUD_SIZE, PUD_SIZE, PUD_SIZE - PAGE_SIZE), PMD_SIZE);
+	KEXPECT_EQ(t, best_map_size(PUD_SIZE + PMD_SIZE, PUD_SIZE, PUD_SIZE), PMD_SIZE);
+	KEXPECT_EQ(t, best_map_size(PUD_SIZE, PUD_SIZE + PMD_SIZE, 4 * PUD_SIZE), PMD_SIZE);
+	KEXPECT_EQ(t, best_map_size(PMD_SIZE, PMD_SIZE + PAGE_SIZE, PMD_SIZE), PAGE_SIZE);
+	KEXPECT_EQ(t, best_map_size(PMD_SIZE, PMD_SIZE, PMD_SIZE - PAGE_SIZE), PAGE_SIZE);
+	KEXPECT_EQ(t, best_map_size(0, 0, PAGE_SIZE), PAGE_SIZE);
+	KEXPECT_EQ(t, best_map_size(0, 0, ~0UL & PAGE_MASK), PUD_SIZE);
+	KEXPECT_EQ(t, create_pgd_mapping(swapper_pg_dir, win_lo() + 1, 0, PAGE_SIZE,
+					 PAGE_KERNEL), -EINVAL);
+	KEXPECT_EQ(t, create_pgd_mapping(swapper_pg_dir, win_lo(), 0x800, PAGE_SIZE,
+					 PAGE_KERNEL), -EINVAL);
+	KEXPECT_EQ(t, create_pgd_mapping(swapper_pg_dir, win_lo(), 0, 0, PAGE_KERNEL), -EINVAL);
+}
+
+/* A 4 KiB, 2 MiB and 1 GiB leaf in every mode, each with each protection. */
+static void pgt_leaf_sizes(struct ktest *t)
+{
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		boot_mode(sim_modes[m]);
+		for (int level = PTE_LEVEL; level <= PUD_LEVEL; level++) {
+			for (unsigned int p = 0; p < ARRAY_SIZE(prots); p++) {
+				unsigned long sz = PT_LEVEL_SIZE(level);
+				unsigned long va = win_lo() + SZ_1G * (1 + p) + 7 * sz;
+				phys_addr_t pa = 0x1234 * PUD_SIZE + 3 * sz;
+				unsigned long pt0 = nr_pt_pages, free0 = nr_free_pages();
+				int missing = sim_missing_tables(va, level), lv = -1;
+				pgprot_t prot = { 0 };
+
+				KASSERT_GE(t, missing, 0);
+				KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, pa, sz,
+								 prots[p]), 0);
+				KEXPECT_EQ(t, nr_pt_pages - pt0, missing);
+				KEXPECT_EQ(t, free0 - nr_free_pages(), missing);
+				KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + sz - 8, &lv, &prot),
+					   pa + sz - 8);
+				KEXPECT_EQ(t, lv, level);
+				KEXPECT_EQ(t, prot.prot, prots[p].prot);
+				KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + sz, NULL, NULL), WALK_NONE);
+				KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va - 1, NULL, NULL), WALK_NONE);
+				EXPECT_PT_CONSISTENT(t);
+				KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, sz), 0);
+				KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va, NULL, NULL), WALK_NONE);
+				KEXPECT_EQ(t, nr_pt_pages, pt0);
+				KEXPECT_EQ(t, nr_free_pages(), free0);
+				EXPECT_PT_CONSISTENT(t);
+				if (t->failed)
+					return;
+			}
+		}
+	}
+}
+
+static void check_shape(struct ktest *t, unsigned long va, phys_addr_t pa, unsigned long size,
+			pgprot_t prot)
+{
+	static struct leaves want, got;
+	unsigned long pt0 = nr_pt_pages, tables0 = count_all_tables();
+	int ret = create_pgd_mapping(swapper_pg_dir, va, pa, size, prot);
+
+	KEXPECT_EQ(t, ret, 0);
+	if (ret)
+		return;
+	ref_leaves(&want, va, pa, size, prot);
+	get_leaves(&got, va, va + size);
+	if (!same_leaves(&want, &got)) {
+		ktest_fail(t, __FILE__, __LINE__,
+			   "Sv%d va 0x%lx pa 0x%llx size 0x%lx: %zu leaves, want %zu",
+			   kl.va_bits, va, (unsigned long long)pa, size, got.n, want.n);
+		for (size_t i = 0; i < min(got.n, want.n); i++)
+			if (!leaf_eq(&got.v[i], &want.v[i])) {
+				printk("    # first difference: leaf %zu at 0x%lx level %d, want 0x%lx level %d\n",
+				       i, got.v[i].va, got.v[i].level, want.v[i].va,
+				       want.v[i].level);
+				break;
+			}
+	}
+	/* Nothing outside the range. */
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va - PAGE_SIZE, NULL, NULL), WALK_NONE);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + size, NULL, NULL), WALK_NONE);
+	KEXPECT_EQ(t, nr_pt_pages - pt0, count_all_tables() - tables0);
+	KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, size), 0);
+	KEXPECT_EQ(t, nr_pt_pages, pt0);
+	KEXPECT_EQ(t, count_all_tables(), tables0);
+}
+
+/* create_pgd_mapping() picks the largest leaf that va, pa and size allow. */
+static void pgt_alignment_picks_leaf(struct ktest *t)
+{
+	static const struct { unsigned long va, pa, size; } shapes[] = {
+		{ 0, 0, SZ_1G },
+		{ 0, 0, SZ_1G + SZ_2M + SZ_4K },
+		{ SZ_4K, SZ_4K, 4 * SZ_2M },
+		{ 0, SZ_2M, 2 * SZ_1G },		/* pa only 2M-aligned */
+		{ SZ_2M, 0, 2 * SZ_1G },		/* va only 2M-aligned */
+		{ SZ_2M, SZ_2M, 2 * SZ_1G },		/* 511 x 2M, 1G, 2M */
+		{ SZ_4K, 0, 3 * SZ_2M },		/* different offsets: 4K only */
+		{ SZ_1G - SZ_4K, SZ_1G - SZ_4K, SZ_1G + 2 * SZ_4K },
+		{ SZ_1G - SZ_2M, 3 * SZ_1G - SZ_2M, SZ_1G + SZ_2M },
+		{ 0, 0, SZ_2M - SZ_4K },
+		{ 0, 0, SZ_1G - SZ_4K },
+	};
+	struct sim_rng rng;
+
+	sim_rng_init(&rng, "pgt_alignment_picks_leaf");
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		boot_mode(sim_modes[m]);
+		for (unsigned int i = 0; i < ARRAY_SIZE(shapes); i++)
+			check_shape(t, win_lo() + shapes[i].va, 5 * SZ_1G + shapes[i].pa,
+				    shapes[i].size, prots[i % 3]);
+		for (int i = 0; i < 100 && !t->failed; i++) {
+			static const unsigned long al[] = { SZ_4K, SZ_2M, SZ_1G };
+			unsigned long va = win_lo() + SZ_1G * sim_rand_below(&rng, 3) +
+				al[sim_rand_below(&rng, 3)] * sim_rand_below(&rng, 4) +
+				(sim_chance(&rng, 1, 3) ? SZ_4K * sim_rand_below(&rng, 3) : 0);
+			phys_addr_t pa = sim_chance(&rng, 2, 3) ?
+				7 * SZ_1G + (va & (SZ_1G - 1)) :
+				(7 * SZ_1G + al[sim_rand_below(&rng, 3)] * sim_rand_below(&rng, 600));
+			unsigned long size = al[sim_rand_below(&rng, 3)] * (1 + sim_rand_below(&rng, 2)) +
+				(sim_chance(&rng, 1, 2) ? SZ_4K * sim_rand_below(&rng, 5) : 0) -
+				(sim_chance(&rng, 1, 4) ? SZ_4K : 0);
+
+			check_shape(t, va, pa, size ? size : SZ_4K, prots[i % 3]);
+		}
+		if (t->failed)
+			return;
+	}
+}
+
+/* W^X: the protection is the caller's, on every leaf and after splits. */
+static void pgt_prot_preserved(struct ktest *t)
+{
+	static struct leaves got;
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		unsigned long va, pt0;
+
+		boot_mode(sim_modes[m]);
+		va = win_lo();
+		pt0 = nr_pt_pages;
+		for (unsigned int p = 0; p < ARRAY_SIZE(prots); p++)
+			KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va + p * SZ_1G,
+							 9 * SZ_1G + p * SZ_1G,
+							 SZ_1G, prots[p]), 0);
+		/* Split every leaf size by cutting single pages out. */
+		for (unsigned int p = 0; p < ARRAY_SIZE(prots); p++)
+			KASSERT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va + p * SZ_1G + 3 * SZ_2M +
+							 5 * SZ_4K, SZ_4K), 0);
+		get_leaves(&got, va, va + 3 * SZ_1G);
+		KEXPECT_EQ(t, got.n, 3 * (511 + 511));
+		for (size_t i = 0; i < got.n; i++) {
+			unsigned int p = (got.v[i].va - va) / SZ_1G;
+
+			if (got.v[i].prot != prots[p].prot ||
+			    (got.v[i].prot & (_PAGE_W | _PAGE_X)) == (_PAGE_W | _PAGE_X) ||
+			    got.v[i].pa != 9 * SZ_1G + (got.v[i].va - va)) {
+				ktest_fail(t, __FILE__, __LINE__, "leaf 0x%lx: prot 0x%lx pa 0x%llx",
+					   got.v[i].va, got.v[i].prot,
+					   (unsigned long long)got.v[i].pa);
+				break;
+			}
+		}
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, 3 * SZ_1G), 0);
+		KEXPECT_EQ(t, nr_pt_pages, pt0);
+		EXPECT_PT_CONSISTENT(t);
+	}
+}
+
+/* A partial removal splits only where the range cuts a leaf. */
+static void pgt_partial_remove_splits(struct ktest *t)
+{
+	static struct leaves got, want;
+	struct sim_rng rng;
+
+	sim_rng_init(&rng, "pgt_partial_remove_splits");
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		unsigned long va, pt0, free0, hole;
+		phys_addr_t pa = 20 * SZ_1G;
+
+		boot_mode(sim_modes[m]);
+		va = win_lo() + SZ_1G;
+		hole = va + 3 * SZ_2M + 5 * SZ_4K;
+		pt0 = nr_pt_pages;
+		free0 = nr_free_pages();
+		KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, pa, 2 * SZ_1G, PAGE_KERNEL), 0);
+		KEXPECT_EQ(t, count_tables_at(va, va + 2 * SZ_1G, PMD_LEVEL), 0);
+
+		/* One page out of the first GiB: one PMD and one PTE table. */
+		{
+			unsigned long pt1 = nr_pt_pages;
+
+			KASSERT_EQ(t, remove_pgd_mapping(swapper_pg_dir, hole, SZ_4K), 0);
+			KEXPECT_EQ(t, nr_pt_pages - pt1, 2);
+			KEXPECT_EQ(t, count_tables_at(va, va + SZ_1G, PMD_LEVEL), 1);
+			KEXPECT_EQ(t, count_tables_at(va, va + SZ_1G, PTE_LEVEL), 1);
+		}
+		want.n = 0;
+		for (unsigned long o = 0; o < SZ_1G; o += SZ_2M) {
+			if (o != 3 * SZ_2M) {
+				leaf_cb(&want, va + o, pa + o, PMD_LEVEL, PAGE_KERNEL.prot);
+				continue;
+			}
+			for (unsigned long p = o; p < o + SZ_2M; p += SZ_4K)
+				if (va + p != hole)
+					leaf_cb(&want, va + p, pa + p, PTE_LEVEL, PAGE_KERNEL.prot);
+		}
+		leaf_cb(&want, va + SZ_1G, pa + SZ_1G, PUD_LEVEL, PAGE_KERNEL.prot);
+		get_leaves(&got, va, va + 2 * SZ_1G);
+		KEXPECT_TRUE(t, same_leaves(&got, &want));
+
+		/* A range across the 1G boundary cuts both sides. */
+		KASSERT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va + SZ_1G - SZ_2M - SZ_4K,
+						 2 * SZ_4K + 3 * SZ_2M), 0);
+		{
+			int lv = -1;
+
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + SZ_1G - SZ_2M - 2 * SZ_4K,
+					       &lv, NULL), pa + SZ_1G - SZ_2M - 2 * SZ_4K);
+			KEXPECT_EQ(t, lv, PTE_LEVEL);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + SZ_1G - SZ_2M - SZ_4K, NULL,
+					       NULL), WALK_NONE);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + SZ_1G + 2 * SZ_2M + SZ_4K -
+					       SZ_4K, NULL, NULL), WALK_NONE);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + SZ_1G + 2 * SZ_2M + SZ_4K,
+					       &lv, NULL), pa + SZ_1G + 2 * SZ_2M + SZ_4K);
+			KEXPECT_EQ(t, lv, PTE_LEVEL);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + SZ_1G + 3 * SZ_2M, &lv, NULL),
+				   pa + SZ_1G + 3 * SZ_2M);
+			KEXPECT_EQ(t, lv, PMD_LEVEL);
+		}
+		EXPECT_PT_CONSISTENT(t);
+
+		/* The rest in random pieces: every emptied table goes. */
+		for (int i = 0; i < 12; i++) {
+			unsigned long off = sim_rand_below(&rng, 2 * SZ_1G / SZ_4K) * SZ_4K;
+			unsigned long len = SZ_4K * (1 + sim_rand_below(&rng, 1 << 17));
+
+			len = min(len, 2 * SZ_1G - off);
+
+			KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va + off, len), 0);
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + off, NULL, NULL), WALK_NONE);
+			EXPECT_PT_CONSISTENT(t);
+		}
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, 2 * SZ_1G), 0);
+		get_leaves(&got, va, va + 2 * SZ_1G);
+		KEXPECT_EQ(t, got.n, 0);
+		KEXPECT_EQ(t, nr_pt_pages, pt0);
+		KEXPECT_EQ(t, nr_free_pages(), free0);
+		EXPECT_PT_CONSISTENT(t);
+		if (t->failed)
+			return;
+	}
+}
+
+/* -EEXIST on any overlap, with the tables exactly as before. */
+static void pgt_overlap_eexist(struct ktest *t)
+{
+	static struct leaves before, after;
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		unsigned long w, pt0, free0;
+
+		boot_mode(sim_modes[m]);
+		w = win_lo();
+		/* existing mapping, then the overlapping one that must fail */
+		const struct { unsigned long va, size, nva, nsize; } c[] = {
+			/* a 2M leaf over a 4K leaf */
+			{ w + SZ_2M + SZ_4K, SZ_4K, w + SZ_2M, SZ_2M },
+			/* a 1G leaf over a PMD table */
+			{ w + SZ_1G + 5 * SZ_2M, SZ_2M, w + SZ_1G, SZ_1G },
+			/* a 4K leaf inside a 1G leaf */
+			{ w + 2 * SZ_1G, SZ_1G, w + 2 * SZ_1G + 77 * SZ_4K, SZ_4K },
+			/* many new leaves and tables first, then the clash */
+			{ w + 4 * SZ_1G + 3 * SZ_2M, SZ_4K, w + 3 * SZ_1G - 5 * SZ_4K,
+			  SZ_1G + 4 * SZ_2M + 5 * SZ_4K },
+			/* clash on the very last page */
+			{ w + 6 * SZ_1G - SZ_4K, SZ_4K, w + 5 * SZ_1G - SZ_2M - SZ_4K,
+			  SZ_1G + SZ_2M + SZ_4K },
+		};
+
+		pt0 = nr_pt_pages;
+		free0 = nr_free_pages();
+		for (unsigned int i = 0; i < ARRAY_SIZE(c); i++) {
+			unsigned long pt1, free1, tables1;
+
+			KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, c[i].va, 40 * SZ_1G + c[i].va % SZ_1G,
+							 c[i].size, PAGE_KERNEL_RO), 0);
+			pt1 = nr_pt_pages;
+			free1 = nr_free_pages();
+			tables1 = count_all_tables();
+			get_leaves(&before, w, w + WIN_SIZE);
+			KEXPECT_EQ(t, create_pgd_mapping(swapper_pg_dir, c[i].nva,
+							 50 * SZ_1G + c[i].nva % SZ_1G, c[i].nsize,
+							 PAGE_KERNEL), -EEXIST);
+			get_leaves(&after, w, w + WIN_SIZE);
+			KEXPECT_TRUE(t, same_leaves(&before, &after));
+			KEXPECT_EQ(t, nr_pt_pages, pt1);
+			KEXPECT_EQ(t, count_all_tables(), tables1);
+			KEXPECT_EQ(t, nr_free_pages(), free1);
+			EXPECT_PT_CONSISTENT(t);
+			if (t->failed) {
+				printk("    # Sv%d, case %u\n", kl.va_bits, i);
+				return;
+			}
+		}
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, w, WIN_SIZE), 0);
+		EXPECT_PT_CONSISTENT(t);
+		if (t->failed) {
+			printk("    # Sv%d\n", kl.va_bits);
+			return;
+		}
+		KEXPECT_EQ(t, nr_pt_pages, pt0);
+		KEXPECT_EQ(t, nr_free_pages(), free0);
+		if (t->failed) {
+			printk("    # Sv%d\n", kl.va_bits);
+			return;
+		}
+	}
+}
+
+/*
+ * -ENOMEM at every allocation of a mapping: nothing mapped, no table and
+ * no page gone. Then the same for removals that must split: the
+ * translation never changes, and a retry completes.
+ */
+static void pgt_enomem_every_step(struct ktest *t)
+{
+	static struct leaves before, after;
+	const struct { unsigned long off, size; phys_addr_t pa; } shapes[] = {
+		{ SZ_4K, SZ_2M, 11 * SZ_1G + SZ_4K },
+		{ SZ_1G - 3 * SZ_4K, SZ_1G + 2 * SZ_2M + 6 * SZ_4K, 12 * SZ_1G - 3 * SZ_4K },
+		{ 0, 3 * SZ_1G, 13 * SZ_1G },
+		{ SZ_1G * 3 + SZ_2M * 500, SZ_1G * 2 + 13 * SZ_4K, 30 * SZ_1G + SZ_2M * 500 },
+	};
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		boot_mode(sim_modes[m]);
+		for (unsigned int s = 0; s < ARRAY_SIZE(shapes); s++) {
+			unsigned long va = win_lo() + shapes[s].off, size = shapes[s].size;
+			unsigned long pt0 = nr_pt_pages, free0 = nr_free_pages();
+			int ret = -ENOMEM, n;
+
+			for (n = 1; ret == -ENOMEM && n < 100; n++) {
+				fail_alloc_nth = n;
+				ret = create_pgd_mapping(swapper_pg_dir, va, shapes[s].pa, size,
+							 PAGE_KERNEL);
+				fail_alloc_nth = 0;
+				if (ret == -ENOMEM) {
+					get_leaves(&after, win_lo(), win_lo() + WIN_SIZE);
+					KEXPECT_EQ(t, after.n, 0);
+					KEXPECT_EQ(t, nr_pt_pages, pt0);
+					KEXPECT_EQ(t, nr_free_pages(), free0);
+					EXPECT_PT_CONSISTENT(t);
+				}
+			}
+			KEXPECT_EQ(t, ret, 0);
+			/* Each chunk's missing tables were allocated one by one. */
+			KEXPECT_EQ(t, (unsigned long)(n - 2), nr_pt_pages - pt0);
+
+			/* Removing a page from the middle: splits that may fail. */
+			get_leaves(&before, va, va + size);
+			ret = -ENOMEM;
+			for (n = 1; ret == -ENOMEM && n < 100; n++) {
+				unsigned long cut = va + size / 2 + SZ_4K;
+
+				fail_alloc_nth = n;
+				ret = remove_pgd_mapping(swapper_pg_dir, ALIGN_DOWN(cut, SZ_4K), SZ_4K);
+				fail_alloc_nth = 0;
+				if (ret == -ENOMEM) {
+					/* Same translation everywhere (leaves may be smaller). */
+					for (size_t i = 0; i < before.n; i++) {
+						unsigned long lsz = PT_LEVEL_SIZE(before.v[i].level);
+
+						for (unsigned long o = 0; o < lsz; o += lsz / 4 ?: SZ_4K)
+							KEXPECT_EQ(t, walk_pgd(swapper_pg_dir,
+									       before.v[i].va + o, NULL, NULL),
+								   before.v[i].pa + o);
+					}
+					EXPECT_PT_CONSISTENT(t);
+				}
+			}
+			KEXPECT_EQ(t, ret, 0);
+			KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, size), 0);
+			KEXPECT_EQ(t, nr_pt_pages, pt0);
+			KEXPECT_EQ(t, nr_free_pages(), free0);
+			if (t->failed)
+				return;
+		}
+	}
+}
+
+/*
+ * Tables allocated from memblock at boot are freed like any other: the
+ * linear map of a small RAM region removed, its PMD table goes back to the
+ * buddy through pt_free_page()'s reserved-page path.
+ */
+static void pgt_boot_tables_freed(struct ktest *t)
+{
+	static const struct sim_range ram[] = {
+		{ 0x80000000UL, SZ_1G }, { 0x200000000UL + SZ_1G / 2, 6 * SZ_2M },
+	};
+	const struct sim_mem mem = { .ram = ram, .nr_ram = 2 };
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		unsigned long va, pt0, free0, managed0, tables;
+
+		sim_boot(sim_modes[m], &mem);
+		va = lm_va(ram[1].base);
+		pt0 = nr_pt_pages;
+		free0 = nr_free_pages();
+		managed0 = zones[ZONE_NORMAL].managed_pages;
+		tables = count_all_tables();
+		KEXPECT_EQ(t, count_tables_at(va, va + ram[1].size, PMD_LEVEL), 1);
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, ram[1].size), 0);
+		KEXPECT_GE(t, pt0 - nr_pt_pages, 1);
+		KEXPECT_EQ(t, pt0 - nr_pt_pages, tables - count_all_tables());
+		KEXPECT_EQ(t, nr_free_pages() - free0, pt0 - nr_pt_pages);
+		KEXPECT_EQ(t, zones[ZONE_NORMAL].managed_pages - managed0, pt0 - nr_pt_pages);
+		KEXPECT_TRUE(t, check_buddy(t));
+	}
+}
+
+/* The very top of the VA space: va + size wraps to 0, in every mode. */
+static void pgt_top_of_va(struct ktest *t)
+{
+	static struct leaves got;
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		unsigned long va = -(SZ_1G + SZ_2M), pt0;
+		phys_addr_t pa = 77 * SZ_1G - SZ_2M;
+		int lv = -1;
+
+		boot_mode(sim_modes[m]);
+		pt0 = nr_pt_pages;
+		KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, pa, SZ_1G + SZ_2M, PAGE_KERNEL_RX), 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, ~0UL, &lv, NULL), pa + SZ_1G + SZ_2M - 1);
+		KEXPECT_EQ(t, lv, PUD_LEVEL);
+		/* The last page: splits down to 4 KiB, up to the wrap. */
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, -SZ_4K, SZ_4K), 0);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, -SZ_4K, NULL, NULL), WALK_NONE);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, -2 * SZ_4K, &lv, NULL), pa + SZ_1G + SZ_2M - 2 * SZ_4K);
+		KEXPECT_EQ(t, lv, PTE_LEVEL);
+		get_leaves(&got, va, 0);
+		KEXPECT_EQ(t, got.n, 1 + 511 + 511);
+		EXPECT_PT_CONSISTENT(t);
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, SZ_1G + SZ_2M), 0);
+		get_leaves(&got, va, 0);
+		KEXPECT_EQ(t, got.n, 0);
+		KEXPECT_EQ(t, nr_pt_pages, pt0);
+		EXPECT_PT_CONSISTENT(t);
+		if (t->failed) {
+			printk("    # Sv%d\n", sim_modes[m]);
+			return;
+		}
+	}
+}
+
+/* ---- the randomised sequence against a model ---- */
+
+struct ival {
+	unsigned long va, end;	/* [va, end) */
+	phys_addr_t pa;
+	unsigned long prot;
+};
+
+struct model {
+	struct ival *v;
+	size_t n, cap;
+};
+
+static void model_insert(struct model *m, unsigned long va, unsigned long end, phys_addr_t pa,
+			 unsigned long prot)
+{
+	size_t i = 0;
+
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 256;
+		m->v = realloc(m->v, m->cap * sizeof(*m->v));
+	}
+	while (i < m->n && m->v[i].va < va)
+		i++;
+	memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(*m->v));
+	m->v[i] = (struct ival){ va, end, pa, prot };
+	m->n++;
+}
+
+static bool model_overlaps(const struct model *m, unsigned long va, unsigned long end)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].va < end && va < m->v[i].end)
+			return true;
+	return false;
+}
+
+static void model_remove(struct model *m, unsigned long va, unsigned long end)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct ival *v = &m->v[i];
+
+		if (v->end <= va || v->va >= end)
+			continue;
+		if (v->va < va && v->end > end) {	/* a hole in the middle */
+			struct ival tail = { end, v->end, v->pa + (end - v->va), v->prot };
+
+			v->end = va;
+			model_insert(m, tail.va, tail.end, tail.pa, tail.prot);
+			return;
+		}
+		if (v->va < va) {
+			v->end = va;
+		} else if (v->end > end) {
+			v->pa += end - v->va;
+			v->va = end;
+		} else {
+			memmove(v, v + 1, (m->n - i - 1) * sizeof(*v));
+			m->n--;
+			i--;
+		}
+	}
+}
+
+static phys_addr_t model_lookup(const struct model *m, unsigned long va, unsigned long *prot)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (va >= m->v[i].va && va < m->v[i].end) {
+			*prot = m->v[i].prot;
+			return m->v[i].pa + (va - m->v[i].va);
+		}
+	return WALK_NONE;
+}
+
+/* Leaves merged into maximal runs, comparable with the merged model. */
+static size_t runs_of(const struct leaves *l, struct ival *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		unsigned long sz = PT_LEVEL_SIZE(l->v[i].level);
+
+		if (n && out[n - 1].end == l->v[i].va &&
+		    out[n - 1].pa + (out[n - 1].end - out[n - 1].va) == l->v[i].pa &&
+		    out[n - 1].prot == l->v[i].prot)
+			out[n - 1].end += sz;
+		else
+			out[n++] = (struct ival){ l->v[i].va, l->v[i].va + sz, l->v[i].pa,
+						  l->v[i].prot };
+	}
+	return n;
+}
+
+static size_t model_runs(const struct model *m, struct ival *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct ival *v = &m->v[i];
+
+		if (n && out[n - 1].end == v->va &&
+		    out[n - 1].pa + (out[n - 1].end - out[n - 1].va) == v->pa &&
+		    out[n - 1].prot == v->prot)
+			out[n - 1].end = v->end;
+		else
+			out[n++] = *v;
+	}
+	return n;
+}
+
+static bool full_compare(struct ktest *t, const struct model *m, unsigned long lo,
+			 unsigned long hi, int step)
+{
+	static struct leaves got;
+	struct ival *a, *b;
+	size_t na, nb;
+	bool ok;
+
+	get_leaves(&got, lo, hi);
+	a = malloc((got.n + 1) * sizeof(*a));
+	b = malloc((m->n + 1) * sizeof(*b));
+	na = runs_of(&got, a);
+	nb = model_runs(m, b);
+	ok = na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
+	if (!ok) {
+		ktest_fail(t, __FILE__, __LINE__, "Sv%d step %d: %zu runs mapped, model has %zu",
+			   kl.va_bits, step, na, nb);
+		for (size_t i = 0; i < max(na, nb); i++)
+			if (i >= na || i >= nb || memcmp(&a[i], &b[i], sizeof(*a))) {
+				printk("    # first difference at run %zu: 0x%lx-0x%lx vs 0x%lx-0x%lx\n",
+				       i, i < na ? a[i].va : 0, i < na ? a[i].end : 0,
+				       i < nb ? b[i].va : 0, i < nb ? b[i].end : 0);
+				break;
+			}
+	}
+	free(a);
+	free(b);
+	return ok;
+}
+
+static bool check_va(struct ktest *t, const struct model *m, unsigned long va, int step)
+{
+	unsigned long mprot = 0;
+	phys_addr_t want = model_lookup(m, va, &mprot);
+	pgprot_t prot = { 0 };
+	phys_addr_t got = walk_pgd(swapper_pg_dir, va, NULL, &prot);
+
+	if (got != want || (got != WALK_NONE && prot.prot != mprot)) {
+		ktest_fail(t, __FILE__, __LINE__,
+			   "Sv%d step %d: va 0x%lx -> 0x%llx prot 0x%lx, model 0x%llx prot 0x%lx",
+			   kl.va_bits, step, va, (unsigned long long)got, prot.prot,
+			   (unsigned long long)want, mprot);
+		return false;
+	}
+	return true;
+}
+
+static unsigned long rand_size(struct sim_rng *r)
+{
+	unsigned long s;
+
+	switch (sim_rand_below(r, 10)) {
+	case 0: case 1: case 2:
+		s = SZ_4K * (1 + sim_rand_below(r, 16));
+		break;
+	case 3: case 4:
+		s = SZ_2M * (1 + sim_rand_below(r, 4));
+		break;
+	case 5:
+		s = SZ_1G * (1 + sim_rand_below(r, 2));
+		break;
+	case 6:
+		s = SZ_4K * (1 + sim_rand_below(r, 3 * SZ_1G / SZ_4K));
+		break;
+	default:
+		s = SZ_4K * (1 + sim_rand_below(r, 64 * SZ_2M / SZ_4K));
+		break;
+	}
+	/* Just off a boundary. */
+	if (s >= SZ_2M && sim_chance(r, 1, 3))
+		s += sim_chance(r, 1, 2) ? SZ_4K * (1 + sim_rand_below(r, 3)) :
+			-SZ_4K * (1 + sim_rand_below(r, 3));
+	return s;
+}
+
+static unsigned long rand_offset(struct sim_rng *r)
+{
+	unsigned long o;
+
+	switch (sim_rand_below(r, 10)) {
+	case 0: case 1: case 2:
+		o = SZ_1G * sim_rand_below(r, WIN_SIZE / SZ_1G);
+		break;
+	case 3: case 4: case 5:
+		o = SZ_2M * sim_rand_below(r, WIN_SIZE / SZ_2M);
+		break;
+	default:
+		o = SZ_4K * sim_rand_below(r, WIN_SIZE / SZ_4K);
+		break;
+	}
+	if (sim_chance(r, 1, 4))
+		o += sim_chance(r, 1, 2) ? SZ_4K * sim_rand_below(r, 4) : -SZ_4K * sim_rand_below(r, 4);
+	return o % WIN_SIZE;
+}
+
+static void random_vs_model(struct ktest *t, int va_bits)
+{
+	struct model m = { 0 };
+	struct sim_rng rng;
+	unsigned long lo, hi, pt0, free0;
+	unsigned long stats[6] = { 0 };	/* maps, eexist, enomem, removes, rm-enomem, leaves */
+	char name[32];
+
+	snprintf(name, sizeof(name), "pgt_random_sv%d", va_bits);
+	sim_rng_init(&rng, name);
+	boot_mode(va_bits);
+	lo = win_lo();
+	hi = lo + WIN_SIZE;
+	pt0 = nr_pt_pages;
+	free0 = nr_free_pages();
+
+	for (int step = 0; step < PGT_RANDOM_STEPS; step++) {
+		unsigned long va, size, end;
+		bool create = sim_chance(&rng, 3, 5) || !m.n;
+		unsigned int inject = sim_chance(&rng, 1, 8) ? 1 + sim_rand_below(&rng, 4) : 0;
+		unsigned long pt1 = nr_pt_pages, free1 = nr_free_pages();
+		int ret;
+
+		if (!create && sim_chance(&rng, 1, 3)) {
+			/* Exactly a mapped interval, or a slice of one. */
+			const struct ival *v = &m.v[sim_rand_below(&rng, m.n)];
+
+			va = v->va;
+			size = v->end - v->va;
+			if (sim_chance(&rng, 1, 2)) {
+				unsigned long a = SZ_4K * sim_rand_below(&rng, size / SZ_4K);
+
+				va += a;
+				size = SZ_4K * (1 + sim_rand_below(&rng, (size - a) / SZ_4K));
+			}
+		} else {
+			va = lo + rand_offset(&rng);
+			size = rand_size(&rng);
+			size = min(size, hi - va);
+		}
+		end = va + size;
+
+		fail_alloc_nth = inject;
+		if (create) {
+			phys_addr_t pa = sim_chance(&rng, 7, 10) ?
+				SZ_1G * (1 + sim_rand_below(&rng, 900)) + (va & (SZ_1G - 1)) :
+				SZ_4K * sim_rand_below(&rng, (SIM_PHYS_SIZE - 4 * SZ_1G) / SZ_4K);
+			pgprot_t prot = prots[sim_rand_below(&rng, 3)];
+			bool clash = model_overlaps(&m, va, end);
+
+			ret = create_pgd_mapping(swapper_pg_dir, va, pa, size, prot);
+			fail_alloc_nth = 0;
+			if (ret == -ENOMEM && inject) {
+				stats[2]++;
+				KEXPECT_EQ(t, nr_pt_pages, pt1);
+				KEXPECT_EQ(t, nr_free_pages(), free1);
+			} else if (clash) {
+				stats[1]++;
+				KEXPECT_EQ(t, ret, -EEXIST);
+				KEXPECT_EQ(t, nr_pt_pages, pt1);
+				KEXPECT_EQ(t, nr_free_pages(), free1);
+			} else {
+				stats[0]++;
+				KEXPECT_EQ(t, ret, 0);
+				if (!ret)
+					model_insert(&m, va, end, pa, prot.prot);
+			}
+		} else {
+			ret = remove_pgd_mapping(swapper_pg_dir, va, size);
+			fail_alloc_nth = 0;
+			stats[3]++;
+			if (ret == -ENOMEM && inject) {
+				/* Partly done: whatever is left must still be right. */
+				static struct leaves l;
+				struct model keep = { 0 };
+
+				stats[4]++;
+				get_leaves(&l, va, end);
+				for (size_t i = 0; i < l.n; i++) {
+					unsigned long s = max(l.v[i].va, va);
+					unsigned long e = min(l.v[i].va + PT_LEVEL_SIZE(l.v[i].level), end);
+					unsigned long mprot = 0;
+					phys_addr_t want = model_lookup(&m, s, &mprot);
+
+					if (want != l.v[i].pa + (s - l.v[i].va) || mprot != l.v[i].prot) {
+						ktest_fail(t, __FILE__, __LINE__,
+							   "step %d: after a failed removal 0x%lx maps 0x%llx, model 0x%llx",
+							   step, s, (unsigned long long)(l.v[i].pa + (s - l.v[i].va)),
+							   (unsigned long long)want);
+						break;
+					}
+					model_insert(&keep, s, e, want, mprot);
+				}
+				model_remove(&m, va, end);
+				for (size_t i = 0; i < keep.n; i++)
+					model_insert(&m, keep.v[i].va, keep.v[i].end, keep.v[i].pa,
+						     keep.v[i].prot);
+				free(keep.v);
+			} else {
+				KEXPECT_EQ(t, ret, 0);
+				model_remove(&m, va, end);
+			}
+		}
+
+		/* After every step: the edges, some random pages, the counters. */
+		check_va(t, &m, va, step);
+		check_va(t, &m, end - SZ_4K, step);
+		if (va > lo)
+			check_va(t, &m, va - SZ_4K, step);
+		if (end < hi)
+			check_va(t, &m, end, step);
+		for (int i = 0; i < 16; i++)
+			check_va(t, &m, lo + SZ_4K * sim_rand_below(&rng, WIN_SIZE / SZ_4K), step);
+		if (m.n) {
+			const struct ival *v = &m.v[sim_rand_below(&rng, m.n)];
+
+			check_va(t, &m, v->va, step);
+			check_va(t, &m, v->end - 8, step);
+		}
+		if (step % PGT_FULL_CHECK_EVERY == 0) {
+			full_compare(t, &m, lo, hi, step);
+			EXPECT_PT_CONSISTENT(t);
+			KEXPECT_EQ(t, free0 - nr_free_pages(), nr_pt_pages - pt0);
+		}
+		if (t->failed) {
+			printk("    # %s failed at step %d (op %s va 0x%lx size 0x%lx)\n", name, step,
+			       create ? "create" : "remove", va, size);
+			break;
+		}
+	}
+	if (!t->failed) {
+		static struct leaves l;
+
+		full_compare(t, &m, lo, hi, PGT_RANDOM_STEPS);
+		get_leaves(&l, lo, hi);
+		stats[5] = l.n;
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, lo, WIN_SIZE), 0);
+		get_leaves(&l, lo, hi);
+		KEXPECT_EQ(t, l.n, 0);
+		KEXPECT_EQ(t, nr_pt_pages, pt0);
+		KEXPECT_EQ(t, nr_free_pages(), free0);
+		EXPECT_PT_CONSISTENT(t);
+	}
+	printk("    # %s: %d steps: %lu mapped, %lu -EEXIST, %lu -ENOMEM, %lu removals (%lu -ENOMEM), %lu leaves at the end\n",
+	       name, PGT_RANDOM_STEPS, stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]);
+	free(m.v);
+}
+
+static void pgt_random_sv39(struct ktest *t) { random_vs_model(t, 39); }
+static void pgt_random_sv48(struct ktest *t) { random_vs_model(t, 48); }
+static void pgt_random_sv57(struct ktest *t) { random_vs_model(t, 57); }
+
+KTEST_SUITE(host_pgtable, false,
+	KTEST_CASE(pgt_best_map_size),
+	KTEST_CASE(pgt_leaf_sizes),
+	KTEST_CASE(pgt_alignment_picks_leaf),
+	KTEST_CASE(pgt_prot_preserved),
+	KTEST_CASE(pgt_partial_remove_splits),
+	KTEST_CASE(pgt_overlap_eexist),
+	KTEST_CASE(pgt_enomem_every_step),
+	KTEST_CASE(pgt_boot_tables_freed),
+	KTEST_CASE(pgt_top_of_va),
+	KTEST_CASE(pgt_random_sv39),
+	KTEST_CASE(pgt_random_sv48),
+	KTEST_CASE(pgt_random_sv57));
