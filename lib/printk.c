@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* printk on top of picolibc's vsnprintf and the SBI console. */
+/*
+ * printk on top of picolibc's vsnprintf. Portable: the bytes leave through
+ * arch_console_write() (the SBI console in the kernel, stdout on the host).
+ */
 #include <stdio.h>
 #include <string.h>
-#include <asm/sbi.h>
-#include <asm/layout.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
 
 int printk_quiet;
 static volatile int console_lock;
 
-/* The buffers live in the kernel image: translate through its offset. */
-phys_addr_t console_virt_to_phys(const void *p)
-{
-	return (unsigned long)p - kl.kernel_va_pa_offset;
-}
-
-/* Tests: a buffer that receives a copy of everything printed. */
+/* Tests: a buffer that receives what would have been printed. */
 static char *capture_buf;
 static size_t capture_len, capture_size;
 
@@ -39,9 +34,10 @@ void console_write(const char *s, size_t len)
 		capture_buf[capture_len] = 0;
 		return;		/* captured output is the test's, not the log's */
 	}
-	sbi_console_write(s, len);
+	arch_console_write(s, len);
 }
 
+/* One message, one console_write(): lines from several harts never mix. */
 int vprintk(const char *fmt, va_list ap)
 {
 	static char buf[512];

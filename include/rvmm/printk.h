@@ -9,6 +9,8 @@
 __printf(1, 2) int printk(const char *fmt, ...);
 int vprintk(const char *fmt, va_list ap);
 void console_write(const char *s, size_t len);
+/* Where the bytes go: arch/riscv/console.c, or the host test harness. */
+void arch_console_write(const char *s, size_t len);
 /* Tests: divert console output into @buf (NULL restores the console). */
 void printk_capture(char *buf, size_t size);
 

@@ -11,7 +11,7 @@ HOST_LIBFDT = fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_a
 # The portable kernel sources: everything listed here must build unchanged
 # for x86-64 (no inline asm, no CSRs: arch hooks live in tests/host/sim*.c).
 HOST_KSRC := lib/ktest.c boot/dt.c $(wildcard mm/*.c) arch/riscv/mm/pgtable.c \
-	arch/riscv/mm/hotplug.c
+	arch/riscv/mm/hotplug.c arch/riscv/mm/pt_alloc.c lib/printk.c
 HOST_TSRC := $(filter-out tests/host/bench.c,$(wildcard tests/host/*.c))
 HOST_OBJ := $(patsubst %,$(HB)/%.o,$(basename $(HOST_KSRC) $(HOST_TSRC))) \
 	$(patsubst %,$(HB)/libfdt/%.o,$(HOST_LIBFDT))
@@ -55,6 +55,7 @@ HBB := $(B)/hostbench
 HOSTBENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DRVMM_HOST \
 	-Iinclude -Iarch/riscv/include -Itests/host -MMD -MP
 HOSTBENCH_SRC := $(wildcard mm/*.c) arch/riscv/mm/pgtable.c arch/riscv/mm/hotplug.c \
+	arch/riscv/mm/pt_alloc.c lib/printk.c \
 	tests/host/sim.c tests/host/bench.c
 HOSTBENCH_OBJ := $(patsubst %,$(HBB)/%.o,$(basename $(HOSTBENCH_SRC)))
 

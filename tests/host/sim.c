@@ -31,7 +31,6 @@
 #include "sim.h"
 
 struct kernel_layout kl;
-int printk_quiet;
 int sim_log_mute;
 unsigned long sim_log_lines;
 unsigned long sim_vmemmap_base;
@@ -50,29 +49,12 @@ static int probe_pipe[2] = { -1, -1 };
 
 static char log_line[512], last_line[512];
 static size_t log_len;
-static char *capture_buf;
-static size_t capture_len, capture_size;
-static bool mute_this;
-
-/* As lib/printk.c: a copy of everything printed goes to @buf. */
-void printk_capture(char *buf, size_t size)
+/* lib/printk.c hands over one whole message per call. */
+void arch_console_write(const char *s, size_t len)
 {
-	capture_buf = buf;
-	capture_size = size;
-	capture_len = 0;
-	if (buf && size)
-		buf[0] = 0;
-}
+	/* Muting drops the kernel's own messages, never a test's verdict. */
+	bool mute_this = sim_log_mute && len >= 6 && !strncmp(s, "rvmm: ", 6);
 
-void console_write(const char *s, size_t len)
-{
-	if (capture_buf) {
-		size_t n = min(len, capture_size - 1 - capture_len);
-
-		memcpy(capture_buf + capture_len, s, n);
-		capture_len += n;
-		capture_buf[capture_len] = 0;
-	}
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\n') {
 			log_line[log_len] = 0;
@@ -90,32 +72,6 @@ void console_write(const char *s, size_t len)
 const char *sim_last_log(void)
 {
 	return last_line;
-}
-
-int vprintk(const char *fmt, va_list ap)
-{
-	char buf[1024];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-
-	if (n > (int)sizeof(buf) - 1)
-		n = sizeof(buf) - 1;
-	/* Muting drops the kernel's own messages, never a test's verdict. */
-	mute_this = sim_log_mute && !strncmp(buf, "rvmm: ", 6);
-	if (n > 0)
-		console_write(buf, n);
-	mute_this = false;
-	return n;
-}
-
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vprintk(fmt, ap);
-	va_end(ap);
-	return n;
 }
 
 void panic(const char *fmt, ...)
@@ -294,40 +250,6 @@ void layout_init(int va_bits)
 }
 
 /* ---- page-table pages, as arch/riscv/mm/init.c provides them ---- */
-
-static pte_t *linear_pt_virt(phys_addr_t pa)
-{
-	return host_phys_to_virt(pa);
-}
-
-static phys_addr_t memblock_pt_alloc(void)
-{
-	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
-
-	if (pa)
-		memset(__va(pa), 0, PAGE_SIZE);
-	return pa;
-}
-
-static const struct pt_ops memblock_pt_ops = {
-	.name = "memblock", .alloc = memblock_pt_alloc, .free = pt_free_page,
-	.virt = linear_pt_virt,
-};
-
-static const struct pt_ops buddy_pt_ops = {
-	.name = "buddy", .alloc = pt_alloc_page, .free = pt_free_page,
-	.virt = linear_pt_virt,
-};
-
-void pt_ops_use_memblock(void)
-{
-	pt_ops = &memblock_pt_ops;
-}
-
-void pt_ops_use_buddy(void)
-{
-	pt_ops = &buddy_pt_ops;
-}
 
 /* No static boot pool on the host: every table is memblock's or the buddy's. */
 bool arch_pt_page_is_static(phys_addr_t pa)

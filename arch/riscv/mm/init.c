@@ -204,42 +204,6 @@ static bool in_boot_pool(phys_addr_t pa)
 	return pa >= b && pa < b + sizeof(boot_pt);
 }
 
-/* ---- memblock and buddy phases: pages reached through the linear map ---- */
-
-static pte_t *linear_pt_virt(phys_addr_t pa)
-{
-	return __va(pa);
-}
-
-static phys_addr_t memblock_pt_alloc(void)
-{
-	phys_addr_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE);
-
-	if (pa)
-		clear_pages(__va(pa), PAGE_SIZE);
-	return pa;
-}
-
-static const struct pt_ops memblock_pt_ops = {
-	.name = "memblock", .alloc = memblock_pt_alloc, .free = pt_free_page,
-	.virt = linear_pt_virt,
-};
-
-static const struct pt_ops buddy_pt_ops = {
-	.name = "buddy", .alloc = pt_alloc_page, .free = pt_free_page,
-	.virt = linear_pt_virt,
-};
-
-void pt_ops_use_memblock(void)
-{
-	pt_ops = &memblock_pt_ops;
-}
-
-void pt_ops_use_buddy(void)
-{
-	pt_ops = &buddy_pt_ops;
-}
-
 /* Page-table pages of the boot pool stay where they are if ever emptied. */
 bool arch_pt_page_is_static(phys_addr_t pa)
 {
