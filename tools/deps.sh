@@ -10,15 +10,22 @@ set -euo pipefail
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
-PKGS=(gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf device-tree-compiler
+# make, gcc and libc6-dev (the host tests, QEMU's build) and patch (QEMU's
+# build) are not on a minimal Debian 12 system either.
+PKGS=(make gcc libc6-dev patch
+      gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf device-tree-compiler
       u-boot-tools gdb-multiarch dpkg-dev xz-utils bzip2 python3
       ninja-build libglib2.0-dev libpixman-1-dev libslirp-dev flex bison
       python3-venv pkg-config)
 BPO_PKGS=(qemu-system-misc opensbi meson python3-pycotap)
 
 have_all() {
-	dpkg-query -W -f='${Status}\n' "${PKGS[@]}" "${BPO_PKGS[@]}" 2>/dev/null |
-		grep -vc 'install ok installed' | grep -qx 0 || return 1
+	local st
+	# dpkg-query fails if it has never heard of a package; a package it
+	# knows but that is not installed shows another status.
+	st=$(dpkg-query -W -f='${Status}\n' "${PKGS[@]}" "${BPO_PKGS[@]}" 2>/dev/null) ||
+		return 1
+	! grep -qv '^install ok installed$' <<<"$st" || return 1
 	# QEMU 10 (backports) is required: bookworm's 7.2 lacks what we rely on.
 	dpkg-query -W -f='${Version}' qemu-system-misc | grep -q '^1:10\.'
 }
