@@ -156,40 +156,31 @@ static void defer_free_table(pte_t *e)
 	deferred_free = pa;
 }
 
-/* Clear [start, last] (inclusive, so the top of the VA space works). */
-static int remove_range(pte_t *table, int level, unsigned long start,
-			unsigned long last)
+/*
+ * Clear [start, last] (inclusive, so the top of the VA space works). The
+ * caller has split at both ends (split_at()), so every leaf met here lies
+ * wholly inside the range.
+ */
+static void remove_range(pte_t *table, int level, unsigned long start,
+			 unsigned long last)
 {
 	unsigned long sz = PT_LEVEL_SIZE(level), va = start;
 
 	for (;;) {
-		unsigned long base = ALIGN_DOWN(va, sz);
-		unsigned long end = min(base + (sz - 1), last);
+		unsigned long end = min(ALIGN_DOWN(va, sz) + (sz - 1), last);
 		pte_t *e = &table[PT_INDEX(va, level)];
-		int ret;
 
 		if (pte_leaf(*e)) {
-			if (va == base && end == base + (sz - 1)) {
-				*e = (pte_t){ 0 };
-				goto next;
-			}
-			/* Partial range: only now is a split needed. */
-			ret = split_leaf(e, level);
-			if (ret)
-				return ret;
-		}
-		if (pte_present(*e)) {
+			*e = (pte_t){ 0 };
+		} else if (pte_present(*e)) {
 			pte_t *child = pt_virt(*e);
 
-			ret = remove_range(child, level - 1, va, end);
-			if (ret)
-				return ret;
+			remove_range(child, level - 1, va, end);
 			if (table_empty(child))
 				defer_free_table(e);
 		}
-next:
 		if (end == last)
-			return 0;
+			return;
 		va = end + 1;
 	}
 }
@@ -249,7 +240,7 @@ int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size)
 	if (!ret && va + size)
 		ret = split_at(pgd, va + size);
 	if (!ret)
-		ret = remove_range(pgd, kl.levels - 1, va, va + (size - 1));
+		remove_range(pgd, kl.levels - 1, va, va + (size - 1));
 	flush_tlb_kernel_range(va, va + size);
 	free_deferred_tables();
 	return ret;
