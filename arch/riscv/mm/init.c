@@ -17,6 +17,7 @@
 #include <asm/page.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
+#include <rvmm/smp.h>
 
 extern char _start[], _etext[], _srodata[], _erodata[], _sdata[], _end[];
 extern char __init_begin[], __init_end[];
@@ -212,6 +213,13 @@ bool arch_pt_page_is_static(phys_addr_t pa)
 
 /* ---- the final kernel table ---- */
 
+/* satp for swapper_pg_dir: the boot hart in paging_init(), then every other. */
+unsigned long satp_value(void)
+{
+	return (SATP_MODE_SV39 + (kl.levels - 3)) << SATP_MODE_SHIFT |
+	       (__pa_symbol(swapper_pg_dir) >> PAGE_SHIFT);
+}
+
 static void __init map_kernel_range(char *start, char *end, pgprot_t prot)
 {
 	unsigned long va = (unsigned long)start;
@@ -266,16 +274,9 @@ void __init paging_init(phys_addr_t dtb)
 			       ALIGN_DOWN(kl.syscon_pa, PAGE_SIZE), PAGE_SIZE, PAGE_KERNEL))
 		panic("paging_init: cannot map the test syscon");
 	map_linear();
-	csr_write(satp, (SATP_MODE_SV39 + (kl.levels - 3)) << SATP_MODE_SHIFT |
-			(__pa_symbol(swapper_pg_dir) >> PAGE_SHIFT));
+	csr_write(satp, satp_value());
 	local_flush_tlb_all();
 	pt_ops_use_memblock();
-}
-
-unsigned long satp_value(void)
-{
-	return (SATP_MODE_SV39 + (kl.levels - 3)) << SATP_MODE_SHIFT |
-	       (__pa_symbol(swapper_pg_dir) >> PAGE_SHIFT);
 }
 
 /*
@@ -310,15 +311,19 @@ void *ioremap(phys_addr_t pa, unsigned long size)
 	phys_addr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
 	unsigned long len = ALIGN(pa + size, PAGE_SIZE) - base, va;
 	unsigned long align = len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
+	void *ret = NULL;
 
+	if (!size || pa + size < pa)
+		return NULL;
+	spin_lock(&ioremap_lock);
 	if (!ioremap_next)
 		ioremap_next = kl.ioremap_start;
 	va = ALIGN(ioremap_next, align);
-	if (va + len > IOREMAP_END)
-		return NULL;
-	if (create_pgd_mapping(swapper_pg_dir, va, base, len, PAGE_KERNEL))
-		return NULL;
-	ioremap_next = va + len;
-	(void)ioremap_lock;
-	return (void *)(va + (pa - base));
+	if (va < IOREMAP_END && len <= IOREMAP_END - va &&
+	    !create_pgd_mapping(swapper_pg_dir, va, base, len, PAGE_KERNEL)) {
+		ioremap_next = va + len;
+		ret = (void *)(va + (pa - base));
+	}
+	spin_unlock(&ioremap_lock);
+	return ret;
 }
