@@ -31,8 +31,15 @@ KSRC := $(wildcard arch/riscv/*.S arch/riscv/*.c arch/riscv/mm/*.c mm/*.c boot/*
 KSRC := $(filter-out $(EXCLUDE),$(KSRC))
 KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
-.PHONY: all deps run test bench fit qemu debug help clean host-test kernel-test e2e fuzz format
+.PHONY: all deps run test bench fit qemu debug help clean host-test fuzz format FORCE
 all: $(B)/Image
+
+# The flags and the object list: a change (DEBUG=1, EXCLUDE=...) rebuilds
+# and relinks without `make clean`.
+KCONFIG := $(CFLAGS) | $(LDFLAGS) | $(KOBJ)
+$(B)/k/.config: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KCONFIG)' | cmp -s - $@ || echo '$(KCONFIG)' > $@
 
 deps:
 	@bash tools/deps.sh
@@ -40,11 +47,12 @@ deps:
 $(B)/libfdt.a: tools/libfdt.sh
 	@bash tools/libfdt.sh $(B)
 
-$(B)/k/%.o: %.c $(B)/libfdt.a
+# libfdt.a comes first for its headers; -MMD tracks their use.
+$(B)/k/%.o: %.c $(B)/k/.config | $(B)/libfdt.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
-$(B)/k/%.o: %.S
+$(B)/k/%.o: %.S $(B)/k/.config
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $< -o $@
@@ -52,7 +60,7 @@ $(B)/k/%.o: %.S
 # Two links: the second embeds the symbol table that the panic path uses
 # to name sepc (tools/ksyms.sh). --no-relax keeps every function where the
 # first link put it (relaxation would otherwise depend on symbol values).
-$(B)/kernel.elf: $(KOBJ) $(B)/libfdt.a linker/kernel.lds tools/ksyms.sh
+$(B)/kernel.elf: $(KOBJ) $(B)/k/.config $(B)/libfdt.a linker/kernel.lds tools/ksyms.sh
 	@bash tools/ksyms.sh $(NM) /dev/null $(B)/ksyms0.S
 	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $(B)/ksyms0.S -o $(B)/ksyms0.o
 	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@.pre $(KOBJ) $(B)/ksyms0.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)

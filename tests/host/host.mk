@@ -16,7 +16,7 @@ HOST_TSRC := $(filter-out tests/host/bench.c,$(wildcard tests/host/*.c))
 HOST_OBJ := $(patsubst %,$(HB)/%.o,$(basename $(HOST_KSRC) $(HOST_TSRC))) \
 	$(patsubst %,$(HB)/libfdt/%.o,$(HOST_LIBFDT))
 
-$(HB)/%.o: %.c $(B)/libfdt.a
+$(HB)/%.o: %.c | $(B)/libfdt.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 $(HB)/libfdt/%.o: $(B)/libfdt.a
@@ -36,7 +36,7 @@ host-test: $(HB)/hosttest
 HBP := $(B)/host-poison
 HOSTP_OBJ := $(patsubst %,$(HBP)/%.o,$(basename $(HOST_KSRC) $(HOST_TSRC)))
 
-$(HBP)/%.o: %.c $(B)/libfdt.a
+$(HBP)/%.o: %.c | $(B)/libfdt.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -DCONFIG_PAGE_POISONING -c $< -o $@
 
