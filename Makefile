@@ -78,7 +78,9 @@ include tests/host/host.mk
 qemu:
 	@bash tools/qemu/build.sh $(B)/qemu-system-riscv64
 
-run: deps all qemu
+# deps first, also under -j: the build needs what it installs.
+run: deps
+	@$(MAKE) --no-print-directory all qemu
 	@python3 tests/run.py run
 
 test: deps
@@ -89,7 +91,8 @@ bench: deps
 	@$(MAKE) --no-print-directory all qemu
 	@python3 tests/run.py bench
 
-debug: deps all
+debug: deps
+	@$(MAKE) --no-print-directory all
 	@python3 tests/run.py debug
 
 fit: $(B)/Image
@@ -109,5 +112,8 @@ help:
 	@echo "make qemu     build the patched QEMU (tools/qemu/) into $(B)/qemu-system-riscv64"
 	@echo "make fit      U-Boot FIT image for the VisionFive 2: $(B)/rvmm.itb"
 	@echo "make debug    boot halted with a gdb stub and print the gdb-multiarch command"
-	@echo "make fuzz     fuzz the device-tree parser for a bounded time"
+	@echo "make fuzz     fuzz the device-tree parser for FUZZ_SECONDS (default 60)"
+	@echo "make host-test  only the host build of the mm core (ASan+UBSan)"
 	@echo "make deps     install the Debian packages (idempotent)"
+	@echo "make clean    remove $(B)/ (the QEMU and libfdt caches stay)"
+	@echo "make help     this list"
