@@ -8,12 +8,9 @@
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_CC      ?= clang-14
-STOCK_QEMU   ?= qemu-system-riscv64
 FB           := $(B)/fuzz
-FUZZ_LIBFDT_SRC = $(shell cat $(B)/libfdt/srcdir 2>/dev/null)
-FUZZ_LIBFDT  := fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree \
-	fdt_addresses fdt_check
-FUZZ_LIBFDT_OBJ := $(patsubst %,$(FB)/libfdt/%.o,$(FUZZ_LIBFDT))
+# libfdt's sources and file list as tests/host/host.mk names them.
+FUZZ_LIBFDT_OBJ := $(patsubst %,$(FB)/libfdt/%.o,$(HOST_LIBFDT))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DRVMM_HOST $(FUZZ_SAN) \
@@ -38,7 +35,7 @@ fuzz-deps:
 $(FB)/libfdt/%.o: $(B)/libfdt.a | fuzz-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
-		-I$(FUZZ_LIBFDT_SRC) -c $(FUZZ_LIBFDT_SRC)/$*.c -o $@
+		-I$(LIBFDT_SRC) -c $(LIBFDT_SRC)/$*.c -o $@
 
 $(FB)/dt_fuzz: $(FUZZ_DEPS) | fuzz-deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/dt_fuzz.c \
