@@ -61,15 +61,17 @@ $(B)/k/%.o: %.S $(B)/k/.config
 # to name sepc (tools/ksyms.sh). --no-relax keeps every function where the
 # first link put it (relaxation would otherwise depend on symbol values).
 $(B)/kernel.elf: $(KOBJ) $(B)/k/.config $(B)/libfdt.a linker/kernel.lds tools/ksyms.sh
+	@echo "  LD      $@"
 	@bash tools/ksyms.sh $(NM) /dev/null $(B)/ksyms0.S
 	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $(B)/ksyms0.S -o $(B)/ksyms0.o
-	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@.pre $(KOBJ) $(B)/ksyms0.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
-	bash tools/ksyms.sh $(NM) $@.pre $(B)/ksyms.S
-	$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $(B)/ksyms.S -o $(B)/ksyms.o
-	$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@ $(KOBJ) $(B)/ksyms.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
+	@$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@.pre $(KOBJ) $(B)/ksyms0.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
+	@bash tools/ksyms.sh $(NM) $@.pre $(B)/ksyms.S
+	@$(CC) $(CFLAGS) -D__ASSEMBLY__ -c $(B)/ksyms.S -o $(B)/ksyms.o
+	@$(CC) $(ARCHFLAGS) $(LDFLAGS) -o $@ $(KOBJ) $(B)/ksyms.o $(B)/libfdt.a $(PICOLIB)/libc.a $(LIBGCC)
 
 $(B)/Image: $(B)/kernel.elf
-	$(OBJCOPY) -O binary $< $@
+	@echo "  OBJCOPY $@"
+	@$(OBJCOPY) -O binary $< $@
 
 -include $(wildcard $(KOBJ:.o=.d))
 include tests/host/host.mk
