@@ -155,9 +155,4 @@ int plic_init(const struct dt_info *dt)
 	return 0;
 }
 
-static int plic_probe(const struct dt_info *dt)
-{
-	return plic_init(dt);
-}
-
-RVMM_DRIVER(plic, plic_probe, NULL);
+RVMM_DRIVER(plic, plic_init, NULL);

@@ -29,56 +29,43 @@ static struct pci_dev devs[PCI_MAX_DEVICES];
 static int dev_parent[PCI_MAX_DEVICES];	/* index of the upstream bridge, -1 */
 static int nr_devs;
 
-static volatile void *cfg_addr(u32 bus, u32 devfn, unsigned int off)
-{
-	return host.cfg + (((bus - host.bus_start) << 20) | (devfn << 12) | (off & 0xfff));
-}
-
-static u32 raw_read32(u32 bus, u32 devfn, unsigned int off)
-{
-	return readl(cfg_addr(bus, devfn, off & ~3u));
-}
-
-static u16 raw_read16(u32 bus, u32 devfn, unsigned int off)
-{
-	return readw(cfg_addr(bus, devfn, off & ~1u));
-}
-
-static u8 raw_read8(u32 bus, u32 devfn, unsigned int off)
-{
-	return readb(cfg_addr(bus, devfn, off));
-}
-
 #define DEVFN(d) PCI_DEVFN((u32)(d)->dev, (u32)(d)->fn)
+
+/* Register @off of @d, aligned down to its @size (1, 2 or 4 bytes). */
+static volatile void *cfg_addr(const struct pci_dev *d, unsigned int off, unsigned int size)
+{
+	off &= 0xfff & ~(size - 1);
+	return host.cfg + (((d->bus - host.bus_start) << 20) | (DEVFN(d) << 12) | off);
+}
 
 u8 pci_read8(const struct pci_dev *d, unsigned int off)
 {
-	return raw_read8(d->bus, DEVFN(d), off);
+	return readb(cfg_addr(d, off, 1));
 }
 
 u16 pci_read16(const struct pci_dev *d, unsigned int off)
 {
-	return raw_read16(d->bus, DEVFN(d), off);
+	return readw(cfg_addr(d, off, 2));
 }
 
 u32 pci_read32(const struct pci_dev *d, unsigned int off)
 {
-	return raw_read32(d->bus, DEVFN(d), off);
+	return readl(cfg_addr(d, off, 4));
 }
 
 void pci_write8(const struct pci_dev *d, unsigned int off, u8 v)
 {
-	writeb(v, cfg_addr(d->bus, DEVFN(d), off));
+	writeb(v, cfg_addr(d, off, 1));
 }
 
 void pci_write16(const struct pci_dev *d, unsigned int off, u16 v)
 {
-	writew(v, cfg_addr(d->bus, DEVFN(d), off & ~1u));
+	writew(v, cfg_addr(d, off, 2));
 }
 
 void pci_write32(const struct pci_dev *d, unsigned int off, u32 v)
 {
-	writel(v, cfg_addr(d->bus, DEVFN(d), off & ~3u));
+	writel(v, cfg_addr(d, off, 4));
 }
 
 bool pci_host_ready(void)
@@ -392,7 +379,8 @@ static void print_dev(const struct pci_dev *d)
 	}
 }
 
-static void setup_function(u32 bus, u32 devfn, int parent)
+/* @f has bus, dev and fn filled in. */
+static void setup_function(const struct pci_dev *f, int parent)
 {
 	struct pci_dev *d;
 	int idx = nr_devs, nbars;
@@ -400,19 +388,17 @@ static void setup_function(u32 bus, u32 devfn, int parent)
 
 	if (nr_devs == PCI_MAX_DEVICES) {
 		pr_warn("pci: more than %d functions, ignoring %02x:%02x.%x\n",
-			PCI_MAX_DEVICES, bus, devfn >> 3, devfn & 7);
+			PCI_MAX_DEVICES, f->bus, f->dev, f->fn);
 		return;
 	}
 	d = &devs[nr_devs++];
 	dev_parent[idx] = parent;
-	d->bus = bus;
-	d->dev = devfn >> 3;
-	d->fn = devfn & 7;
-	d->vendor = raw_read16(bus, devfn, PCI_VENDOR_ID);
-	d->device = raw_read16(bus, devfn, PCI_DEVICE_ID);
-	d->class_rev = raw_read32(bus, devfn, PCI_CLASS_REVISION);
-	d->hdr_type = raw_read8(bus, devfn, PCI_HEADER_TYPE);
-	d->pin = raw_read8(bus, devfn, PCI_INTERRUPT_PIN);
+	*d = *f;
+	d->vendor = pci_read16(d, PCI_VENDOR_ID);
+	d->device = pci_read16(d, PCI_DEVICE_ID);
+	d->class_rev = pci_read32(d, PCI_CLASS_REVISION);
+	d->hdr_type = pci_read8(d, PCI_HEADER_TYPE);
+	d->pin = pci_read8(d, PCI_INTERRUPT_PIN);
 	d->irq = route_intx(idx);
 	if (d->irq >= 0)
 		pci_write8(d, PCI_INTERRUPT_LINE, (u8)d->irq);
@@ -437,18 +423,18 @@ static void setup_function(u32 bus, u32 devfn, int parent)
 /* Scan @bus depth first; returns the highest bus number below it. */
 static u32 scan_bus(u32 bus, int parent)
 {
-	for (u32 dev = 0; dev < 32; dev++) {
-		for (u32 fn = 0; fn < 8; fn++) {
-			u32 devfn = PCI_DEVFN(dev, fn);
-			u16 vendor = raw_read16(bus, devfn, PCI_VENDOR_ID);
+	for (u8 dev = 0; dev < 32; dev++) {
+		for (u8 fn = 0; fn < 8; fn++) {
+			const struct pci_dev f = { .bus = bus, .dev = dev, .fn = fn };
+			u16 vendor = pci_read16(&f, PCI_VENDOR_ID);
 
 			if (vendor == 0xffff || vendor == 0) {
 				if (!fn)
 					break;	/* no function 0: no device */
 				continue;
 			}
-			setup_function(bus, devfn, parent);
-			if (!fn && !(raw_read8(bus, devfn, PCI_HEADER_TYPE) & PCI_HEADER_MULTI_FUNC))
+			setup_function(&f, parent);
+			if (!fn && !(pci_read8(&f, PCI_HEADER_TYPE) & PCI_HEADER_MULTI_FUNC))
 				break;
 		}
 	}
@@ -490,9 +476,4 @@ int pci_host_init(const struct dt_info *dt)
 	return 0;
 }
 
-static int pci_probe(const struct dt_info *dt)
-{
-	return pci_host_init(dt);
-}
-
-RVMM_DRIVER(pci, pci_probe, NULL);
+RVMM_DRIVER(pci, pci_host_init, NULL);
