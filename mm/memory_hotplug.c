@@ -160,7 +160,7 @@ int remove_memory(phys_addr_t start, phys_addr_t size)
 
 	mem_hotplug_begin();
 	if (!size || !IS_ALIGNED(start | size, SECTION_SIZE) || start + size < start ||
-	    epfn > NR_MEM_SECTIONS * PAGES_PER_SECTION) {
+	    epfn > MAX_PFN) {
 		why = "not a whole number of aligned sections";
 		goto out;
 	}
@@ -335,32 +335,34 @@ int mhp_map_range(phys_addr_t start, phys_addr_t size)
 	return ret;
 }
 
-static int block_range(phys_addr_t start, unsigned long *pfn, unsigned long *nr)
+/* The pages of a hot-added block past its memmap; under the hotplug lock. */
+static int block_range(const char *op, phys_addr_t start, unsigned long *pfn,
+		       unsigned long *nr)
 {
 	struct mem_section *ms;
 
-	if (!IS_ALIGNED(start, SECTION_SIZE) || PHYS_PFN(start) >= NR_MEM_SECTIONS * PAGES_PER_SECTION)
-		return -EINVAL;
+	if (!IS_ALIGNED(start, SECTION_SIZE) || PHYS_PFN(start) >= MAX_PFN)
+		goto bad;
 	ms = __pfn_to_section(PHYS_PFN(start));
 	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & (SECTION_EARLY | SECTION_DEVICE)))
-		return -EINVAL;
+		goto bad;
 	*pfn = PHYS_PFN(start) + ms->nr_vmemmap;
 	*nr = PAGES_PER_SECTION - ms->nr_vmemmap;
 	return 0;
+bad:
+	pr_err("%s: 0x%llx is not a hot-added block\n", op, (unsigned long long)start);
+	return -EINVAL;
 }
 
 int online_memory_block(phys_addr_t start)
 {
 	unsigned long pfn, nr;
-	int ret = block_range(start, &pfn, &nr);
+	int ret;
 
-	if (ret) {
-		pr_err("online_memory_block: 0x%llx is not a hot-added block\n",
-		       (unsigned long long)start);
-		return ret;
-	}
 	mem_hotplug_begin();
-	ret = online_pages(pfn, nr, default_online_zone);
+	ret = block_range("online_memory_block", start, &pfn, &nr);
+	if (!ret)
+		ret = online_pages(pfn, nr, default_online_zone);
 	if (!ret)
 		__pfn_to_section(pfn)->state = MEM_ONLINE;
 	mem_hotplug_done();
@@ -372,27 +374,29 @@ int offline_memory_block(phys_addr_t start)
 	unsigned long pfn, nr;
 	struct mem_section *ms;
 	u32 old;
-	int ret = block_range(start, &pfn, &nr);
+	int ret;
 
-	if (ret) {
-		pr_err("offline_memory_block: 0x%llx is not a hot-added block\n",
-		       (unsigned long long)start);
-		return ret;
-	}
 	mem_hotplug_begin();
-	ms = __pfn_to_section(pfn);
-	old = ms->state;
-	ms->state = MEM_GOING_OFFLINE;
-	ret = offline_pages(pfn, nr);
-	ms->state = ret ? old : MEM_OFFLINE;
+	ret = block_range("offline_memory_block", start, &pfn, &nr);
+	if (!ret) {
+		ms = __pfn_to_section(pfn);
+		old = ms->state;
+		ms->state = MEM_GOING_OFFLINE;
+		ret = offline_pages(pfn, nr);
+		ms->state = ret ? old : MEM_OFFLINE;
+	}
 	mem_hotplug_done();
 	return ret;
 }
 
+/* Beyond the section table there is no memory: offline, like a hole. */
 enum memory_block_state memory_block_state(phys_addr_t start)
 {
-	struct mem_section *ms = __pfn_to_section(PHYS_PFN(start));
+	struct mem_section *ms;
 
+	if (PHYS_PFN(start) >= MAX_PFN)
+		return MEM_OFFLINE;
+	ms = __pfn_to_section(PHYS_PFN(start));
 	if (ms->flags & SECTION_EARLY)
 		return MEM_ONLINE;
 	if (ms->state == MEM_GOING_OFFLINE)

@@ -64,6 +64,7 @@ static inline void clear_page_flag(struct page *p, int f) { p->flags &= ~(1UL <<
 #define PAGES_PER_SECTION	(1UL << PFN_SECTION_SHIFT)
 #define SECTION_SIZE		(1UL << SECTION_SIZE_BITS)
 #define NR_MEM_SECTIONS		(1UL << (MAX_PHYSMEM_BITS - SECTION_SIZE_BITS))
+#define MAX_PFN			(NR_MEM_SECTIONS * PAGES_PER_SECTION)
 #define pfn_to_section_nr(pfn)	((pfn) >> PFN_SECTION_SHIFT)
 #define section_nr_to_pfn(nr)	((unsigned long)(nr) << PFN_SECTION_SHIFT)
 
