@@ -184,16 +184,13 @@ int remove_memory(phys_addr_t start, phys_addr_t size)
 	/*
 	 * The linear map goes first: cutting a 1 GiB leaf needs a table, and
 	 * when that fails remove_pgd_mapping() has unmapped nothing, so the
-	 * memory stays present, offline and mapped. Sub-blocks may already be
-	 * unmapped (mhp_unmap_range()): look at all of them.
+	 * memory stays present, offline and mapped. Sub-blocks already
+	 * unmapped (mhp_unmap_range()) are simply skipped.
 	 */
-	arch_remove_memory(start, size);
-	for (phys_addr_t a = start; a < start + size; a += PMD_SIZE) {
-		if (walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL) != WALK_NONE) {
-			why = "no memory to split the linear map";
-			ret = -ENOMEM;
-			goto out;
-		}
+	ret = arch_remove_memory(start, size);
+	if (ret) {
+		why = "no memory to split the linear map";
+		goto out;
 	}
 	remove_sections(spfn, epfn);
 	ret = 0;

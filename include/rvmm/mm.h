@@ -288,7 +288,7 @@ int offline_memory_block(phys_addr_t start);
 enum memory_block_state memory_block_state(phys_addr_t start);
 void memory_block_dump(void);
 int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size);
-void arch_remove_memory(phys_addr_t start, phys_addr_t size);
+int arch_remove_memory(phys_addr_t start, phys_addr_t size);
 bool mhp_range_allowed(phys_addr_t start, phys_addr_t size, char *why, size_t len);
 extern enum zone_type default_online_zone;
 void mem_hotplug_begin(void);

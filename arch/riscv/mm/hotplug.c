@@ -14,10 +14,13 @@ int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
 	return create_pgd_mapping(swapper_pg_dir, lm_va(start), start, size, PAGE_KERNEL);
 }
 
-/* Unmap, flush every hart, free the tables that became empty. */
-void arch_remove_memory(phys_addr_t start, phys_addr_t size)
+/*
+ * Unmap, flush every hart, free the tables that became empty. -ENOMEM if
+ * a huge leaf could not be split; then nothing was unmapped.
+ */
+int arch_remove_memory(phys_addr_t start, phys_addr_t size)
 {
-	remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
+	return remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
 }
 
 int vmemmap_set_pmd(unsigned long addr, phys_addr_t pa)
