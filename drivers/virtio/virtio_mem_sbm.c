@@ -125,10 +125,11 @@ static int piece_pattern(unsigned long pfn, unsigned long nr, void *arg)
 }
 
 struct piece_walk {
+	bool online;		/* online_pages() or offline_pages() */
 	int done, limit;	/* pieces handled; stop after limit (rollback) */
 };
 
-static int piece_online(unsigned long pfn, unsigned long nr, void *arg)
+static int piece_set_online(unsigned long pfn, unsigned long nr, void *arg)
 {
 	struct piece_walk *w = arg;
 	int ret;
@@ -136,35 +137,38 @@ static int piece_online(unsigned long pfn, unsigned long nr, void *arg)
 	if (w->limit >= 0 && w->done == w->limit)
 		return 1;
 	mem_hotplug_begin();
-	ret = online_pages(pfn, nr, default_online_zone);
+	ret = w->online ? online_pages(pfn, nr, default_online_zone) : offline_pages(pfn, nr);
 	mem_hotplug_done();
 	if (ret)
 		return ret;
-	vmem.online_bytes += PFN_PHYS(nr);
+	if (w->online)
+		vmem.online_bytes += PFN_PHYS(nr);
+	else
+		vmem.online_bytes -= PFN_PHYS(nr);
 	w->done++;
 	return 0;
 }
 
-static int piece_offline(unsigned long pfn, unsigned long nr, void *arg)
+/* Online or offline all of @b; on failure the pieces already done go back. */
+static int set_block_online(unsigned long b, bool online)
 {
-	struct piece_walk *w = arg;
+	struct piece_walk w = { online, 0, -1 }, undo = { !online, 0, 0 };
 	int ret;
 
-	if (w->limit >= 0 && w->done == w->limit)
-		return 1;
-	mem_hotplug_begin();
-	ret = offline_pages(pfn, nr);
-	mem_hotplug_done();
-	if (ret)
+	if (vmem_test(vmem.online, b) == online)
+		return 0;
+	ret = for_each_piece(b, piece_set_online, &w);
+	if (ret) {
+		undo.limit = w.done;
+		for_each_piece(b, piece_set_online, &undo);
 		return ret;
-	vmem.online_bytes -= PFN_PHYS(nr);
-	w->done++;
+	}
+	vmem_set(vmem.online, b, online);
 	return 0;
 }
 
 static int online_block(unsigned long b, bool test)
 {
-	struct piece_walk w = { 0, -1 }, undo = { 0, 0 };
 	int ret;
 
 	if (vmem_test(vmem.online, b))
@@ -177,36 +181,21 @@ static int online_block(unsigned long b, bool test)
 			return ret;
 		}
 	}
-	ret = for_each_piece(b, piece_online, &w);
-	if (ret) {
-		undo.limit = w.done;
-		for_each_piece(b, piece_offline, &undo);
+	ret = set_block_online(b, true);
+	if (ret)
 		pr_err("virtio-mem: onlining block 0x%llx failed (%d)\n",
 		       (unsigned long long)vmem_block_addr(b), ret);
-		return ret;
-	}
-	vmem_set(vmem.online, b, true);
-	return 0;
+	return ret;
 }
 
 /* -EBUSY (quietly) if any page of @b is in use. */
 static int offline_block(unsigned long b)
 {
-	struct piece_walk w = { 0, -1 }, undo = { 0, 0 };
-	int ret;
-
 	if (!vmem_test(vmem.online, b))
 		return 0;
 	if (for_each_piece(b, piece_free, NULL))
 		return -EBUSY;
-	ret = for_each_piece(b, piece_offline, &w);
-	if (ret) {
-		undo.limit = w.done;
-		for_each_piece(b, piece_online, &undo);
-		return ret;
-	}
-	vmem_set(vmem.online, b, false);
-	return 0;
+	return set_block_online(b, false);
 }
 
 /* ---- device requests on runs of blocks ---- */
@@ -253,15 +242,17 @@ static int plug_run(unsigned long b, unsigned long n)
 {
 	int ret = change_range(true, b, n);
 
-	if (!ret && mhp_map_range(vmem_block_addr(b), n * vmem.bs)) {
+	if (ret)
+		return ret;
+	if (mhp_map_range(vmem_block_addr(b), n * vmem.bs)) {
 		pr_err("virtio-mem: no memory to map 0x%llx-0x%llx; left offline\n",
 		       (unsigned long long)vmem_block_addr(b),
 		       (unsigned long long)(vmem_block_addr(b + n) - 1));
 		return 0;
 	}
-	for (unsigned long i = b; !ret && i < b + n; i++)
+	for (unsigned long i = b; i < b + n; i++)
 		online_block(i, true);	/* a failure leaves it plugged, offline */
-	return ret;
+	return 0;
 }
 
 /* Unplugged blocks leave the linear map: the device made them inaccessible. */
