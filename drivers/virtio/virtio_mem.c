@@ -318,6 +318,9 @@ static int vmem_probe(const struct dt_info *dt)
 	plic_init(dt);		/* without it we poll */
 	ret = vmem_setup(pci);
 	if (ret) {
+		/* A live queue: reset first, the device must not touch its pages again. */
+		if (vmem.vq.ring_page)
+			virtio_reset(&vmem.vd);
 		virtqueue_destroy(&vmem.vq);
 		return ret;
 	}
