@@ -73,10 +73,12 @@ static void kick(struct virtqueue *vq, u16 head)
 	dma_wmb();
 	vq->avail_idx++;
 	WRITE_ONCE(vq->avail->idx, vq->avail_idx);
-	/* Publish the index before reading the device's suppression flag. */
+	/*
+	 * Publish the index before reading the device's suppression flag;
+	 * the full fence also orders every ring write before the doorbell.
+	 */
 	mb();
 	if (!(READ_ONCE(vq->used->flags) & VIRTQ_USED_F_NO_NOTIFY)) {
-		wmb();	/* memory writes before the MMIO doorbell */
 		writew(vq->index, vq->notify_addr);
 		vq->nr_notifies++;
 	}
