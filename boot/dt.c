@@ -160,7 +160,7 @@ static int dt_check_blob(const void *fdt, size_t bufsize, int *fdt_err)
 
 /* ---- cells and reg-like properties ----------------------------------- */
 
-/* @n is 0..2: callers reject wider numbers before reading. */
+/* Early-safe. @n is 0..2: callers reject wider numbers before reading. */
 static u64 dt_read_cells(const fdt32_t *p, int n)
 {
 	u64 v = 0;
@@ -624,11 +624,11 @@ static u32 dt_cpu_intc(const void *fdt, int cpu)
 {
 	int sub;
 
-	fdt_for_each_subnode(
-		sub, fdt,
-		cpu) if (!fdt_node_check_compatible(fdt, sub,
-						    "riscv,cpu-intc")) return fdt_get_phandle(fdt,
-											      sub);
+	fdt_for_each_subnode(sub, fdt, cpu)
+	{
+		if (!fdt_node_check_compatible(fdt, sub, "riscv,cpu-intc"))
+			return fdt_get_phandle(fdt, sub);
+	}
 	return 0;
 }
 
@@ -636,7 +636,7 @@ static int dt_add_cpu(struct dt_ctx *c, int node, int ac, int sc)
 {
 	struct dt_info *info = c->info;
 	struct dt_cpu *cpu;
-	const fdt32_t *reg;
+	const fdt32_t *reg, *bs;
 	int len, stride = (ac + sc) * 4;
 	u64 hart;
 
@@ -664,11 +664,8 @@ static int dt_add_cpu(struct dt_ctx *c, int node, int ac, int sc)
 	cpu->enabled = dt_node_enabled(c->fdt, node);
 	cpu->mmu = dt_mmu_type(c->fdt, node);
 	cpu->plic_s_context = DT_NO_CONTEXT;
-	{
-		const fdt32_t *bs = fdt_getprop(c->fdt, node, "riscv,cboz-block-size", &len);
-
-		cpu->cboz_block_size = bs && len == 4 ? fdt32_to_cpu(*bs) : 0;
-	}
+	bs = fdt_getprop(c->fdt, node, "riscv,cboz-block-size", &len);
+	cpu->cboz_block_size = bs && len == 4 ? fdt32_ld(bs) : 0;
 	c->intc_phandle[info->nr_cpus] = dt_cpu_intc(c->fdt, node);
 	info->nr_cpus++;
 	return dt_cpu_isa(c, node, cpu->isa, sizeof(cpu->isa));
@@ -1078,25 +1075,22 @@ void dt_early_bootargs(const void *fdt, char *buf, size_t len)
 /*
  * MMU off; @fdt must have passed dt_early_check(). The "sifive,test"
  * syscon's base, or 0: known this early, even a panic on a bad device
- * tree can hand QEMU a non-zero exit status.
+ * tree can hand QEMU a non-zero exit status. The compatibles are looked
+ * up one by one: a table of string pointers would hold link addresses.
  */
 u64 dt_early_test_syscon(const void *fdt)
 {
-	static const char *const compat[] = { "sifive,test1", "sifive,test0" };
+	int node = fdt_node_offset_by_compatible(fdt, -1, "sifive,test1");
+	int len, ac;
+	const fdt32_t *reg;
 
-	for (unsigned int i = 0; i < 2; i++) {
-		int node = fdt_node_offset_by_compatible(fdt, -1, compat[i]);
-		int len, ac;
-		const fdt32_t *reg;
-
-		if (node < 0)
-			continue;
-		ac = fdt_address_cells(fdt, fdt_parent_offset(fdt, node));
-		reg = fdt_getprop(fdt, node, "reg", &len);
-		if (!reg || ac < 1 || ac > 2 || len < ac * 4)
-			return 0;
-		return ac == 2 ? ((u64)fdt32_to_cpu(reg[0]) << 32) | fdt32_to_cpu(reg[1]) :
-				 fdt32_to_cpu(reg[0]);
-	}
-	return 0;
+	if (node < 0)
+		node = fdt_node_offset_by_compatible(fdt, -1, "sifive,test0");
+	if (node < 0)
+		return 0;
+	ac = fdt_address_cells(fdt, fdt_parent_offset(fdt, node));
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	if (!reg || ac < 1 || ac > 2 || len < ac * 4)
+		return 0;
+	return dt_read_cells(reg, ac);
 }
