@@ -187,12 +187,13 @@ static bool overlaps(const struct memblock_type *t, phys_addr_t base, phys_addr_
 
 /*
  * Top-down: the highest aligned block inside a usable memory region, below
- * @end, above @start, that overlaps no reservation. Returns 0 on failure
- * (physical page 0 is never RAM on the platforms we run on).
+ * @end, above @start, that overlaps no reservation. Returns 0 on failure,
+ * so a block is never placed at physical address 0, even where that is RAM.
  */
 phys_addr_t memblock_phys_alloc_range(phys_addr_t size, phys_addr_t align,
 				      phys_addr_t start, phys_addr_t end)
 {
+	start = max(start, (phys_addr_t)1);
 	end = min(end, memblock.current_limit);
 	for (unsigned long i = memblock.memory.cnt; i-- > 0;) {
 		struct memblock_region *m = &memblock.memory.regions[i];
