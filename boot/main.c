@@ -74,6 +74,15 @@ static void __init parse_bootargs(const char *args)
 	}
 }
 
+/* memblock's tables are fixed-size: running out of room here is fatal. */
+static void __init memblock_check(int ret, const char *what, phys_addr_t base,
+				  phys_addr_t size)
+{
+	if (ret)
+		panic("memblock: cannot %s [0x%llx-0x%llx] (%d)", what,
+		      (unsigned long long)base, (unsigned long long)(base + size - 1), ret);
+}
+
 /* mem=<size>: keep the first <size> bytes of RAM; the rest is hot-pluggable. */
 static void __init enforce_mem_limit(void)
 {
@@ -88,7 +97,8 @@ static void __init enforce_mem_limit(void)
 
 			hidden_mem_base = cut;
 			hidden_mem_size = end - cut;
-			memblock_remove(cut, end - cut);
+			memblock_check(memblock_remove(cut, end - cut), "remove (mem=)",
+				       cut, end - cut);
 			pr_info("mem=%lluM: RAM above 0x%llx kept out (%llu MiB)\n",
 				(unsigned long long)(boot_params.mem_limit >> 20),
 				(unsigned long long)cut, (unsigned long long)(hidden_mem_size >> 20));
@@ -101,14 +111,17 @@ static void __init enforce_mem_limit(void)
 static void __init setup_memblock(const void *fdt, phys_addr_t dtb_pa)
 {
 	const struct dt_info *dt = &boot_dt;
+	phys_addr_t kbase = __pa_symbol(_start), ksize = (unsigned long)(_end - _start);
+	phys_addr_t dtb_base = ALIGN_DOWN(dtb_pa, PAGE_SIZE);
+	phys_addr_t dtb_size = ALIGN(fdt_totalsize(fdt) + (dtb_pa & ~PAGE_MASK), PAGE_SIZE);
 
 	for (int i = 0; i < dt->nr_mem; i++)
 		if (memblock_add(dt->mem[i].base, dt->mem[i].size))
 			panic("memblock: too many memory regions");
 	enforce_mem_limit();
-	memblock_reserve(__pa_symbol(_start), (unsigned long)(_end - _start));
-	memblock_reserve(ALIGN_DOWN(dtb_pa, PAGE_SIZE),
-			 ALIGN(fdt_totalsize(fdt) + (dtb_pa & ~PAGE_MASK), PAGE_SIZE));
+	memblock_check(memblock_reserve(kbase, ksize), "reserve the kernel", kbase, ksize);
+	memblock_check(memblock_reserve(dtb_base, dtb_size), "reserve the DTB",
+		       dtb_base, dtb_size);
 	for (int i = 0; i < dt->nr_rsv; i++) {
 		const struct dt_reserved *r = &dt->rsv[i];
 
@@ -122,9 +135,11 @@ static void __init setup_memblock(const void *fdt, phys_addr_t dtb_pa)
 				      (unsigned long long)r->size);
 			continue;
 		}
-		memblock_reserve(r->base, r->size);
+		memblock_check(memblock_reserve(r->base, r->size), "reserve",
+			       r->base, r->size);
 		if (r->nomap)
-			memblock_mark_nomap(r->base, r->size);
+			memblock_check(memblock_mark_nomap(r->base, r->size), "mark no-map",
+				       r->base, r->size);
 	}
 }
 
