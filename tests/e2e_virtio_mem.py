@@ -33,7 +33,6 @@ import rvmm_qemu as rq  # noqa: E402
 
 BOOT_TIMEOUT = 120
 STEP_TIMEOUT = 60
-EXIT_GRACE = 2          # a kernel that ignores rvmm.serve exits this soon
 STEPS = [1 * rq.GiB, 3 * rq.GiB, 256 * rq.MiB, 0, 2 * rq.GiB]
 VARIANTS = [("2M", 2 * rq.MiB), ("128M", 128 * rq.MiB)]
 
@@ -62,7 +61,7 @@ def boot_problem(con, hit, rc):
     """Why the boot is unusable for the scenario, or None.
 
     `hit` is the summary match (or None), `rc` QEMU's exit status if it
-    exited within EXIT_GRACE seconds of the summary.
+    exited within rq.EXIT_GRACE seconds of the summary.
     """
     if con.panicked():
         return con.panic_line()
@@ -103,9 +102,8 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
     pending = case_names()
     sock_dir = tempfile.mkdtemp(prefix="rvmm-qmp-")
     sock = Path(sock_dir) / "qmp.sock"
-    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM, append="rvmm.serve",
-                       extra=rq.virtio_mem_args(block_size=block_name)
-                       + rq.qmp_args(sock))
+    cmd = rq.default_args(qemu, append="rvmm.serve",
+                          extra=rq.virtio_mem_args(block_size=block_name) + rq.qmp_args(sock))
     log = Path(log_dir) / f"e2e-virtio-mem-{block_name}.log"
     con = rq.Console(cmd, log_path=log)
     qmp = None
@@ -116,7 +114,7 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
     try:
         qmp = rq.QMP(sock, console=con)
         hit = con.wait_for(rq.SUMMARY_RE, BOOT_TIMEOUT)
-        rc = con.wait(EXIT_GRACE) if hit else None
+        rc = con.wait(rq.EXIT_GRACE) if hit else None
         why = boot_problem(con, hit, rc)
         done(not why, why or hit[1].group(0))
         if why:

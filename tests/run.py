@@ -9,9 +9,10 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          (build/qmp.sock) after the self-tests, then quit. Exit status 0 iff
          the kernel reported 0 failed, no panic (and the resizes worked).
   test   host unit tests (`make host-test`, ASan+UBSan), kernel self-tests in
-         15 QEMU configurations (3 paging modes x 4 memory sizes, plus one
-         hotplug configuration per mode), negative device-tree
-         configurations, and the virtio-mem end-to-end scenario
+         18 QEMU configurations (per paging mode: 4 memory sizes, one
+         hotplug configuration, one awkward memory layout), the panic
+         report, negative device-tree configurations, and the virtio-mem
+         end-to-end scenario
          (tests/e2e_virtio_mem.py, if present). Logs go to build/logs/.
          Ends with exactly one line `N passed, N failed, N skipped`; exit
          status 1 on any failure.
@@ -47,6 +48,9 @@ TAIL_LINES = 30
 MODES = [("sv57", "rv64"), ("sv48", "rv64,sv57=off"), ("sv39", "rv64,sv48=off,sv57=off")]
 # Memory sizes and the hart count used with each.
 SIZES = [("512M", 1), ("3G", 4), ("8G", 1), ("16G", 4)]
+# virtio-mem sizes of the hotplug configs: partly plugged memory blocks, and not.
+VMEM_REQUEST = {"sv57": "1G", "sv48": "1000M", "sv39": "326M"}
+LAYOUT_DTB = BUILD / "layout-holes.dtb"     # tests/layouts.py
 
 
 # ---- KTAP ------------------------------------------------------------------
@@ -231,12 +235,6 @@ def selftest_configs(qemu, timeout):
                                            extra=["-dtb", str(LAYOUT_DTB)]),
                               timeout, judge_selftest))
     return configs
-
-
-# Sizes that leave memory blocks partly plugged, and one that does not.
-VMEM_REQUEST = {"sv57": "1G", "sv48": "1000M", "sv39": "326M"}
-
-LAYOUT_DTB = Path(__file__).resolve().parent.parent / "build" / "layout-holes.dtb"
 
 
 def crash_config(qemu):
@@ -554,7 +552,6 @@ def cmd_test(args):
 
 RUN_STEPS = [2 * rq.GiB, 512 * rq.MiB, 1 * rq.GiB]
 MEM_LINE_WAIT = 30      # no `rvmm: mem` line this long after the summary: no demo
-EXIT_GRACE = 2          # a kernel that does not serve exits within this
 
 
 def say(msg):
@@ -565,8 +562,7 @@ def say(msg):
 
 def boot_plain(qemu):
     """The default machine without virtio-mem; QEMU's exit status."""
-    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM)
-    return subprocess.call(cmd, cwd=ROOT, stdin=subprocess.DEVNULL)
+    return subprocess.call(rq.default_args(qemu), cwd=ROOT, stdin=subprocess.DEVNULL)
 
 
 def cmd_run(args):
@@ -579,8 +575,8 @@ def cmd_run(args):
         return boot_plain(qemu)
     sock = BUILD / "qmp.sock"
     sock.unlink(missing_ok=True)
-    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM, append="rvmm.serve",
-                       extra=rq.virtio_mem_args(requested_size="1G") + rq.qmp_args(sock))
+    cmd = rq.default_args(qemu, append="rvmm.serve",
+                          extra=rq.virtio_mem_args(requested_size="1G") + rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=LOGS / "run.log", echo=sys.stdout.buffer)
     qmp = None
     try:
@@ -607,7 +603,7 @@ def serve_session(con, qmp, timeout):
         say(f"QEMU exited with status {rc} before the self-test summary")
         return rc or 1
     verdict = 0 if int(hit[1].group(2)) == 0 and not con.panicked() else 1
-    rc = con.wait(EXIT_GRACE)
+    rc = con.wait(rq.EXIT_GRACE)
     if rc is not None:
         # The kernel shut down instead of serving: no rvmm.serve support
         # (or it does not serve after failed self-tests). QEMU's status is
@@ -713,7 +709,7 @@ def cmd_bench(args):
 def cmd_debug(args):
     """`make debug`: halted at reset with a gdb stub on :1234."""
     qemu = rq.find_qemu()
-    cmd = rq.qemu_args(qemu, smp=rq.DEFAULT_SMP, mem=rq.DEFAULT_MEM, extra=["-s", "-S"])
+    cmd = rq.default_args(qemu, extra=["-s", "-S"])
     print('gdb-multiarch build/kernel.elf -ex "target remote :1234"')
     print("(QEMU is halted until gdb continues; Ctrl-A x quits QEMU)", flush=True)
     return subprocess.call(cmd, cwd=ROOT)

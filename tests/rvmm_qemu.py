@@ -41,6 +41,8 @@ PLUGGED_RE = re.compile(r"^rvmm: mem plugged=(\d+)")
 # The CONTRACT default machine: RAM and the virtio-mem device.
 DEFAULT_SMP = 4
 DEFAULT_MEM = "1G,maxmem=9G"
+# A kernel that does not stay up for rvmm.serve exits this soon after its summary.
+EXIT_GRACE = 2
 VMEM_ID = "vm0"
 VMEM_QOM_PATH = "/machine/peripheral/" + VMEM_ID
 VMEM_BACKEND_SIZE = 8 * GiB
@@ -91,6 +93,11 @@ def qemu_args(qemu, *, smp, mem, cpu=None, machine="virt", append=None,
     if append:
         cmd += ["-append", append]
     return cmd
+
+
+def default_args(qemu, **kw):
+    """qemu_args() for the CONTRACT default machine's CPUs and RAM."""
+    return qemu_args(qemu, smp=DEFAULT_SMP, mem=DEFAULT_MEM, **kw)
 
 
 def virtio_mem_args(*, block_size="2M", requested_size="0", deterministic=False):
@@ -216,8 +223,9 @@ class Console:
     def why_gone(self, exc=None, grace=5):
         """Explain a lost QMP connection: panic, QEMU's exit, or `exc`."""
         rc = self.wait(grace)
-        if self.panic_line():
-            return self.panic_line()
+        panic = self.panic_line()
+        if panic:
+            return panic
         if rc is not None:
             return f"QEMU exited (status {rc})"
         return f"{type(exc).__name__}: {exc}" if exc else "QEMU still running"
