@@ -27,7 +27,7 @@ static void *vmemmap_alloc_block(unsigned long size, int node)
 {
 	phys_addr_t pa;
 
-	(void)node;	/* one node today; vmemmap_verify() checks the result */
+	(void)node;	/* one node today */
 	if (mm_buddy_ready) {
 		unsigned int order = __builtin_ctzl(size >> PAGE_SHIFT);
 
@@ -113,16 +113,6 @@ static void vmemmap_free_block(phys_addr_t pa, unsigned long size,
 	free_pages(p, __builtin_ctzl(nr));
 }
 
-void vmemmap_verify(pte_t *pte, int node, unsigned long start, unsigned long end)
-{
-	unsigned long pfn = pte_pfn(*pte);
-	int actual = pfn_valid(pfn) ? __pfn_to_section(pfn)->nid : node;
-
-	if (actual != node)
-		pr_warn("[0x%lx-0x%lx] potential offnode page_structs (node %d, want %d)\n",
-			start, end - 1, actual, node);
-}
-
 int vmemmap_populate_basepages(unsigned long start, unsigned long end, int node,
 			       struct vmem_altmap *altmap)
 {
@@ -197,37 +187,60 @@ int vmemmap_populate(unsigned long start, unsigned long end, int node,
 }
 
 /*
- * Unmap [start, end) of the vmemmap, one PMD range at a time: note what
- * backs it, unmap (empty tables are freed by remove_pgd_mapping through
- * pt_free_page, the same path as every table), flush, then return the
- * blocks to the altmap or the page allocator.
+ * A batch of blocks noted by vmemmap_free(): page-aligned addresses, bit 0
+ * set for a 2 MiB block. Room for a whole PTE table beyond the half-full
+ * mark, so that a batch never ends inside a PMD range.
+ */
+#define VMEMMAP_FREE_BATCH	(2 * PTRS_PER_PT)
+#define VMEMMAP_BLOCK_PMD	1UL
+
+/* Unmap [start, end) (one walk, one flush), then give back its blocks. */
+static void vmemmap_unmap_blocks(unsigned long start, unsigned long end,
+				 const phys_addr_t *blocks, unsigned long nr,
+				 struct vmem_altmap *altmap)
+{
+	if (start == end)
+		return;
+	remove_pgd_mapping(swapper_pg_dir, start, end - start);
+	for (unsigned long i = 0; i < nr; i++)
+		vmemmap_free_block(blocks[i] & PAGE_MASK,
+				   blocks[i] & VMEMMAP_BLOCK_PMD ? PMD_SIZE : PAGE_SIZE, altmap);
+}
+
+/*
+ * Unmap [start, end) of the vmemmap: note what backs each PMD range, unmap
+ * a batch of ranges at once (empty tables are freed by remove_pgd_mapping
+ * through pt_free_page, the same path as every table), and only after the
+ * flush return the blocks to the altmap or the page allocator.
  */
 void vmemmap_free(unsigned long start, unsigned long end, struct vmem_altmap *altmap)
 {
-	static phys_addr_t blocks[PTRS_PER_PT];	/* under the hotplug lock */
+	static phys_addr_t blocks[VMEMMAP_FREE_BATCH];	/* under the hotplug lock */
+	unsigned long nr = 0, batch = start;
 
 	for (unsigned long addr = start, next; addr < end; addr = next) {
-		unsigned long nr = 0, bsize = PAGE_SIZE;
 		int level;
 		phys_addr_t pa;
 
 		next = min(ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE, end);
+		if (nr > VMEMMAP_FREE_BATCH - PTRS_PER_PT) {
+			vmemmap_unmap_blocks(batch, addr, blocks, nr, altmap);
+			nr = 0;
+			batch = addr;
+		}
 		pa = walk_pgd(swapper_pg_dir, addr, &level, NULL);
 		if (pa != WALK_NONE && level == PMD_LEVEL) {
-			blocks[nr++] = pa;
-			bsize = PMD_SIZE;
-		} else {
-			for (unsigned long a = addr; a < next; a += PAGE_SIZE) {
-				pgprot_t prot;
-
-				pa = walk_pgd(swapper_pg_dir, a, &level, &prot);
-				/* Read-only leaves alias a shared tail page: not theirs. */
-				if (pa != WALK_NONE && (prot.prot & _PAGE_W))
-					blocks[nr++] = pa;
-			}
+			blocks[nr++] = pa | VMEMMAP_BLOCK_PMD;
+			continue;
 		}
-		remove_pgd_mapping(swapper_pg_dir, addr, next - addr);
-		for (unsigned long i = 0; i < nr; i++)
-			vmemmap_free_block(blocks[i], bsize, altmap);
+		for (unsigned long a = addr; a < next; a += PAGE_SIZE) {
+			pgprot_t prot;
+
+			pa = walk_pgd(swapper_pg_dir, a, &level, &prot);
+			/* Read-only leaves alias a shared tail page: not theirs. */
+			if (pa != WALK_NONE && (prot.prot & _PAGE_W))
+				blocks[nr++] = pa;
+		}
 	}
+	vmemmap_unmap_blocks(batch, end, blocks, nr, altmap);
 }
