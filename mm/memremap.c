@@ -70,8 +70,7 @@ static int populate_compound(unsigned long head_pfn, struct dev_pagemap *pgmap)
 		if (ret)
 			return ret;
 	}
-	arch_sync_kernel_mappings(va, va + nr_vm * PAGE_SIZE);
-	return 0;
+	return 0;	/* the caller syncs the aliases, once for the range */
 }
 
 static int populate_plain(unsigned long pfn, unsigned long nr, struct dev_pagemap *pgmap)
@@ -138,6 +137,9 @@ int memremap_pages(struct dev_pagemap *pgmap)
 	if (vmemmap_can_optimize(pgmap->altmap, pgmap)) {
 		for (unsigned long pfn = spfn; pfn < spfn + nr && !ret; pfn += step)
 			ret = populate_compound(pfn, pgmap);
+		if (!ret)
+			arch_sync_kernel_mappings((unsigned long)pfn_to_page(spfn),
+						  (unsigned long)pfn_to_page(spfn + nr));
 	} else {
 		ret = populate_plain(spfn, nr, pgmap);
 	}
