@@ -235,15 +235,22 @@ bool page_is_buddy_free(unsigned long pfn)
 	return pfn_valid(pfn) && find_free_block(pfn, &o);
 }
 
+/* The largest order of an aligned block at @pfn that ends by @end. */
+static unsigned int block_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int o = 0;
+
+	while (o < MAX_ORDER && !(pfn & ((2UL << o) - 1)) && pfn + (2UL << o) <= end)
+		o++;
+	return o;
+}
+
 /* Give back [pfn, end) in aligned blocks (parts of a block cut by a range). */
-static void free_range_locked(unsigned long pfn, unsigned long end, int zone)
+static void free_range_locked(unsigned long pfn, unsigned long end)
 {
 	while (pfn < end) {
-		unsigned int o = 0;
+		unsigned int o = block_order(pfn, end);
 
-		while (o < MAX_ORDER && !(pfn & ((2UL << o) - 1)) && pfn + (2UL << o) <= end)
-			o++;
-		(void)zone;
 		__free_one_page(pfn_to_page(pfn), o);
 		pfn += 1UL << o;
 	}
@@ -286,8 +293,8 @@ int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_p
 			clear_page_flag(pfn_to_page(p), PG_poisoned);
 #endif
 		zones[zone].free_pages -= 1UL << o;
-		free_range_locked(hpfn, start > hpfn ? start : hpfn, zone);
-		free_range_locked(min(end, hend), hend, zone);
+		free_range_locked(hpfn, max(start, hpfn));
+		free_range_locked(min(end, hend), hend);
 		zones[zone].managed_pages -= min(end, hend) - max(start, hpfn);
 		pfn = hend;
 	}
@@ -339,10 +346,8 @@ void pt_free_page(phys_addr_t pa)
 void free_pfn_range_core(unsigned long pfn, unsigned long epfn, enum zone_type zone)
 {
 	while (pfn < epfn) {
-		unsigned int o = 0;
+		unsigned int o = block_order(pfn, epfn);
 
-		while (o < MAX_ORDER && !(pfn & ((2UL << o) - 1)) && pfn + (2UL << o) <= epfn)
-			o++;
 		__free_pages_core(pfn_to_page(pfn), o, zone);
 		pfn += 1UL << o;
 	}
