@@ -117,9 +117,7 @@ void sparse_init(void)
 		mark_reserved(rs->base, rs->base + rs->size);
 	}
 	for_each_mem_region(r)
-		for (unsigned long pfn = PHYS_PFN(r->base); pfn < PHYS_PFN(r->base + r->size);
-		     pfn += PAGES_PER_SECTION)
-			if (!(r->flags & MEMBLOCK_NOMAP))
-				zones[ZONE_NORMAL].present_pages +=
-					min(PAGES_PER_SECTION, PHYS_PFN(r->base + r->size) - pfn);
+		if (!(r->flags & MEMBLOCK_NOMAP))
+			zones[ZONE_NORMAL].present_pages +=
+				PHYS_PFN(r->base + r->size) - PHYS_PFN(r->base);
 }
