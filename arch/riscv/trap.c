@@ -82,8 +82,17 @@ void machine_set_syscon(phys_addr_t pa)
 __noreturn void machine_shutdown(bool failure, int code)
 {
 	if (test_syscon) {
+		unsigned long t0 = rdtime();
+
 		/* 0x5555 = pass; 0x3333 | code << 16 = fail with exit code. */
 		writel(failure ? (0x3333 | ((u32)code << 16)) : 0x5555, test_syscon);
+		/*
+		 * The write only queues QEMU's exit. Falling through to SRST
+		 * at once races with it: OpenSBI's reset writes "pass" to the
+		 * same syscon and the verdict is lost. Give it a second.
+		 */
+		while (rdtime() - t0 < 10000000UL)
+			__asm__ __volatile__("wfi");
 	}
 	sbi_shutdown(failure);
 }
