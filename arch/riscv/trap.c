@@ -92,7 +92,7 @@ __noreturn void machine_shutdown(bool failure, int code)
 		 * same syscon and the verdict is lost. Give it a second.
 		 */
 		while (rdtime() - t0 < 10000000UL)
-			__asm__ __volatile__("wfi");
+			;	/* spin: wfi might never wake, nothing is enabled */
 	}
 	sbi_shutdown(failure);
 }
