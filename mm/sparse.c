@@ -62,11 +62,19 @@ void sparse_remove_section(unsigned long start_pfn, unsigned long nr_pages,
 	memset(ms, 0, sizeof(*ms));
 }
 
+/* Mark the pages of [base, end) that have a memmap; holes go a section at a time. */
 static void mark_reserved(phys_addr_t base, phys_addr_t end)
 {
-	for (unsigned long pfn = PHYS_PFN(base); pfn < PHYS_PFN(ALIGN(end, PAGE_SIZE)); pfn++)
+	unsigned long pfn = PHYS_PFN(base), epfn = PHYS_PFN(ALIGN(end, PAGE_SIZE));
+
+	while (pfn < epfn) {
+		unsigned long next = min(ALIGN(pfn + 1, PAGES_PER_SECTION), epfn);
+
 		if (pfn_valid(pfn))
-			set_page_flag(pfn_to_page(pfn), PG_reserved);
+			for (unsigned long p = pfn; p < next; p++)
+				set_page_flag(pfn_to_page(p), PG_reserved);
+		pfn = next;
+	}
 }
 
 /*
