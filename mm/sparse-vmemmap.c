@@ -113,6 +113,20 @@ static void vmemmap_free_block(phys_addr_t pa, unsigned long size,
 	free_pages(p, __builtin_ctzl(nr));
 }
 
+/*
+ * Warn when the memmap of @node's memory was placed on another node: it
+ * works, but every struct page access then crosses the interconnect.
+ */
+void vmemmap_verify(phys_addr_t pa, int node, unsigned long start, unsigned long end)
+{
+	unsigned long pfn = PHYS_PFN(pa);
+	int actual = pfn_valid(pfn) ? __pfn_to_section(pfn)->nid : node;
+
+	if (actual != node)
+		pr_warn("[0x%lx-0x%lx] potential offnode page_structs (node %d, want %d)\n",
+			start, end - 1, actual, node);
+}
+
 int vmemmap_populate_basepages(unsigned long start, unsigned long end, int node,
 			       struct vmem_altmap *altmap)
 {
@@ -131,6 +145,7 @@ int vmemmap_populate_basepages(unsigned long start, unsigned long end, int node,
 			return ret;
 		}
 		vmemmap_stats.pte_leaves++;
+		vmemmap_verify(__pa(p), node, addr, addr + PAGE_SIZE);
 	}
 	return 0;
 }
@@ -153,6 +168,7 @@ int vmemmap_populate_hugepages(unsigned long start, unsigned long end, int node,
 			ret = vmemmap_set_pmd(addr, __pa(p));
 			if (!ret) {
 				vmemmap_stats.pmd_leaves++;
+				vmemmap_verify(__pa(p), node, addr, next);
 				continue;
 			}
 			vmemmap_free_block(__pa(p), PMD_SIZE, altmap);

@@ -273,6 +273,25 @@ static void mm_vmemmap_pmd_leaves(struct ktest *t)
 	KEXPECT_GE(t, vmemmap_stats.pmd_leaves, nr_present_sections());
 }
 
+/* A memmap placed on another node than its memory is reported. */
+static void mm_vmemmap_verify_offnode(struct ktest *t)
+{
+	static char log[256];
+	phys_addr_t pa = ALIGN(memblock_end_of_DRAM(), SECTION_SIZE) + 4 * SECTION_SIZE;
+	unsigned long va = (unsigned long)pfn_to_page(PHYS_PFN(pa));
+
+	printk_capture(log, sizeof(log));
+	KEXPECT_EQ(t, vmemmap_populate(va, va + PMD_SIZE, 0, NULL), 0);
+	printk_capture(NULL, 0);
+	KEXPECT_TRUE(t, strstr(log, "offnode") == NULL);
+	vmemmap_free(va, va + PMD_SIZE, NULL);
+	printk_capture(log, sizeof(log));
+	KEXPECT_EQ(t, vmemmap_populate(va, va + PMD_SIZE, 1, NULL), 0);	/* node 1 */
+	printk_capture(NULL, 0);
+	KEXPECT_TRUE(t, strstr(log, "potential offnode page_structs (node 0, want 1)") != NULL);
+	vmemmap_free(va, va + PMD_SIZE, NULL);
+}
+
 static void mm_buddy_orders(struct ktest *t)
 {
 	unsigned long free = nr_free_pages();
@@ -352,6 +371,7 @@ KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_linear_map_leaves),
 	KTEST_CASE(mm_page_arithmetic),
 	KTEST_CASE(mm_vmemmap_pmd_leaves),
+	KTEST_CASE(mm_vmemmap_verify_offnode),
 	KTEST_CASE(mm_buddy_orders),
 	KTEST_CASE(mm_buddy_coalesce),
 	KTEST_CASE(mm_buddy_double_free_refused),
