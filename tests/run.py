@@ -234,7 +234,22 @@ def selftest_configs(qemu, timeout):
                               rq.qemu_args(qemu, smp=2, mem="2G", cpu=cpu,
                                            extra=["-dtb", str(LAYOUT_DTB)]),
                               timeout, judge_selftest))
+    # The boot arguments that cap the paging mode, on an Sv57-capable CPU.
+    for arg, want in (("no5lvl", "Sv48"), ("no4lvl", "Sv39")):
+        configs.append(Config(f"sv57-{arg}-smp2",
+                              rq.qemu_args(qemu, smp=2, mem="1G", cpu="rv64", append=arg),
+                              timeout, judge_mode(want)))
     return configs
+
+
+def judge_mode(want):
+    """judge_selftest, and the boot log must name paging mode `want`."""
+    def judge(cfg, con, rc, timed_out):
+        r = judge_selftest(cfg, con, rc, timed_out)
+        if f"rvmm: mm: {want}," not in con.text():
+            r.fail(f"the boot log does not name {want}")
+        return r
+    return judge
 
 
 def crash_config(qemu):
