@@ -87,6 +87,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all qemu
+	@$(MAKE) --no-print-directory DEBUG=1 B=$(B)/debug $(B)/debug/Image
 	@python3 tests/run.py test
 
 bench: deps

@@ -50,6 +50,7 @@ MODES = [("sv57", "rv64"), ("sv48", "rv64,sv57=off"), ("sv39", "rv64,sv48=off,sv
 SIZES = [("512M", 1), ("3G", 4), ("8G", 1), ("16G", 4)]
 # virtio-mem sizes of the hotplug configs: partly plugged memory blocks, and not.
 VMEM_REQUEST = {"sv57": "1G", "sv48": "1000M", "sv39": "326M"}
+DEBUG_IMAGE = BUILD / "debug" / "Image"   # DEBUG=1 (page poisoning); `make test` builds it
 LAYOUT_DTB = BUILD / "layout-holes.dtb"     # tests/layouts.py
 
 
@@ -233,6 +234,12 @@ def selftest_configs(qemu, timeout):
         configs.append(Config(f"{mode}-layout-holes-smp2",
                               rq.qemu_args(qemu, smp=2, mem="2G", cpu=cpu,
                                            extra=["-dtb", str(LAYOUT_DTB)]),
+                              timeout, judge_selftest))
+    # DEBUG=1 kernel (page poisoning): every freed page is checked on reuse.
+    if DEBUG_IMAGE.exists():
+        configs.append(Config("sv48-debug-poison-2G-mem1G-smp4",
+                              rq.qemu_args(qemu, smp=4, mem="2G", cpu="rv64,sv57=off",
+                                           append="mem=1G", image=DEBUG_IMAGE),
                               timeout, judge_selftest))
     # The boot arguments that cap the paging mode, on an Sv57-capable CPU.
     for arg, want in (("no5lvl", "Sv48"), ("no4lvl", "Sv39")):

@@ -82,10 +82,10 @@ def has_virtio_mem(qemu: str) -> bool:
 # ---- command lines ---------------------------------------------------------
 
 def qemu_args(qemu, *, smp, mem, cpu=None, machine="virt", append=None,
-              extra=()):
-    """A `virt` boot of build/Image under OpenSBI (`-bios default`)."""
+              extra=(), image=IMAGE):
+    """A `virt` boot of build/Image (or @image) under OpenSBI (`-bios default`)."""
     cmd = [qemu, "-M", machine, "-smp", str(smp), "-m", mem,
-           "-bios", "default", "-kernel", str(IMAGE), "-nographic",
+           "-bios", "default", "-kernel", str(image), "-nographic",
            "-no-reboot"]
     if cpu:
         cmd += ["-cpu", cpu]
