@@ -134,7 +134,7 @@ int vmemmap_populate_basepages(unsigned long start, unsigned long end, int node,
 		void *p;
 		int ret;
 
-		if (vmemmap_pte_mapped(addr))
+		if (vmemmap_leaf_level(addr) >= 0)
 			continue;
 		p = vmemmap_alloc_block_buf(PAGE_SIZE, node, altmap);
 		if (!p)
@@ -154,14 +154,15 @@ int vmemmap_populate_hugepages(unsigned long start, unsigned long end, int node,
 			       struct vmem_altmap *altmap)
 {
 	for (unsigned long addr = start, next; addr < end; addr = next) {
+		int level = vmemmap_leaf_level(addr);
 		void *p = NULL;
 		int ret;
 
 		next = min(ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE, end);
-		if (vmemmap_pmd_mapped(addr))
+		if (level == PMD_LEVEL)
 			continue;
-		if (!vmemmap_pte_mapped(ALIGN_DOWN(addr, PMD_SIZE)) &&
-		    IS_ALIGNED(addr, PMD_SIZE) && next - addr == PMD_SIZE &&
+		/* A PTE table under this PMD shows as -EEXIST from set_pmd. */
+		if (level < 0 && IS_ALIGNED(addr, PMD_SIZE) && next - addr == PMD_SIZE &&
 		    !vmemmap_force_basepages)
 			p = vmemmap_alloc_block_buf(PMD_SIZE, node, altmap);
 		if (p) {

@@ -248,8 +248,7 @@ extern bool vmemmap_force_basepages;	/* tests: fail every 2 MiB block */
 int vmemmap_set_pmd(unsigned long addr, phys_addr_t pa);
 int vmemmap_set_pte(unsigned long addr, phys_addr_t pa);
 int vmemmap_set_pte_ro(unsigned long addr, phys_addr_t pa);
-bool vmemmap_pmd_mapped(unsigned long addr);
-bool vmemmap_pte_mapped(unsigned long addr);
+int vmemmap_leaf_level(unsigned long addr);
 
 /* ---- page-table page allocation across boot phases ---- */
 phys_addr_t pt_alloc_page(void);

@@ -39,17 +39,10 @@ int vmemmap_set_pte_ro(unsigned long addr, phys_addr_t pa)
 	return set_leaf(swapper_pg_dir, addr, pa, PTE_LEVEL, PAGE_KERNEL_RO);
 }
 
-bool vmemmap_pmd_mapped(unsigned long addr)
+/* Level of the leaf mapping @addr (PMD_LEVEL, PTE_LEVEL), or -1. */
+int vmemmap_leaf_level(unsigned long addr)
 {
 	int level;
 
-	return walk_pgd(swapper_pg_dir, addr, &level, NULL) != WALK_NONE &&
-	       level == PMD_LEVEL;
-}
-
-bool vmemmap_pte_mapped(unsigned long addr)
-{
-	int level;
-
-	return walk_pgd(swapper_pg_dir, addr, &level, NULL) != WALK_NONE;
+	return walk_pgd(swapper_pg_dir, addr, &level, NULL) != WALK_NONE ? level : -1;
 }
