@@ -25,6 +25,12 @@ static struct {
 	const struct dt_info *dt;
 } host;
 
+/* The bus address of CPU address @cpu inside window @w. */
+static u64 bus_addr(const struct pci_window *w, u64 cpu)
+{
+	return cpu - w->cpu + w->pci;
+}
+
 static struct pci_dev devs[PCI_MAX_DEVICES];
 static int dev_parent[PCI_MAX_DEVICES];	/* index of the upstream bridge, -1 */
 static int nr_devs;
@@ -260,7 +266,7 @@ static u16 assign_bars(struct pci_dev *d, int nbars)
 				i++;
 			continue;
 		}
-		pci = cpu - w->cpu + w->pci;
+		pci = bus_addr(w, cpu);
 		pci_write32(d, off, (u32)pci);
 		if (b->mem64)
 			pci_write32(d, off + 4, (u32)(pci >> 32));
@@ -294,8 +300,8 @@ static void bridge_windows(struct pci_dev *d, const struct span *a, const struct
 	u64 s, l;
 
 	if (e->mem32 > a->mem32) {
-		s = a->mem32 - host.mem32.cpu + host.mem32.pci;
-		l = e->mem32 - 1 - host.mem32.cpu + host.mem32.pci;
+		s = bus_addr(&host.mem32, a->mem32);
+		l = bus_addr(&host.mem32, e->mem32 - 1);
 		pci_write16(d, PCI_MEMORY_BASE, (s >> 16) & 0xfff0);
 		pci_write16(d, PCI_MEMORY_LIMIT, (l >> 16) & 0xfff0);
 	} else {
@@ -303,8 +309,8 @@ static void bridge_windows(struct pci_dev *d, const struct span *a, const struct
 		pci_write16(d, PCI_MEMORY_LIMIT, 0);
 	}
 	if (e->mem64 > a->mem64) {
-		s = a->mem64 - host.mem64.cpu + host.mem64.pci;
-		l = e->mem64 - 1 - host.mem64.cpu + host.mem64.pci;
+		s = bus_addr(&host.mem64, a->mem64);
+		l = bus_addr(&host.mem64, e->mem64 - 1);
 		pci_write16(d, PCI_PREF_MEMORY_BASE, (s >> 16) & 0xfff0);
 		pci_write16(d, PCI_PREF_MEMORY_LIMIT, (l >> 16) & 0xfff0);
 		pci_write32(d, PCI_PREF_BASE_UPPER32, (u32)(s >> 32));
@@ -319,8 +325,8 @@ static void bridge_windows(struct pci_dev *d, const struct span *a, const struct
 		pci_write32(d, PCI_PREF_LIMIT_UPPER32, 0);
 	}
 	if (e->io > a->io) {
-		s = a->io - host.io.cpu + host.io.pci;
-		l = e->io - 1 - host.io.cpu + host.io.pci;
+		s = bus_addr(&host.io, a->io);
+		l = bus_addr(&host.io, e->io - 1);
 		pci_write8(d, PCI_IO_BASE, (s >> 8) & 0xf0);
 		pci_write8(d, PCI_IO_LIMIT, (l >> 8) & 0xf0);
 		pci_write16(d, PCI_IO_BASE_UPPER16, (u16)(s >> 16));
