@@ -9,6 +9,8 @@
 #include <libfdt.h>
 #include <asm/csr.h>
 #include <asm/sbi.h>
+#include <asm/sections.h>
+#include <asm/setup.h>
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
@@ -20,13 +22,7 @@ struct boot_params boot_params;
 struct dt_info boot_dt;
 unsigned long boot_instret;
 phys_addr_t hidden_mem_base, hidden_mem_size;
-extern bool mm_buddy_ready;
-extern char _start[], _end[];
 
-void paging_init(phys_addr_t dtb);
-void free_initmem(void);
-void bench_hotplug_core(void);
-void bench_dax(void);
 
 void bench_report(const char *name, unsigned long value, const char *unit)
 {
@@ -174,7 +170,6 @@ static void mm_report(void)
 static __noreturn __attribute__((noinline)) void rest_init(void);
 
 unsigned int cboz_block_size;
-int probe_cbo_zero(unsigned long addr);
 
 static bool __init isa_has(const char *isa, const char *ext)
 {

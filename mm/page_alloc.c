@@ -304,8 +304,6 @@ int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_p
 
 /* ---- page-table pages (every kind: linear map, vmemmap, ioremap) ---- */
 
-bool arch_pt_page_is_static(phys_addr_t pa);
-
 phys_addr_t pt_alloc_page(void)
 {
 	struct page *p = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);

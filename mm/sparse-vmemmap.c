@@ -21,7 +21,6 @@
 
 struct vmemmap_stats vmemmap_stats;
 bool vmemmap_force_basepages;
-extern bool mm_buddy_ready;
 
 static void *vmemmap_alloc_block(unsigned long size, int node)
 {

@@ -2,6 +2,7 @@
 /* The kernel's console: SBI DBCN (or the legacy putchar). */
 #include <asm/layout.h>
 #include <asm/sbi.h>
+#include <asm/setup.h>
 #include <rvmm/printk.h>
 
 /* DBCN wants physical addresses; printk's buffer lives in the image. */

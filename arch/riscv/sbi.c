@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Supervisor Binary Interface calls (SBI spec v2.0). */
 #include <asm/sbi.h>
+#include <asm/setup.h>
 #include <rvmm/printk.h>
 
 static bool has_dbcn, has_srst, has_time, has_hsm, has_rfence, has_ipi;
@@ -73,8 +74,6 @@ bool sbi_has_dbcn(void)
  */
 void sbi_console_write(const char *s, size_t len)
 {
-	extern phys_addr_t console_virt_to_phys(const void *p);
-
 	if (has_dbcn) {
 		phys_addr_t pa = console_virt_to_phys(s);
 

@@ -6,6 +6,7 @@
  */
 #include <asm/csr.h>
 #include <asm/sbi.h>
+#include <asm/setup.h>
 #include <rvmm/dt.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
@@ -82,7 +83,6 @@ void smp_call_all(void (*fn)(void *arg), void *arg)
 void smp_init(const struct dt_info *dt)
 {
 	extern char secondary_entry[];
-	extern unsigned long satp_value(void);
 	int cpu = 1;
 
 	for (int i = 0; i < dt->nr_cpus && cpu < NR_CPUS; i++) {

@@ -24,6 +24,8 @@ extern unsigned long boot_instret;	/* rdinstret at kernel entry */
 extern phys_addr_t hidden_mem_base, hidden_mem_size;
 
 void bench_report(const char *name, unsigned long value, const char *unit);
+void bench_hotplug_core(void);	/* tests/kernel/bench.c */
+void bench_dax(void);		/* tests/kernel/dax_test.c */
 void drivers_init(void);
 void serve_loop(void);
 

@@ -202,6 +202,8 @@ bool page_is_buddy_free(unsigned long pfn);
 
 /* Fault injection (tests): fail the Nth allocation from now, 0 = off. */
 extern unsigned long fail_alloc_nth;
+extern unsigned long nr_alloc_calls;	/* allocations attempted, for tests */
+extern bool mm_buddy_ready;		/* set once boot memory is in the buddy */
 bool should_fail_alloc(void);
 
 /* ---- vmemmap ---- */

@@ -21,6 +21,8 @@ int probe_read_byte(unsigned long addr);
 /* Call code at @addr (which must be a bare "ret"); -EFAULT if not executable. */
 int probe_exec(unsigned long addr);
 void probe_exec_arm(bool on);
+/* 0, or -EFAULT if cbo.zero traps (M-mode did not enable Zicboz for us). */
+int probe_cbo_zero(unsigned long addr);
 
 /* Faults seen by fixups, for tests: cause and address of the last one. */
 extern unsigned long last_fixup_cause, last_fixup_addr;

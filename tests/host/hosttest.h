@@ -9,7 +9,6 @@
 #include <rvmm/printk.h>
 #include "sim.h"
 
-extern unsigned long nr_alloc_calls;
 
 static const int sim_modes[] = { 39, 48, 57 };
 

@@ -38,7 +38,6 @@ unsigned long sim_mirror_mmaps;
 phys_addr_t sim_kernel_pa;
 u64 sim_seed = 1;
 
-extern bool mm_buddy_ready;
 extern unsigned long nr_alloc_calls;
 
 static int memfd = -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <asm/csr.h>
 #include <asm/sbi.h>
+#include <asm/sections.h>
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
@@ -203,8 +204,6 @@ static void memblock_table_full(struct ktest *t)
 
 static void memblock_live_map_sane(struct ktest *t)
 {
-	extern char _start[], _end[];
-
 	KEXPECT_GE(t, memblock.memory.cnt, 1);
 	KEXPECT_TRUE(t, memblock_is_reserved(kl.kernel_pa));
 	KEXPECT_TRUE(t, memblock_is_reserved(kl.kernel_pa + (_end - _start) - 1));

@@ -14,7 +14,6 @@
 #include <rvmm/smp.h>
 #include <rvmm/trap.h>
 
-extern unsigned long nr_alloc_calls;
 
 static bool hp_range(struct ktest *t, phys_addr_t *base, phys_addr_t *size)
 {

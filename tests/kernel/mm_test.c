@@ -8,13 +8,13 @@
 #include <string.h>
 #include <asm/csr.h>
 #include <asm/pgtable.h>
+#include <asm/sections.h>
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/trap.h>
 
-extern char _start[], _etext[], _srodata[], __init_begin[], __init_end[];
 
 /* A window of kernel VA used by nothing else: far into the ioremap area. */
 static unsigned long test_va(void)

@@ -13,14 +13,14 @@
 #include <asm/csr.h>
 #include <asm/pgtable.h>
 #include <asm/sbi.h>
+#include <asm/sections.h>
+#include <asm/setup.h>
 #include <rvmm/dt.h>
 #include <asm/page.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
 
-extern char _start[], _etext[], _srodata[], _erodata[], _sdata[], _end[];
-extern char __init_begin[], __init_end[];
 
 struct kernel_layout kl;
 

@@ -98,6 +98,8 @@ struct pt_ops {
 extern const struct pt_ops *pt_ops;
 extern pgd_t *swapper_pg_dir;	/* the kernel's root table (virtual) */
 extern unsigned long nr_pt_pages;	/* live page-table pages */
+/* Tables from the boot pool in .bss are never freed (arch/riscv/mm/init.c). */
+bool arch_pt_page_is_static(phys_addr_t pa);
 
 unsigned long best_map_size(phys_addr_t pa, unsigned long va, unsigned long size);
 int create_pgd_mapping(pgd_t *pgd, unsigned long va, phys_addr_t pa,

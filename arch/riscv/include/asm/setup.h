@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ASM_SETUP_H
+#define ASM_SETUP_H
+
+#include <rvmm/types.h>
+
+/* arch/riscv/mm/init.c */
+void paging_init(phys_addr_t dtb);
+void free_initmem(void);
+unsigned long satp_value(void);	/* satp of swapper_pg_dir, for other harts */
+
+/* arch/riscv/console.c: DBCN wants physical addresses. */
+phys_addr_t console_virt_to_phys(const void *p);
+
+#endif
