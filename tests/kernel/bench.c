@@ -26,18 +26,9 @@ static unsigned long vmemmap_pte_tables(phys_addr_t base, phys_addr_t size)
 	return n;
 }
 
-static phys_addr_t bench_gib(void)
-{
-	phys_addr_t b = boot_params.hotplug_size ? boot_params.hotplug_base : hidden_mem_base;
-	phys_addr_t s = boot_params.hotplug_size ? boot_params.hotplug_size : hidden_mem_size;
-	phys_addr_t a = ALIGN(b, SECTION_SIZE);
-
-	return s && a + SZ_1G <= b + s ? a : 0;
-}
-
 void bench_hotplug_core(void)
 {
-	phys_addr_t base = bench_gib();
+	phys_addr_t base = hotplug_test_ram(SZ_1G, SECTION_SIZE, NULL);
 	unsigned long t0, mem0, add, rm;
 
 	if (!base) {

@@ -11,14 +11,10 @@
 
 static bool dax_range(struct ktest *t, phys_addr_t want, phys_addr_t *base)
 {
-	phys_addr_t b = ALIGN(hidden_mem_base, want >= SZ_1G ? SZ_1G : SECTION_SIZE);
-
-	if (!hidden_mem_size || b + want > hidden_mem_base + hidden_mem_size) {
+	*base = hotplug_test_ram(want, want, NULL);
+	if (!*base)
 		ktest_skip(t, "needs hot-pluggable RAM (boot with mem=)");
-		return false;
-	}
-	*base = b;
-	return true;
+	return *base;
 }
 
 /* Every struct page resolves to its head; heads carry the order. */
@@ -156,9 +152,9 @@ KTEST_SUITE(dax, true,
 void bench_dax(void)
 {
 	static struct dev_pagemap pg;
-	phys_addr_t b = ALIGN(hidden_mem_base, SZ_1G);
+	phys_addr_t b = hotplug_test_ram(SZ_1G, SZ_1G, NULL);
 
-	if (!hidden_mem_size || b + SZ_1G > hidden_mem_base + hidden_mem_size)
+	if (!b)
 		return;
 	printk_quiet = 1;
 	for (unsigned int shift = 9; shift <= 18; shift += 9) {

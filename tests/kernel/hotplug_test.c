@@ -14,21 +14,12 @@
 #include <rvmm/smp.h>
 #include <rvmm/trap.h>
 
-
 static bool hp_range(struct ktest *t, phys_addr_t *base, phys_addr_t *size)
 {
-	phys_addr_t b = boot_params.hotplug_size ? boot_params.hotplug_base : hidden_mem_base;
-	phys_addr_t s = boot_params.hotplug_size ? boot_params.hotplug_size : hidden_mem_size;
-	phys_addr_t e = ALIGN_DOWN(b + s, SECTION_SIZE);
-
-	b = ALIGN(b, SECTION_SIZE);
-	if (!s || e <= b) {
+	*base = hotplug_test_ram(0, SECTION_SIZE, size);
+	if (!*base)
 		ktest_skip(t, "no hot-pluggable RAM (boot with mem= below RAM size)");
-		return false;
-	}
-	*base = b;
-	*size = e - b;
-	return true;
+	return *base;
 }
 
 struct mm_snapshot {
