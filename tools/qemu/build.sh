@@ -13,6 +13,8 @@
 # is built in, from Debian's device-tree-compiler source (no libfdt-dev
 # needed, and the result does not depend on what else is installed).
 set -euo pipefail
+# Progress goes to stderr: `make bench` promises only bench lines on stdout.
+exec 1>&2
 
 QEMU_SRC_VERSION=1:10.0.13+ds-0+deb13u1
 DTC_SRC_VERSION=1.7.2-2
