@@ -91,7 +91,7 @@ test: deps
 	@python3 tests/run.py test
 
 bench: deps
-	@$(MAKE) --no-print-directory all qemu
+	@$(MAKE) --no-print-directory all qemu >&2
 	@python3 tests/run.py bench
 
 debug: deps
