@@ -42,7 +42,7 @@ $(B)/k/.config: FORCE
 	@echo '$(KCONFIG)' | cmp -s - $@ || echo '$(KCONFIG)' > $@
 
 deps:
-	@bash tools/deps.sh
+	@bash tools/deps.sh >&2
 
 $(B)/libfdt.a: tools/libfdt.sh
 	@bash tools/libfdt.sh $(B)
