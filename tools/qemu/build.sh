@@ -1,13 +1,14 @@
 #!/bin/bash
-# Build qemu-system-riscv64 from Debian's QEMU source plus our patch
-# (virtio-mem / virtio-pmem on the riscv virt machine), cached by patch hash.
+# Build qemu-system-riscv64 from Debian's QEMU source plus our patches
+# (virtio-mem / virtio-pmem on the riscv virt machine; device tree files
+# checked on load), cached by a hash of the patches.
 #
 # Usage: tools/qemu/build.sh [OUTPUT]     (default: build/qemu-system-riscv64
 #                                          under the repository root)
 #
 # The binary is built once into ${RVMM_CACHE:-$HOME/.cache/rvmm}/qemu-KEY,
-# KEY being the first 16 hex digits of the patch's sha256; OUTPUT becomes a
-# symlink to it. Firmware (-bios default) comes from Debian's /usr/share/qemu,
+# KEY being the first 16 hex digits of the sha256 of the source versions and
+# the patches; OUTPUT becomes a symlink to it. Firmware (-bios default) comes from Debian's /usr/share/qemu,
 # which is compiled in as the firmware path. Needs what tools/deps.sh installs
 # (deb-src entries, meson >= 1.5, python3-pycotap, build libraries). libfdt
 # is built in, from Debian's device-tree-compiler source (no libfdt-dev
@@ -22,15 +23,18 @@ FIRMWARE_DIR=/usr/share/qemu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-patch_file=$here/0001-hw-riscv-virt-add-virtio-mem-and-virtio-pmem-support.patch
+# Our patches, applied in the order of their numbers.
+patches=("$here"/[0-9][0-9][0-9][0-9]-*.patch)
 out=${1:-$root/build/qemu-system-riscv64}
 case $out in /*) ;; *) out=$PWD/$out ;; esac
 
 log() { echo "qemu: $*"; }
 die() { echo "qemu: error: $*" >&2; exit 1; }
 
-[ -f "$patch_file" ] || die "patch not found: $patch_file"
-key=$(sha256sum "$patch_file" | cut -c1-16)
+[ -f "${patches[0]}" ] || die "no patches in $here"
+# The key covers every patch, their order and the source versions.
+key=$( (printf '%s\n' "$QEMU_SRC_VERSION" "$DTC_SRC_VERSION"; cat "${patches[@]}") |
+	sha256sum | cut -c1-16)
 cache_root=${RVMM_CACHE:-$HOME/.cache/rvmm}
 cache=$cache_root/qemu-$key
 bin=$cache/qemu-system-riscv64
@@ -108,7 +112,7 @@ link_output() {
 }
 
 build() {
-	local tmp orig src t0
+	local tmp orig src t0 p
 	t0=$(date +%s)
 
 	mkdir -p "$cache"
@@ -134,8 +138,10 @@ build() {
 	[ -f "$src/subprojects/dtc/libfdt/libfdt.h" ] || die "no libfdt in $orig"
 
 	cd "$src"
-	log "applying $(basename "$patch_file")"
-	patch -p1 -s <"$patch_file"
+	for p in "${patches[@]}"; do
+		log "applying $(basename "$p")"
+		patch -p1 -s <"$p"
+	done
 
 	# Debian's +ds tarball lacks the EDK2 blobs that pc-bios/meson.build
 	# unpacks; skip that step as Debian's own skip-unpack-edk2-blobs does.
@@ -160,7 +166,7 @@ build() {
 
 	cp qemu-system-riscv64 "$cache/.qemu-system-riscv64.tmp"
 	mv -f "$cache/.qemu-system-riscv64.tmp" "$bin"
-	cp "$patch_file" configure.log ninja.log "$cache/"
+	cp "${patches[@]}" configure.log ninja.log "$cache/"
 	echo "qemu=$QEMU_SRC_VERSION device-tree-compiler=$DTC_SRC_VERSION" >"$cache/build-info"
 	cd /
 	rm -rf "$tmp"
