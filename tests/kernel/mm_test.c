@@ -102,6 +102,43 @@ static void mm_partial_remove_splits(struct ktest *t)
 	free_pages(p, 9);
 }
 
+/*
+ * A removal cutting a 1 GiB leaf at two 4 KiB boundaries needs three
+ * tables (the GiB's, then one per cut 2 MiB). Failing any of them leaves
+ * the 1 GiB leaf exactly as it was: no table kept, no page lost.
+ */
+static void mm_remove_fault_injection(struct ktest *t)
+{
+	phys_addr_t pa = ALIGN_DOWN(kl.kernel_pa, PUD_SIZE);
+	unsigned long va = test_va(), cut = va + PMD_SIZE + 5 * PAGE_SIZE;
+	unsigned long len = 2 * PMD_SIZE + 2 * PAGE_SIZE, v = 0;
+	unsigned long free = nr_free_pages(), pt = nr_pt_pages;
+	int ret = -ENOMEM, level = -1, n;
+
+	KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, pa, PUD_SIZE, PAGE_KERNEL_RO), 0);
+	for (n = 1; ret == -ENOMEM && n < 16; n++) {
+		fail_alloc_nth = n;
+		ret = remove_pgd_mapping(swapper_pg_dir, cut, len);
+		fail_alloc_nth = 0;
+		if (ret == -ENOMEM) {
+			KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, cut, &level, NULL), pa + (cut - va));
+			KEXPECT_EQ(t, level, PUD_LEVEL);
+			KEXPECT_EQ(t, nr_pt_pages, pt);
+			KEXPECT_EQ(t, nr_free_pages(), free);
+			KEXPECT_EQ(t, probe_read(cut + len - 8, &v), 0);
+		}
+	}
+	KEXPECT_EQ(t, ret, 0);
+	KEXPECT_EQ(t, n, 5);	/* failed at 1, 2 and 3; done at 4 */
+	KEXPECT_EQ(t, nr_pt_pages, pt + 3);
+	KEXPECT_EQ(t, probe_read(cut, &v), -EFAULT);
+	KEXPECT_EQ(t, probe_read(cut + len - 8, &v), -EFAULT);
+	KEXPECT_EQ(t, probe_read(cut - 8, &v), 0);
+	KEXPECT_EQ(t, probe_read(cut + len, &v), 0);
+	KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, PUD_SIZE), 0);
+	KEXPECT_EQ(t, nr_pt_pages, pt);
+}
+
 /* Mapping over an existing leaf fails and changes nothing. */
 static void mm_overlap_eexist(struct ktest *t)
 {
@@ -364,6 +401,7 @@ KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_partial_remove_splits),
 	KTEST_CASE(mm_overlap_eexist),
 	KTEST_CASE(mm_create_fault_injection),
+	KTEST_CASE(mm_remove_fault_injection),
 	KTEST_CASE(mm_wx_text_not_writable),
 	KTEST_CASE(mm_wx_data_not_executable),
 	KTEST_CASE(mm_text_is_executable),

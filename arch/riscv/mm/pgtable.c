@@ -186,10 +186,23 @@ static void remove_range(pte_t *table, int level, unsigned long start,
 }
 
 /*
- * Split the leaves around @va until it is a leaf boundary. Translations do
- * not change, so a failure here leaves the mapping as it was.
+ * The splits of one removal, so that a failure can undo them: a removal
+ * that returns -ENOMEM leaves the tables exactly as they were, not merely
+ * translating the same.
  */
-static int split_at(pgd_t *pgd, unsigned long va)
+struct split_log {
+	int n;
+	struct {
+		pte_t *e;
+		pte_t leaf;
+	} v[2 * (PT_LEVELS_MAX - 1)];
+};
+
+/*
+ * Split the leaves around @va until it is a leaf boundary. Translations do
+ * not change; every split is logged in @log.
+ */
+static int split_at(pgd_t *pgd, unsigned long va, struct split_log *log)
 {
 	pte_t *table = pgd;
 
@@ -200,13 +213,31 @@ static int split_at(pgd_t *pgd, unsigned long va)
 		if (!pte_present(*e) || IS_ALIGNED(va, PT_LEVEL_SIZE(level)))
 			return 0;
 		if (pte_leaf(*e)) {
+			pte_t leaf = *e;
+
 			ret = split_leaf(e, level);
 			if (ret)
 				return ret;
+			log->v[log->n].e = e;
+			log->v[log->n++].leaf = leaf;
 		}
 		table = pt_virt(*e);
 	}
 	return 0;
+}
+
+/*
+ * Put the split leaves back, innermost first (an inner table hangs off an
+ * outer one); the tables go after the flush, like any other.
+ */
+static void unsplit(struct split_log *log)
+{
+	while (log->n--) {
+		pte_t *e = log->v[log->n].e;
+
+		defer_free_table(e);
+		*e = log->v[log->n].leaf;
+	}
 }
 
 static void free_deferred_tables(void)
@@ -224,22 +255,25 @@ static void free_deferred_tables(void)
 /*
  * Unmap [va, va + size): clear leaves, split a huge leaf only where the
  * range cuts it, and free every table that becomes empty. If a split
- * fails (-ENOMEM), nothing has been unmapped. Tables are freed
+ * fails (-ENOMEM), the tables are left exactly as they were. Tables are freed
  * after every hart's TLB has forgotten them, since a hart's page-walk cache
  * may still hold the old path (SFENCE.VMA is required even for entries that
  * were made invalid).
  */
 int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size)
 {
+	struct split_log log = { 0 };
 	int ret;
 
 	if (!size)
 		return 0;
-	/* Cut at both ends first: -ENOMEM then unmaps nothing at all. */
-	ret = split_at(pgd, va);
+	/* Cut at both ends first: -ENOMEM then changes nothing at all. */
+	ret = split_at(pgd, va, &log);
 	if (!ret && va + size)
-		ret = split_at(pgd, va + size);
-	if (!ret)
+		ret = split_at(pgd, va + size, &log);
+	if (ret)
+		unsplit(&log);
+	else
 		remove_range(pgd, kl.levels - 1, va, va + (size - 1));
 	flush_tlb_kernel_range(va, va + size);
 	free_deferred_tables();

@@ -55,6 +55,7 @@ typedef pte_t pgd_t;
 #define PMD_LEVEL	1
 #define PUD_LEVEL	2
 #define P4D_LEVEL	3
+#define PT_LEVELS_MAX	5	/* Sv57 */
 
 static inline pte_t pfn_pte(unsigned long pfn, pgprot_t prot)
 {
