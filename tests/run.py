@@ -224,6 +224,13 @@ def selftest_configs(qemu, timeout):
                               rq.qemu_args(qemu, smp=2, mem="2G", cpu=cpu,
                                            extra=["-dtb", str(LAYOUT_DTB)]),
                               timeout, judge_selftest))
+    # `make run`'s machine and device, as a new user first boots it (the
+    # serve loop and the resizes are the e2e part's).
+    if rq.has_virtio_mem(qemu):
+        configs.append(Config("default-run-machine",
+                              rq.default_args(qemu, extra=rq.virtio_mem_args(
+                                  requested_size=RUN_REQUEST)),
+                              timeout, judge_selftest))
     # DEBUG=1 kernel (page poisoning): every freed page is checked on reuse.
     if DEBUG_IMAGE.exists():
         configs.append(Config("sv48-debug-poison-2G-mem1G-smp4",
@@ -566,6 +573,7 @@ def cmd_test(args):
 
 # ---- run ---------------------------------------------------------------------------
 
+RUN_REQUEST = "1G"      # virtio-mem's size when `make run` boots
 RUN_STEPS = [2 * rq.GiB, 512 * rq.MiB, 1 * rq.GiB]
 MEM_LINE_WAIT = 30      # no `rvmm: mem` line this long after the summary: no demo
 
@@ -592,7 +600,8 @@ def cmd_run(args):
     sock = BUILD / "qmp.sock"
     sock.unlink(missing_ok=True)
     cmd = rq.default_args(qemu, append="rvmm.serve",
-                          extra=rq.virtio_mem_args(requested_size="1G") + rq.qmp_args(sock))
+                          extra=rq.virtio_mem_args(requested_size=RUN_REQUEST) +
+                          rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=LOGS / "run.log", echo=sys.stdout.buffer)
     qmp = None
     try:
