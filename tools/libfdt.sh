@@ -14,16 +14,26 @@ PICOLIBC=/usr/lib/picolibc/riscv64-unknown-elf
 
 mkdir -p "$CACHE/dtc" "$OUT/libfdt"
 cd "$CACHE/dtc"
+# The tarball's sha256 in the signed Sources index matches the file's?
+orig_ok() {
+	want=$(apt-cache showsrc device-tree-compiler |
+		awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f && $3=="'"$ORIG"'"{print $1; exit}')
+	have=$(sha256sum "$ORIG" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$want" ] && [ "$want" = "$have" ]
+}
+
+# tools/qemu/build.sh shares this tarball (it builds QEMU's libfdt from it).
 if [ ! -d src ]; then
+	if [ -f "$ORIG" ] && ! orig_ok; then
+		echo "libfdt: discarding $CACHE/dtc/$ORIG (sha256 $have, want '$want')" >&2
+		rm -f "$ORIG"
+	fi
 	if [ ! -f "$ORIG" ]; then
 		# apt-get exits non-zero when the .dsc or .debian.tar.xz is
 		# missing, but keeps what it fetched; the checksum decides.
 		apt-get source --download-only "device-tree-compiler=$VER" >/dev/null 2>&1 || true
 	fi
-	want=$(apt-cache showsrc device-tree-compiler |
-		awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f && $3=="'"$ORIG"'"{print $1; exit}')
-	have=$(sha256sum "$ORIG" 2>/dev/null | cut -d' ' -f1)
-	if [ -z "$want" ] || [ "$want" != "$have" ]; then
+	if ! orig_ok; then
 		echo "libfdt: $ORIG missing or checksum mismatch (want '$want', have '$have')" >&2
 		exit 1
 	fi

@@ -56,21 +56,10 @@ find_orig() {
 	return 1
 }
 
-# fetch_orig PKG VERSION: download PKG's orig tarball into the current
-# directory, check it against the signed Sources index, print its name.
-fetch_orig() {
-	local pkg=$1 ver=$2 orig want got
-	if ! orig=$(find_orig "$pkg" "$ver"); then
-		# apt-get exits non-zero when some file of the source set is
-		# missing; only the orig tarball is needed.
-		apt-get source -qq --download-only "$pkg=$ver" >"fetch-$pkg.log" 2>&1 ||
-			log "apt-get source $pkg=$ver exited non-zero; looking for the orig tarball" >&2
-		orig=$(find_orig "$pkg" "$ver") ||
-			{ cat "fetch-$pkg.log" >&2; die "orig tarball of $pkg=$ver was not downloaded"; }
-	fi
-
+# orig_sha256 PKG VERSION FILE: FILE's sha256 in the signed Sources index.
+orig_sha256() {
 	# apt-cache showsrc takes no version: pick the stanza of ours.
-	want=$(apt-cache showsrc "$pkg" 2>/dev/null | awk -v v="$ver" -v f="$orig" '
+	apt-cache showsrc "$1" 2>/dev/null | awk -v v="$2" -v f="$3" '
 		BEGIN { RS = ""; FS = "\n" }
 		{
 			ok = 0
@@ -88,11 +77,51 @@ fetch_orig() {
 					exit
 				}
 			}
-		}')
-	[ -n "$want" ] || die "no Checksums-Sha256 entry for $orig in apt-cache showsrc $pkg"
-	got=$(sha256sum "$orig" | cut -d' ' -f1)
-	[ "$got" = "$want" ] || die "$orig: sha256 $got, expected $want"
-	log "verified $orig (sha256 $got)" >&2
+		}'
+}
+
+# orig_ok PKG VERSION FILE: FILE matches the index (says so on stderr).
+orig_ok() {
+	local want got
+	want=$(orig_sha256 "$@")
+	[ -n "$want" ] || die "no Checksums-Sha256 entry for $3 in apt-cache showsrc $1"
+	got=$(sha256sum "$3" | cut -d' ' -f1)
+	if [ "$got" != "$want" ]; then
+		log "$3: sha256 $got, expected $want" >&2
+		return 1
+	fi
+	log "verified $3 (sha256 $got)" >&2
+}
+
+# fetch_orig PKG VERSION [SHARED_DIR]: PKG's orig tarball in the current
+# directory, checked against the signed Sources index; prints its name.
+# With SHARED_DIR (tools/libfdt.sh's cache), a good copy there is used
+# instead of a download, and a downloaded one is left there.
+fetch_orig() {
+	local pkg=$1 ver=$2 shared=${3:-} orig
+	if [ -n "$shared" ] && orig=$(cd "$shared" 2>/dev/null && find_orig "$pkg" "$ver"); then
+		cp "$shared/$orig" .
+		if orig_ok "$pkg" "$ver" "$orig"; then
+			log "using $shared/$orig" >&2
+			echo "$orig"
+			return 0
+		fi
+		log "discarding $shared/$orig" >&2
+		rm -f "$orig" "$shared/$orig"
+	fi
+	if ! orig=$(find_orig "$pkg" "$ver"); then
+		# apt-get exits non-zero when some file of the source set is
+		# missing; only the orig tarball is needed.
+		apt-get source -qq --download-only "$pkg=$ver" >"fetch-$pkg.log" 2>&1 ||
+			log "apt-get source $pkg=$ver exited non-zero; looking for the orig tarball" >&2
+		orig=$(find_orig "$pkg" "$ver") ||
+			{ cat "fetch-$pkg.log" >&2; die "orig tarball of $pkg=$ver was not downloaded"; }
+	fi
+	orig_ok "$pkg" "$ver" "$orig" || die "$orig does not match the index"
+	if [ -n "$shared" ] && [ ! -f "$shared/$orig" ]; then
+		mkdir -p "$shared" && cp "$orig" "$shared/.$orig.tmp" &&
+			mv "$shared/.$orig.tmp" "$shared/$orig"
+	fi
 	echo "$orig"
 }
 
@@ -131,7 +160,8 @@ build() {
 	# The +ds tarball has an empty subprojects/dtc, which meson would try
 	# to git-clone: fill it from Debian's dtc source instead.
 	log "fetching source device-tree-compiler=$DTC_SRC_VERSION (for libfdt)"
-	orig=$(fetch_orig device-tree-compiler "$DTC_SRC_VERSION")
+	# tools/libfdt.sh keeps the same tarball in $cache_root/dtc: share it.
+	orig=$(fetch_orig device-tree-compiler "$DTC_SRC_VERSION" "$cache_root/dtc")
 	rm -rf "$src/subprojects/dtc"
 	mkdir "$src/subprojects/dtc"
 	tar xf "$orig" -C "$src/subprojects/dtc" --strip-components=1
