@@ -47,7 +47,6 @@ _Static_assert(sizeof(struct vmem_resp) == 10, "virtio_mem_resp layout");
 
 #define REQ_TIMEOUT_US		2000000
 #define UNPLUG_ALL_TIMEOUT_US	30000000
-#define BUSY_RETRIES		10
 #define POLL_PERIOD_US		100000	/* timer wakeups without an irq */
 
 const char *vmem_resp_name(int r)
@@ -61,12 +60,23 @@ const char *vmem_resp_name(int r)
 
 /* ---- requests ---- */
 
+/* Refusals injected by the self-tests (virtio_mem_inject_response()). */
+static struct {
+	int resp;
+	unsigned int nr;
+} inject;
+
 static int request_once(u16 type, u64 addr, u16 nb, u16 *state, unsigned long timeout)
 {
 	struct vmem_req req = { .type = type, .addr = addr, .nb_blocks = nb };
 	struct vmem_resp resp = { 0 };
-	int len = virtqueue_exec(&vmem.vq, &req, sizeof(req), &resp, sizeof(resp), timeout);
+	int len;
 
+	if (inject.nr && type != VIRTIO_MEM_REQ_STATE) {
+		inject.nr--;
+		return inject.resp;
+	}
+	len = virtqueue_exec(&vmem.vq, &req, sizeof(req), &resp, sizeof(resp), timeout);
 	if (len < 0)
 		return len;
 	if (len < 2 || (type == VIRTIO_MEM_REQ_STATE && resp.type == VIRTIO_MEM_RESP_ACK &&
@@ -87,7 +97,7 @@ static int request_addr(u16 type, u64 addr, u16 nb, u16 *state)
 	for (int i = 0;; i++) {
 		int r = request_once(type, addr, nb, state, timeout);
 
-		if (r != VIRTIO_MEM_RESP_BUSY || i == BUSY_RETRIES)
+		if (r != VIRTIO_MEM_RESP_BUSY || i == VIRTIO_MEM_BUSY_RETRIES)
 			return r;
 		if (!i)
 			pr_warn("virtio-mem: device busy (request %u), retrying\n", type);
@@ -395,6 +405,15 @@ bool virtio_mem_block_plugged(unsigned long idx)
 int virtio_mem_raw_request(u16 type, u64 addr, u16 nb_blocks, u16 *state)
 {
 	return vmem.present ? request_addr(type, addr, nb_blocks, state) : -ENODEV;
+}
+
+unsigned int virtio_mem_inject_response(int resp, unsigned int nr)
+{
+	unsigned int pending = inject.nr;
+
+	inject.resp = resp;
+	inject.nr = nr;
+	return pending;
 }
 
 u64 virtio_mem_unplug(u64 bytes)

@@ -200,5 +200,15 @@ int virtio_mem_raw_request(u16 type, u64 addr, u16 nb_blocks, u16 *state);
 int virtio_mem_reconcile(void);
 /* Unplug up to @bytes (free blocks only, like a shrink); returns bytes. */
 u64 virtio_mem_unplug(u64 bytes);
+/*
+ * Fault injection for the self-tests: the next @nr PLUG/UNPLUG/UNPLUG_ALL
+ * requests are answered @resp (NACK, BUSY or ERROR) without reaching the
+ * device, as a refusing device would answer them: those answers change
+ * nothing at the device (§5.15.6). Returns how many injections were still
+ * pending; (0, 0) cancels them.
+ */
+unsigned int virtio_mem_inject_response(int resp, unsigned int nr);
+/* BUSY answers retried (with backoff) before a request is given up. */
+#define VIRTIO_MEM_BUSY_RETRIES	10
 
 #endif

@@ -2,11 +2,14 @@
 /*
  * Self-tests of the virtio-mem driver against the live device: the boot
  * plug, the plugged memory itself, unmapped unplugged memory, refused
- * requests, STATE against the driver's bitmap, and an unplug/re-plug
- * cycle. Every case skips when there is no virtio-mem device.
+ * requests, STATE against the driver's bitmap, an unplug/re-plug cycle,
+ * and the driver's handling of BUSY, NACK and ERROR answers. Every case
+ * skips when there is no virtio-mem device.
  */
+#include <string.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
+#include <rvmm/printk.h>
 #include <rvmm/trap.h>
 #include <rvmm/virtio.h>
 
@@ -288,10 +291,148 @@ static void unplug_replug_cycle(struct ktest *t)
 	KEXPECT_EQ(t, probe_read(lm_va(top), &val), 0);
 }
 
+/* ---- refusals (injected: QEMU's device refuses only on host errors) ---- */
+
+struct vm_snap {
+	u64 plugged, dev_plugged, online;
+	unsigned long free;
+};
+
+static struct vm_snap vm_snap(void)
+{
+	struct virtio_mem_info vi;
+
+	virtio_mem_get_info(&vi);
+	return (struct vm_snap){ vi.plugged, vi.cfg.plugged_size, vi.online, nr_free_pages() };
+}
+
+#define EXPECT_SNAP_EQ(t, a, b) do {					\
+	KEXPECT_EQ(t, (a).plugged, (b).plugged);			\
+	KEXPECT_EQ(t, (a).dev_plugged, (b).dev_plugged);		\
+	KEXPECT_EQ(t, (a).online, (b).online);				\
+	KEXPECT_EQ(t, (a).free, (b).free);				\
+} while (0)
+
+/* 256 MiB (or a block) to unplug, when the driver is at requested_size. */
+static u64 shrink_size(struct ktest *t, struct virtio_mem_info *vi)
+{
+	u64 size;
+
+	if (!get_info(t, vi))
+		return 0;
+	size = max(256UL << 20, vi->cfg.block_size);
+	if (vi->plugged < size || vi->plugged != vi->cfg.requested_size) {
+		ktest_skip(t, "less than 256 MiB (or a block) plugged, or a resize is pending");
+		return 0;
+	}
+	return size;
+}
+
+/* Run @op with @nr injected @resp answers and the log captured. */
+#define WITH_INJECTED(log, resp, nr, pending, op) do {			\
+	printk_capture(log, sizeof(log));				\
+	virtio_mem_inject_response(resp, nr);				\
+	op;								\
+	pending = virtio_mem_inject_response(0, 0);			\
+	printk_capture(NULL, 0);					\
+} while (0)
+
+/* A few BUSY answers are retried and the unplug completes. */
+static void busy_is_retried(struct ktest *t)
+{
+	static char log[1024];
+	struct virtio_mem_info vi;
+	unsigned int pending;
+	u64 size = shrink_size(t, &vi), got = 0;
+
+	if (!size)
+		return;
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_BUSY, 3, pending, got = virtio_mem_unplug(size));
+	KEXPECT_EQ(t, got, size);
+	KEXPECT_EQ(t, pending, 0);
+	KEXPECT_TRUE(t, strstr(log, "device busy") != NULL);
+	KEXPECT_TRUE(t, strstr(log, "refused") == NULL);
+	state_agrees(t);
+	KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
+	KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
+}
+
+/* BUSY for good: given up after the retries, with nothing changed. */
+static void busy_forever_changes_nothing(struct ktest *t)
+{
+	static char log[1024];
+	struct virtio_mem_info vi;
+	struct vm_snap before, after;
+	unsigned int pending;
+	u64 size = shrink_size(t, &vi), got = 1;
+
+	if (!size)
+		return;
+	before = vm_snap();
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_BUSY, 1000, pending, got = virtio_mem_unplug(size));
+	after = vm_snap();
+	KEXPECT_EQ(t, got, 0);
+	/* One request, retried, then the shrink stops: no second request. */
+	KEXPECT_EQ(t, 1000 - pending, VIRTIO_MEM_BUSY_RETRIES + 1);
+	EXPECT_SNAP_EQ(t, after, before);
+	KEXPECT_TRUE(t, strstr(log, "refused: BUSY; nothing changed") != NULL);
+	state_agrees(t);
+}
+
+/* ERROR on an unplug: the offlined blocks go back online, nothing lost. */
+static void error_on_unplug_changes_nothing(struct ktest *t)
+{
+	static char log[1024];
+	struct virtio_mem_info vi;
+	struct vm_snap before, after;
+	unsigned int pending;
+	u64 size = shrink_size(t, &vi), got = 1;
+
+	if (!size)
+		return;
+	before = vm_snap();
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_ERROR, 1, pending, got = virtio_mem_unplug(size));
+	after = vm_snap();
+	KEXPECT_EQ(t, got, 0);
+	KEXPECT_EQ(t, pending, 0);
+	EXPECT_SNAP_EQ(t, after, before);
+	KEXPECT_TRUE(t, strstr(log, "refused: ERROR; nothing changed") != NULL);
+	state_agrees(t);
+}
+
+/* NACK on a plug: reconcile stops short, changes nothing, a later one catches up. */
+static void nack_on_plug_changes_nothing(struct ktest *t)
+{
+	static char log[1024];
+	struct virtio_mem_info vi;
+	struct vm_snap before, after;
+	unsigned int pending;
+	u64 size = shrink_size(t, &vi);
+	int ret = 0;
+
+	if (!size)
+		return;
+	KASSERT_EQ(t, virtio_mem_unplug(size), size);
+	before = vm_snap();
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_NACK, 1, pending, ret = virtio_mem_reconcile());
+	after = vm_snap();
+	KEXPECT_EQ(t, ret, -EAGAIN);
+	KEXPECT_EQ(t, pending, 0);
+	EXPECT_SNAP_EQ(t, after, before);
+	KEXPECT_TRUE(t, strstr(log, "refused: NACK; nothing changed") != NULL);
+	state_agrees(t);
+	KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
+	KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
+}
+
 KTEST_SUITE(virtio_mem, false,
 	KTEST_CASE(plugged_at_boot),
 	KTEST_CASE(every_plugged_page_usable),
 	KTEST_CASE(unplugged_memory_unmapped),
 	KTEST_CASE(refused_requests),
 	KTEST_CASE(state_agrees),
-	KTEST_CASE(unplug_replug_cycle));
+	KTEST_CASE(unplug_replug_cycle),
+	KTEST_CASE(busy_is_retried),
+	KTEST_CASE(busy_forever_changes_nothing),
+	KTEST_CASE(error_on_unplug_changes_nothing),
+	KTEST_CASE(nack_on_plug_changes_nothing));
