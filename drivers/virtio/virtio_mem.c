@@ -63,7 +63,7 @@ const char *vmem_resp_name(int r)
 /* Refusals injected by the self-tests (virtio_mem_inject_response()). */
 static struct {
 	int resp;
-	unsigned int nr;
+	unsigned int skip, nr;
 } inject;
 
 static int request_once(u16 type, u64 addr, u16 nb, u16 *state, unsigned long timeout)
@@ -73,8 +73,11 @@ static int request_once(u16 type, u64 addr, u16 nb, u16 *state, unsigned long ti
 	int len;
 
 	if (inject.nr && type != VIRTIO_MEM_REQ_STATE) {
-		inject.nr--;
-		return inject.resp;
+		if (!inject.skip) {
+			inject.nr--;
+			return inject.resp;
+		}
+		inject.skip--;
 	}
 	len = virtqueue_exec(&vmem.vq, &req, sizeof(req), &resp, sizeof(resp), timeout);
 	if (len < 0)
@@ -131,36 +134,6 @@ static void read_config(struct virtio_mem_config *c)
 		c->plugged_size = virtio_cread64(vd, CFG_PLUGGED_SIZE);
 		c->requested_size = virtio_cread64(vd, CFG_REQUESTED_SIZE);
 	} while (gen != virtio_config_generation(vd));
-}
-
-/* Block and memory-block geometry; the region must fit the linear map. */
-static int setup_geometry(void)
-{
-	const struct virtio_mem_config *c = &vmem.cfg;
-	u64 end, mb_end;
-
-	vmem.bs = c->block_size;
-	if (!is_power_of_2(vmem.bs) || vmem.bs < SUBBLOCK_PAGES * PAGE_SIZE ||
-	    !IS_ALIGNED(c->addr | c->region_size, vmem.bs) || !c->region_size) {
-		pr_err("virtio-mem: unsupported geometry: block 0x%llx, region 0x%llx+0x%llx (blocks must be >= 2 MiB)\n",
-		       (unsigned long long)vmem.bs, (unsigned long long)c->addr,
-		       (unsigned long long)c->region_size);
-		return -EINVAL;
-	}
-	vmem.mb_size = max(vmem.bs, (u64)SECTION_SIZE);
-	vmem.mb_base = ALIGN(c->addr, vmem.mb_size);
-	end = min(c->addr + c->region_size, (u64)linear_map_limit());
-	mb_end = ALIGN_DOWN(end, vmem.mb_size);
-	vmem.nr_blocks = c->region_size / vmem.bs;
-	vmem.bpm = vmem.mb_size / vmem.bs;
-	vmem.nr_mbs = mb_end > vmem.mb_base ? (mb_end - vmem.mb_base) / vmem.mb_size : 0;
-	vmem.first_mb_block = (vmem.mb_base - c->addr) / vmem.bs;
-	/* node_id names an ACPI PXM only with VIRTIO_MEM_F_ACPI_PXM; one node here. */
-	vmem.nid = 0;
-	if (vmem.mb_base != c->addr || mb_end != c->addr + c->region_size)
-		pr_warn("virtio-mem: only 0x%llx-0x%llx is usable (memory blocks, linear map)\n",
-			(unsigned long long)vmem.mb_base, (unsigned long long)mb_end);
-	return vmem.nr_mbs ? 0 : -EINVAL;
 }
 
 static void print_mem(void)
@@ -294,7 +267,7 @@ static int vmem_setup(struct pci_dev *pci)
 	if (ret)
 		return ret;
 	read_config(&vmem.cfg);
-	ret = setup_geometry();
+	ret = sbm_setup_geometry();
 	if (!ret)
 		ret = virtqueue_setup(&vmem.vq, &vmem.vd, 0);
 	if (ret) {
@@ -407,11 +380,12 @@ int virtio_mem_raw_request(u16 type, u64 addr, u16 nb_blocks, u16 *state)
 	return vmem.present ? request_addr(type, addr, nb_blocks, state) : -ENODEV;
 }
 
-unsigned int virtio_mem_inject_response(int resp, unsigned int nr)
+unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr)
 {
 	unsigned int pending = inject.nr;
 
 	inject.resp = resp;
+	inject.skip = skip;
 	inject.nr = nr;
 	return pending;
 }

@@ -41,6 +41,9 @@ extern struct vmem vmem;
 int vmem_request(u16 type, unsigned long block, unsigned long nb, u16 *state);
 const char *vmem_resp_name(int resp);
 
+/* From vmem.cfg: block and memory-block geometry, -EINVAL if unusable. */
+int sbm_setup_geometry(void);
+/* The driver's bitmaps (after the geometry). */
 int sbm_init(void);
 /* Plug / unplug up to @want device blocks; returns how many were. */
 unsigned long sbm_plug(unsigned long want);

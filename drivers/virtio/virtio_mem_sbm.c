@@ -12,7 +12,8 @@
  * is left. Contiguous device blocks share one request.
  *
  * Invariants: a block is online only if plugged; an mb is added iff its
- * first device block is plugged; unplugged blocks are never touched.
+ * first device block is plugged (but for a "stale" block, see readd_mb());
+ * unplugged blocks are out of the linear map and never touched.
  */
 #include <rvmm/printk.h>
 #include "virtio_mem.h"
@@ -27,9 +28,45 @@ static u64 mb_addr(unsigned long mb)
 	return vmem.mb_base + mb * vmem.mb_size;
 }
 
+/* A memmap block left plugged by readd_mb(): plugged, its mb not added. */
+static bool stale_mb(unsigned long mb)
+{
+	return !vmem_test(vmem.added, mb) && vmem_test(vmem.plugged, mb_first(mb));
+}
+
 static bool block_usable(unsigned long b)
 {
 	return (b + 1) * vmem.bs <= vmem.cfg.usable_region_size;
+}
+
+/* Block and memory-block geometry; the region must fit the linear map. */
+int sbm_setup_geometry(void)
+{
+	const struct virtio_mem_config *c = &vmem.cfg;
+	u64 end, mb_end;
+
+	vmem.bs = c->block_size;
+	if (!is_power_of_2(vmem.bs) || vmem.bs < SUBBLOCK_PAGES * PAGE_SIZE ||
+	    !IS_ALIGNED(c->addr | c->region_size, vmem.bs) || !c->region_size) {
+		pr_err("virtio-mem: unsupported geometry: block 0x%llx, region 0x%llx+0x%llx (blocks must be >= 2 MiB)\n",
+		       (unsigned long long)vmem.bs, (unsigned long long)c->addr,
+		       (unsigned long long)c->region_size);
+		return -EINVAL;
+	}
+	vmem.mb_size = max(vmem.bs, (u64)SECTION_SIZE);
+	vmem.mb_base = ALIGN(c->addr, vmem.mb_size);
+	end = min(c->addr + c->region_size, (u64)linear_map_limit());
+	mb_end = ALIGN_DOWN(end, vmem.mb_size);
+	vmem.nr_blocks = c->region_size / vmem.bs;
+	vmem.bpm = vmem.mb_size / vmem.bs;
+	vmem.nr_mbs = mb_end > vmem.mb_base ? (mb_end - vmem.mb_base) / vmem.mb_size : 0;
+	vmem.first_mb_block = (vmem.mb_base - c->addr) / vmem.bs;
+	/* node_id names an ACPI PXM only with VIRTIO_MEM_F_ACPI_PXM; one node here. */
+	vmem.nid = 0;
+	if (vmem.mb_base != c->addr || mb_end != c->addr + c->region_size)
+		pr_warn("virtio-mem: only 0x%llx-0x%llx is usable (memory blocks, linear map)\n",
+			(unsigned long long)vmem.mb_base, (unsigned long long)mb_end);
+	return vmem.nr_mbs ? 0 : -EINVAL;
 }
 
 int sbm_init(void)
@@ -312,7 +349,7 @@ unsigned long sbm_plug(unsigned long want)
 	for (unsigned long mb = 0; mb < vmem.nr_mbs && done < want; mb++) {
 		unsigned long b0 = mb_first(mb), n = 0;
 
-		if (vmem_test(vmem.added, mb))
+		if (vmem_test(vmem.added, mb) || stale_mb(mb))
 			continue;
 		while (n < vmem.bpm && done + n < want && block_usable(b0 + n))
 			n++;
@@ -370,6 +407,29 @@ static unsigned long unplug_data_blocks(unsigned long mb, unsigned long limit, i
 	return got;
 }
 
+/*
+ * The device refused to unplug the memmap block of a removed mb: bring the
+ * mb back rather than leak the block. add_memory() maps all of it, and the
+ * rest of the mb is unplugged (that is why it was removed): unmap that again.
+ * If even that fails, the block stays plugged with no mb (a "stale" block),
+ * and the next shrink tries to unplug it again.
+ */
+static int readd_mb(unsigned long mb)
+{
+	unsigned long b0 = mb_first(mb);
+	int ret = add_memory(vmem.nid, mb_addr(mb), vmem.mb_size, MHP_MEMMAP_ON_MEMORY);
+
+	if (ret) {
+		pr_err("virtio-mem: cannot re-add 0x%llx (%d); block 0x%llx stays plugged until the next shrink\n",
+		       (unsigned long long)mb_addr(mb), ret, (unsigned long long)vmem_block_addr(b0));
+		return ret;
+	}
+	vmem_set(vmem.added, mb, true);
+	unmap_blocks(b0 + 1, vmem.bpm - 1);
+	online_block(b0, false);
+	return 0;
+}
+
 /* The mb has only its first block left: remove it, then unplug that block. */
 static int remove_mb(unsigned long mb)
 {
@@ -387,13 +447,8 @@ static int remove_mb(unsigned long mb)
 	}
 	vmem_set(vmem.added, mb, false);
 	ret = change_range(false, b0, 1);
-	if (ret) {
-		/* Still plugged: bring the mb back rather than leak the block. */
-		if (!add_memory(vmem.nid, mb_addr(mb), vmem.mb_size, MHP_MEMMAP_ON_MEMORY)) {
-			vmem_set(vmem.added, mb, true);
-			online_block(b0, false);
-		}
-	}
+	if (ret)
+		readd_mb(mb);
 	return ret;
 }
 
@@ -405,6 +460,11 @@ unsigned long sbm_unplug(unsigned long want)
 		unsigned long b0 = mb_first(mb), k = 0, left, limit, got;
 		int err = 0;
 
+		if (stale_mb(mb)) {
+			if (!change_range(false, b0, 1))
+				done++;
+			continue;
+		}
 		if (!vmem_test(vmem.added, mb))
 			continue;
 		for (unsigned long b = b0 + 1; b < b0 + vmem.bpm; b++)

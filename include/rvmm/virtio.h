@@ -201,13 +201,14 @@ int virtio_mem_reconcile(void);
 /* Unplug up to @bytes (free blocks only, like a shrink); returns bytes. */
 u64 virtio_mem_unplug(u64 bytes);
 /*
- * Fault injection for the self-tests: the next @nr PLUG/UNPLUG/UNPLUG_ALL
- * requests are answered @resp (NACK, BUSY or ERROR) without reaching the
- * device, as a refusing device would answer them: those answers change
- * nothing at the device (§5.15.6). Returns how many injections were still
- * pending; (0, 0) cancels them.
+ * Fault injection for the self-tests: after letting @skip PLUG/UNPLUG/
+ * UNPLUG_ALL requests through, the next @nr are answered @resp (NACK, BUSY
+ * or ERROR) without reaching the device, as a refusing device would answer
+ * them: those answers change nothing at the device (§5.15.6). STATE always
+ * reaches the device. Returns how many refusals were still pending;
+ * (0, 0, 0) cancels them.
  */
-unsigned int virtio_mem_inject_response(int resp, unsigned int nr);
+unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr);
 /* BUSY answers retried (with backoff) before a request is given up. */
 #define VIRTIO_MEM_BUSY_RETRIES	10
 

@@ -331,11 +331,63 @@ static u64 shrink_size(struct ktest *t, struct virtio_mem_info *vi)
 /* Run @op with @nr injected @resp answers and the log captured. */
 #define WITH_INJECTED(log, resp, nr, pending, op) do {			\
 	printk_capture(log, sizeof(log));				\
-	virtio_mem_inject_response(resp, nr);				\
+	virtio_mem_inject_response(resp, 0, nr);			\
 	op;								\
-	pending = virtio_mem_inject_response(0, 0);			\
+	pending = virtio_mem_inject_response(0, 0, 0);			\
 	printk_capture(NULL, 0);					\
 } while (0)
+
+/* Unplugged blocks in the usable region are out of the linear map. */
+static void expect_unplugged_unmapped(struct ktest *t, const struct virtio_mem_info *vi)
+{
+	for (unsigned long b = 0; b < usable_blocks(vi); b++) {
+		unsigned long v;
+
+		if (virtio_mem_block_plugged(b) ||
+		    probe_read(lm_va(block_addr(vi, b)), &v) == -EFAULT)
+			continue;
+		ktest_fail(t, __FILE__, __LINE__, "unplugged block 0x%llx is mapped",
+			   (unsigned long long)block_addr(vi, b));
+		return;
+	}
+}
+
+/*
+ * ERROR at every request of a shrink in turn (the n-th data-block run, the
+ * memmap block of a removed memory block, ...): each time the figures add
+ * up, STATE agrees, unplugged memory stays unmapped, and reconcile gets
+ * back to the requested size.
+ */
+static void refusal_at_every_request(struct ktest *t)
+{
+	static char log[1024];
+	struct virtio_mem_info vi;
+	unsigned int pending = 0, n;
+	u64 size = shrink_size(t, &vi), got = 0;
+
+	if (!size)
+		return;
+	for (n = 0; n < 64; n++) {
+		struct vm_snap before = vm_snap(), after;
+
+		printk_capture(log, sizeof(log));
+		virtio_mem_inject_response(VIRTIO_MEM_RESP_ERROR, n, 1);
+		got = virtio_mem_unplug(size);
+		pending = virtio_mem_inject_response(0, 0, 0);
+		printk_capture(NULL, 0);
+		after = vm_snap();
+		KEXPECT_EQ(t, after.plugged, before.plugged - got);
+		KEXPECT_EQ(t, after.dev_plugged, after.plugged);
+		state_agrees(t);
+		expect_unplugged_unmapped(t, &vi);
+		KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
+		KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
+		if (t->failed || pending)	/* the shrink needed fewer than n + 1 requests */
+			break;
+	}
+	KEXPECT_GE(t, n, 2);
+	KEXPECT_EQ(t, pending, 1);
+}
 
 /* A few BUSY answers are retried and the unplug completes. */
 static void busy_is_retried(struct ktest *t)
@@ -435,4 +487,5 @@ KTEST_SUITE(virtio_mem, false,
 	KTEST_CASE(busy_is_retried),
 	KTEST_CASE(busy_forever_changes_nothing),
 	KTEST_CASE(error_on_unplug_changes_nothing),
-	KTEST_CASE(nack_on_plug_changes_nothing));
+	KTEST_CASE(nack_on_plug_changes_nothing),
+	KTEST_CASE(refusal_at_every_request));

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of virtio-mem's Sub-Block Mode (drivers/virtio/virtio_mem_sbm.c)
+ * against a model device and the real mm core on the simulated machine.
+ *
+ * The model device keeps its own plugged bitmap, answers STATE from it, and
+ * refuses PLUG/UNPLUG at random (BUSY, NACK or ERROR, changing nothing, as
+ * virtio 1.2 §5.15.6 says). A request the device could never accept (a
+ * block in the wrong state, outside the usable region) is a driver bug and
+ * fails the test. Random plugs, unplugs, pinned pages and geometries; after
+ * every step the driver's bitmaps, its byte counts, the sections, the
+ * linear map and the page allocator must agree with the device. At the end
+ * everything is unplugged and every counter is back where it started.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "hosttest.h"
+#include "../../drivers/virtio/virtio_mem.h"
+
+#define RAM_SIZE	SZ_1G
+#define SBM_STEPS	400
+#define MAX_PINNED	64
+
+struct vmem vmem;	/* the driver's state; virtio_mem.c is not built here */
+
+static struct {
+	unsigned long *plugged;
+	u64 plugged_size;
+	unsigned int refuse_pct;
+	struct sim_rng rng;
+	unsigned long requests, refusals, bad;
+	char why[160];		/* the first bad request */
+} dev;
+
+const char *vmem_resp_name(int r)
+{
+	static const char *const names[] = { "ACK", "NACK", "BUSY", "ERROR" };
+
+	return r >= 0 && r < (int)ARRAY_SIZE(names) ? names[r] : "errno";
+}
+
+static bool dev_test(unsigned long b)
+{
+	return dev.plugged[b / 64] & (1UL << (b % 64));
+}
+
+static int dev_bad(const char *what, unsigned long b, unsigned long n)
+{
+	if (!dev.bad++)
+		snprintf(dev.why, sizeof(dev.why), "%s of blocks %lu+%lu", what, b, n);
+	return VIRTIO_MEM_RESP_ERROR;
+}
+
+/* The device side of every request the driver sends. */
+int vmem_request(u16 type, unsigned long b, unsigned long n, u16 *state)
+{
+	unsigned long nr_p = 0;
+	bool plug = type == VIRTIO_MEM_REQ_PLUG;
+
+	dev.requests++;
+	if (!n || n > 0xffff || b + n > vmem.nr_blocks)
+		return dev_bad("request outside the region", b, n);
+	for (unsigned long i = b; i < b + n; i++)
+		nr_p += dev_test(i);
+	if (type == VIRTIO_MEM_REQ_STATE) {
+		*state = nr_p == n ? VIRTIO_MEM_STATE_PLUGGED :
+			 nr_p ? VIRTIO_MEM_STATE_MIXED : VIRTIO_MEM_STATE_UNPLUGGED;
+		return VIRTIO_MEM_RESP_ACK;
+	}
+	if (type != VIRTIO_MEM_REQ_PLUG && type != VIRTIO_MEM_REQ_UNPLUG)
+		return dev_bad("unexpected request type", b, n);
+	if (plug && (b + n) * vmem.bs > vmem.cfg.usable_region_size)
+		return dev_bad("PLUG beyond the usable region", b, n);
+	if (nr_p != (plug ? 0 : n))
+		return dev_bad(plug ? "PLUG of plugged blocks" : "UNPLUG of unplugged blocks",
+			       b, n);
+	if (sim_chance(&dev.rng, dev.refuse_pct, 100)) {
+		static const int refusals[] = { VIRTIO_MEM_RESP_BUSY, VIRTIO_MEM_RESP_NACK,
+						VIRTIO_MEM_RESP_ERROR };
+
+		dev.refusals++;
+		return refusals[sim_rand_below(&dev.rng, 3)];
+	}
+	if (plug && dev.plugged_size + n * vmem.bs > vmem.cfg.requested_size)
+		return VIRTIO_MEM_RESP_NACK;
+	for (unsigned long i = b; i < b + n; i++)
+		vmem_set(dev.plugged, i, plug);
+	if (plug)
+		dev.plugged_size += n * vmem.bs;
+	else
+		dev.plugged_size -= n * vmem.bs;
+	vmem.cfg.plugged_size = dev.plugged_size;
+	return VIRTIO_MEM_RESP_ACK;
+}
+
+/* ---- the machine and the device for one run ---- */
+
+struct geometry {
+	u64 bs, addr, region, usable;
+};
+
+static void setup(struct ktest *t, int va_bits, const struct geometry *g)
+{
+	sim_boot_simple(va_bits, RAM_SIZE);
+	free(dev.plugged);
+	memset(&vmem, 0, sizeof(vmem));
+	vmem.cfg.block_size = g->bs;
+	vmem.cfg.addr = g->addr;
+	vmem.cfg.region_size = g->region;
+	vmem.cfg.usable_region_size = g->usable;
+	vmem.cfg.requested_size = g->usable;
+	sim_log_mute++;
+	KASSERT_EQ(t, sbm_setup_geometry(), 0);
+	sim_log_mute--;
+	KASSERT_EQ(t, sbm_init(), 0);
+	dev.plugged = calloc(DIV_ROUND_UP(vmem.nr_blocks, 64), sizeof(unsigned long));
+	dev.plugged_size = 0;
+	dev.requests = dev.refusals = dev.bad = 0;
+}
+
+/* Blocks sbm_plug() could still plug: unplugged, usable, in a memory block. */
+static unsigned long pluggable(void)
+{
+	unsigned long n = 0;
+
+	for (unsigned long mb = 0; mb < vmem.nr_mbs; mb++) {
+		unsigned long b0 = vmem.first_mb_block + mb * vmem.bpm;
+
+		for (unsigned long b = b0; b < b0 + vmem.bpm; b++)
+			n += !vmem_test(vmem.plugged, b) &&
+			     (b + 1) * vmem.bs <= vmem.cfg.usable_region_size;
+	}
+	return n;
+}
+
+/* Everything the driver believes, against the device and the mm core. */
+static void check(struct ktest *t, unsigned long movable0, int step)
+{
+	unsigned long nr_plugged = 0, online_pages = 0;
+
+	if (dev.bad)
+		ktest_fail(t, __FILE__, __LINE__, "step %d: driver sent %s", step, dev.why);
+	for (unsigned long b = 0; b < vmem.nr_blocks; b++) {
+		bool p = vmem_test(vmem.plugged, b);
+		u64 a = vmem_block_addr(b);
+		phys_addr_t pa = walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL);
+
+		nr_plugged += p;
+		if (p != dev_test(b) || (vmem_test(vmem.online, b) && !p))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "step %d: block %lu: driver plugged %d online %d, device %d",
+				   step, b, p, vmem_test(vmem.online, b), dev_test(b));
+		/* Unplugged memory is out of the linear map (F_UNPLUGGED_INACCESSIBLE). */
+		if (!p && pa != WALK_NONE)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "step %d: unplugged block %lu (0x%llx) is mapped", step, b,
+				   (unsigned long long)a);
+		if (t->failed)
+			return;
+	}
+	KEXPECT_EQ(t, vmem.plugged_bytes, nr_plugged * vmem.bs);
+	KEXPECT_EQ(t, vmem.plugged_bytes, dev.plugged_size);
+	/* An mb is added (its sections present) iff its memmap block is plugged. */
+	for (unsigned long mb = 0; mb < vmem.nr_mbs; mb++) {
+		unsigned long b0 = vmem.first_mb_block + mb * vmem.bpm;
+		bool added = vmem_test(vmem.added, mb);
+
+		KEXPECT_EQ(t, added, vmem_test(vmem.plugged, b0));
+		KEXPECT_EQ(t, added, pfn_valid(PHYS_PFN(vmem.mb_base + mb * vmem.mb_size)));
+	}
+	/* online_bytes is what the buddy got: ZONE_MOVABLE's present pages. */
+	online_pages = zones[ZONE_MOVABLE].present_pages - movable0;
+	KEXPECT_EQ(t, vmem.online_bytes, PFN_PHYS(online_pages));
+	if (t->failed)
+		printk("    # failed at step %d\n", step);
+}
+
+static struct geometry random_geometry(struct sim_rng *rng)
+{
+	static const u64 sizes[] = { SZ_2M, 4 * SZ_1M, 32 * SZ_1M, SECTION_SIZE, 2 * SECTION_SIZE };
+	struct geometry g;
+	u64 mb;
+
+	g.bs = sizes[sim_rand_below(rng, ARRAY_SIZE(sizes))];
+	mb = max(g.bs, (u64)SECTION_SIZE);
+	/* Start on a block, not always on a memory block: the head is unused. */
+	g.addr = 4 * SZ_1G + g.bs * sim_rand_below(rng, mb / g.bs);
+	g.region = mb * (2 + sim_rand_below(rng, 6)) + g.bs * sim_rand_below(rng, mb / g.bs);
+	g.usable = g.region - g.bs * sim_rand_below(rng, g.region / g.bs / 2);
+	return g;
+}
+
+/*
+ * Random plugs and unplugs with refusals and pinned pages; then everything
+ * back. Every step is checked; the end state must equal the start.
+ */
+static void sbm_random(struct ktest *t)
+{
+	struct sim_rng rng;
+	u64 stats[6] = { 0 };
+
+	sim_rng_init(&rng, "sbm_random");
+	sim_rng_init(&dev.rng, "sbm_random_dev");
+	for (int run = 0; run < 12 && !t->failed; run++) {
+		struct geometry g = random_geometry(&rng);
+		struct page *pinned[MAX_PINNED];
+		unsigned long nr_pinned = 0, movable0;
+		struct mm_snap s0;
+
+		setup(t, sim_modes[run % 3], &g);
+		if (t->failed)
+			return;
+		mm_snap_take(&s0);
+		movable0 = zones[ZONE_MOVABLE].present_pages;
+		sim_log_mute++;
+		for (int step = 0; step < SBM_STEPS && !t->failed; step++) {
+			unsigned int op = sim_rand_below(&rng, 10);
+			unsigned long k = 1 + sim_rand_below(&rng, 3 * vmem.bpm);
+			u64 before = vmem.plugged_bytes, refusals = dev.refusals;
+			unsigned long can = pluggable(), got;
+
+			dev.refuse_pct = run % 4 ? 10 : 0;
+			if (op < 4) {
+				got = sbm_plug(k);
+				stats[0] += got;
+				KEXPECT_LE(t, got, k);
+				KEXPECT_EQ(t, vmem.plugged_bytes, before + got * vmem.bs);
+				/* A device that never refuses gets all it allows. */
+				if (dev.refusals == refusals && dev.plugged_size + min(k, can) * vmem.bs <=
+				    vmem.cfg.requested_size)
+					KEXPECT_EQ(t, got, min(k, can));
+			} else if (op < 8) {
+				got = sbm_unplug(k);
+				stats[1] += got;
+				KEXPECT_LE(t, got, k);
+				KEXPECT_EQ(t, vmem.plugged_bytes, before - got * vmem.bs);
+			} else if (op == 8 && nr_pinned < MAX_PINNED) {
+				/* Pin a page: its block can no longer be unplugged. */
+				struct page *p = alloc_pages(GFP_MOVABLE, 0);
+
+				if (p)
+					pinned[nr_pinned++] = p;
+				stats[2]++;
+			} else if (nr_pinned) {
+				unsigned long i = sim_rand_below(&rng, nr_pinned);
+
+				free_pages(pinned[i], 0);
+				pinned[i] = pinned[--nr_pinned];
+			}
+			/* The host lowers or raises requested_size now and then. */
+			if (sim_chance(&rng, 1, 20))
+				vmem.cfg.requested_size = vmem.bs * sim_rand_below(&rng,
+							vmem.cfg.usable_region_size / vmem.bs + 1);
+			check(t, movable0, step);
+		}
+		stats[3] += dev.refusals;
+		stats[4] += dev.requests;
+		/* Everything back: unpin, a device that agrees, unplug it all. */
+		while (nr_pinned)
+			free_pages(pinned[--nr_pinned], 0);
+		dev.refuse_pct = 0;
+		sbm_unplug(vmem.nr_blocks);
+		sim_log_mute--;
+		check(t, movable0, SBM_STEPS);
+		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
+		KEXPECT_EQ(t, vmem.online_bytes, 0);
+		EXPECT_SNAP_EQ(t, s0);
+		stats[5]++;
+	}
+	printk("    # %llu runs: %llu blocks plugged, %llu unplugged, %llu pins, %llu of %llu requests refused\n",
+	       (unsigned long long)stats[5], (unsigned long long)stats[0],
+	       (unsigned long long)stats[1], (unsigned long long)stats[2],
+	       (unsigned long long)stats[3], (unsigned long long)stats[4]);
+}
+
+/* Geometries the driver must refuse, with nothing allocated. */
+static void sbm_bad_geometry(struct ktest *t)
+{
+	static const struct geometry bad[] = {
+		{ SZ_1M, 4 * SZ_1G, SZ_1G, SZ_1G },			/* block < 2 MiB */
+		{ 3 * SZ_2M, 4 * SZ_1G, 3 * SZ_2M * 64, SZ_1G },	/* not a power of 2 */
+		{ SZ_2M, 4 * SZ_1G + SZ_1M, SZ_1G, SZ_1G },		/* unaligned start */
+		{ SZ_2M, 4 * SZ_1G, SZ_1G + SZ_1M, SZ_1G },		/* unaligned size */
+		{ SZ_2M, 4 * SZ_1G, 0, 0 },				/* empty */
+		{ SZ_2M, 4 * SZ_1G + SZ_2M, SECTION_SIZE, SZ_2M },	/* no whole mb */
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		sim_boot_simple(48, RAM_SIZE);
+		memset(&vmem, 0, sizeof(vmem));
+		vmem.cfg = (struct virtio_mem_config){ .block_size = bad[i].bs,
+			.addr = bad[i].addr, .region_size = bad[i].region,
+			.usable_region_size = bad[i].usable };
+		sim_log_mute++;
+		KEXPECT_EQ(t, sbm_setup_geometry(), -EINVAL);
+		sim_log_mute--;
+		KEXPECT_TRUE(t, strstr(sim_last_log(), "virtio-mem:") != NULL);
+	}
+}
+
+KTEST_SUITE(host_virtio_mem_sbm, false,
+	KTEST_CASE(sbm_random),
+	KTEST_CASE(sbm_bad_geometry));
