@@ -29,6 +29,8 @@ static struct {
 	unsigned int refuse_pct;
 	struct sim_rng rng;
 	unsigned long requests, refusals, bad;
+	long refuse_block;	/* ERROR for an UNPLUG of just this block */
+	bool allow_stale;	/* a plugged memmap block without its mb is fine */
 	char why[160];		/* the first bad request */
 } dev;
 
@@ -74,6 +76,10 @@ int vmem_request(u16 type, unsigned long b, unsigned long n, u16 *state)
 	if (nr_p != (plug ? 0 : n))
 		return dev_bad(plug ? "PLUG of plugged blocks" : "UNPLUG of unplugged blocks",
 			       b, n);
+	if (!plug && n == 1 && (long)b == dev.refuse_block) {
+		dev.refusals++;
+		return VIRTIO_MEM_RESP_ERROR;
+	}
 	if (sim_chance(&dev.rng, dev.refuse_pct, 100)) {
 		static const int refusals[] = { VIRTIO_MEM_RESP_BUSY, VIRTIO_MEM_RESP_NACK,
 						VIRTIO_MEM_RESP_ERROR };
@@ -116,6 +122,9 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	dev.plugged = calloc(DIV_ROUND_UP(vmem.nr_blocks, 64), sizeof(unsigned long));
 	dev.plugged_size = 0;
 	dev.requests = dev.refusals = dev.bad = 0;
+	dev.refuse_block = -1;
+	dev.allow_stale = false;
+	dev.refuse_pct = 0;
 }
 
 /* Blocks sbm_plug() could still plug: unplugged, usable, in a memory block. */
@@ -165,7 +174,8 @@ static void check(struct ktest *t, unsigned long movable0, int step)
 		unsigned long b0 = vmem.first_mb_block + mb * vmem.bpm;
 		bool added = vmem_test(vmem.added, mb);
 
-		KEXPECT_EQ(t, added, vmem_test(vmem.plugged, b0));
+		if (!(dev.allow_stale && !added))
+			KEXPECT_EQ(t, added, vmem_test(vmem.plugged, b0));
 		KEXPECT_EQ(t, added, pfn_valid(PHYS_PFN(vmem.mb_base + mb * vmem.mb_size)));
 	}
 	/* online_bytes is what the buddy got: ZONE_MOVABLE's present pages. */
@@ -273,6 +283,77 @@ static void sbm_random(struct ktest *t)
 	       (unsigned long long)stats[3], (unsigned long long)stats[4]);
 }
 
+/*
+ * The device refuses to unplug the memmap block of a memory block just
+ * removed, and re-adding the mb then fails at each of its allocations in
+ * turn (the mb is alone in its GiB, so its linear-map table went with it):
+ * the block stays plugged without its mb ("stale"), plugging passes it by,
+ * and the next shrink unplugs it. Once the re-add gets all it needs, the mb
+ * is back. Either way the way back restores exactly the state before.
+ */
+static void sbm_readd_fails(struct ktest *t)
+{
+	const struct geometry g = { SZ_2M, 4 * SZ_1G, 16 * SECTION_SIZE, 16 * SECTION_SIZE };
+	static char log[2048];
+	unsigned long stale = 0;
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes) && !t->failed; m++) {
+		unsigned long n, movable0, top = 8, b0, bpm;
+		struct mm_snap s0;
+		bool done = false;
+
+		setup(t, sim_modes[m], &g);
+		if (t->failed)
+			return;
+		bpm = vmem.bpm;
+		b0 = vmem.first_mb_block + top * bpm;
+		movable0 = zones[ZONE_MOVABLE].present_pages;
+		/* mbs 0-7 full (4-5 GiB), mb 8 (5 GiB) only its memmap block. */
+		KASSERT_EQ(t, sbm_plug(top * bpm + 1), top * bpm + 1);
+		mm_snap_take(&s0);
+		for (n = 1; n < 100 && !done && !t->failed; n++) {
+			unsigned long calls0 = nr_alloc_calls;
+
+			dev.refuse_block = b0;
+			dev.allow_stale = true;
+			printk_capture(log, sizeof(log));
+			fail_alloc_nth = n;
+			/* mb 8 goes (refused, re-add), then a block of mb 7. */
+			KEXPECT_EQ(t, sbm_unplug(1), 1);
+			fail_alloc_nth = 0;
+			done = nr_alloc_calls - calls0 < n;	/* nothing failed */
+			printk_capture(NULL, 0);
+			dev.refuse_block = -1;
+			KEXPECT_TRUE(t, strstr(log, "UNPLUG of") != NULL);
+			check(t, movable0, (int)n);
+			if (vmem_test(vmem.added, top)) {
+				dev.allow_stale = false;
+				KEXPECT_EQ(t, sbm_plug(1), 1);		/* mb 7's hole */
+			} else {
+				stale++;
+				KEXPECT_TRUE(t, !vmem_test(vmem.added, top));
+				KEXPECT_TRUE(t, vmem_test(vmem.plugged, b0));
+				KEXPECT_TRUE(t, strstr(log, "stays plugged") != NULL);
+				KEXPECT_EQ(t, sbm_plug(1), 1);		/* mb 7's hole */
+				KEXPECT_EQ(t, sbm_plug(1), 1);		/* passes mb 8 by */
+				KEXPECT_TRUE(t, vmem_test(vmem.added, top + 1));
+				KEXPECT_TRUE(t, !vmem_test(vmem.added, top));
+				KEXPECT_EQ(t, sbm_unplug(2), 2);	/* mb 9, then the stale block */
+				KEXPECT_TRUE(t, !vmem_test(vmem.plugged, b0));
+				dev.allow_stale = false;
+				check(t, movable0, (int)n);
+				KEXPECT_EQ(t, sbm_plug(1), 1);		/* mb 8 anew */
+			}
+			check(t, movable0, (int)n);
+			EXPECT_SNAP_EQ(t, s0);
+		}
+		KEXPECT_TRUE(t, done);
+		KEXPECT_TRUE(t, vmem_test(vmem.added, top));
+	}
+	KEXPECT_GE(t, stale, 3);
+	printk("    # %lu failed re-adds left a stale block, each cleaned up\n", stale);
+}
+
 /* Geometries the driver must refuse, with nothing allocated. */
 static void sbm_bad_geometry(struct ktest *t)
 {
@@ -300,4 +381,5 @@ static void sbm_bad_geometry(struct ktest *t)
 
 KTEST_SUITE(host_virtio_mem_sbm, false,
 	KTEST_CASE(sbm_random),
+	KTEST_CASE(sbm_readd_fails),
 	KTEST_CASE(sbm_bad_geometry));
