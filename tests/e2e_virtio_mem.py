@@ -16,6 +16,11 @@ for the kernel's self-test summary, then:
   size afterwards;
 * quits QEMU over QMP and checks the console never showed `rvmm: PANIC`.
 
+A third boot has two devices (vm0: 2 MiB blocks, vm1: 4 MiB blocks, 4 GiB
+backends) and resizes them in turn (TWO_DEVICE_STEPS): each device must
+reach its size while the kernel's total follows, the other device keeping
+its own.
+
 Every planned check is one test case, so the case count does not depend on
 how far a run got: checks that could not run count as failed.
 Without a virtio-mem capable QEMU every case is skipped (and said loudly).
@@ -35,6 +40,8 @@ BOOT_TIMEOUT = 120
 STEP_TIMEOUT = 60
 STEPS = [1 * rq.GiB, 3 * rq.GiB, 256 * rq.MiB, 0, 2 * rq.GiB]
 VARIANTS = [("2M", 2 * rq.MiB), ("128M", 128 * rq.MiB)]
+TWO_DEVICE_STEPS = [("vm1", 1 * rq.GiB), ("vm0", 512 * rq.MiB), ("vm1", 256 * rq.MiB),
+                    ("vm0", 0), ("vm1", 0)]
 
 
 class Tally:
@@ -96,15 +103,19 @@ def refuse(qmp, size):
     return False, f"qom-set accepted {size}"
 
 
-def run_variant(qemu, log_dir, block_name, block_bytes):
-    """One boot with one block size. Returns (passed, failed)."""
-    tally = Tally(f"block-size={block_name}")
-    pending = case_names()
+def session(qemu, label, devices, log, names, steps):
+    """One boot with `devices` (QEMU args), rvmm.serve and QMP.
+
+    `names` are the planned cases in order: "boot" first, "quit without
+    panic" last; steps(qmp, con, done) records the ones between by calling
+    done(ok, detail) once per case, and raises Abort after a failure that
+    leaves the rest pointless. Returns (passed, failed).
+    """
+    tally = Tally(label)
+    pending = list(names)
     sock_dir = tempfile.mkdtemp(prefix="rvmm-qmp-")
     sock = Path(sock_dir) / "qmp.sock"
-    cmd = rq.default_args(qemu, append="rvmm.serve",
-                          extra=rq.virtio_mem_args(block_size=block_name) + rq.qmp_args(sock))
-    log = Path(log_dir) / f"e2e-virtio-mem-{block_name}.log"
+    cmd = rq.default_args(qemu, append="rvmm.serve", extra=devices + rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=log)
     qmp = None
 
@@ -119,22 +130,7 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
         done(not why, why or hit[1].group(0))
         if why:
             raise Abort(why)
-        # After a failed step the device state is unknown: the remaining
-        # steps count as failed without spending another timeout each.
-        failed_step = None
-        for size in STEPS:
-            if failed_step:
-                done(False, f"not run: {failed_step}")
-                continue
-            t0 = time.monotonic()
-            ok, msg = rq.resize(qmp, con, size, timeout=STEP_TIMEOUT)
-            done(ok, f"{msg}, {time.monotonic() - t0:.1f} s")
-            if not ok:
-                if not con.alive:
-                    raise Abort(msg)
-                failed_step = f"resize to {rq.fmt_size(size)} failed"
-        done(*refuse(qmp, rq.VMEM_BACKEND_SIZE + block_bytes))
-        done(*refuse(qmp, 1 * rq.GiB + block_bytes // 2))
+        steps(qmp, con, done)
         qmp.quit()
         rc = con.wait(30)
         if rc is None:
@@ -157,16 +153,66 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
         sock.unlink(missing_ok=True)
         Path(sock_dir).rmdir()
     if tally.failed:
-        print(f"e2e block-size={block_name}: log {log}; last lines:", flush=True)
+        print(f"e2e {label}: log {log}; last lines:", flush=True)
         for line in con.lines[-30:]:
             print("    " + line)
     return tally.passed, tally.failed
 
 
+def run_variant(qemu, log_dir, block_name, block_bytes):
+    """One boot with one block size. Returns (passed, failed)."""
+    def steps(qmp, con, done):
+        # After a failed step the device state is unknown: the remaining
+        # steps count as failed without spending another timeout each.
+        failed_step = None
+        for size in STEPS:
+            if failed_step:
+                done(False, f"not run: {failed_step}")
+                continue
+            t0 = time.monotonic()
+            ok, msg = rq.resize(qmp, con, size, timeout=STEP_TIMEOUT)
+            done(ok, f"{msg}, {time.monotonic() - t0:.1f} s")
+            if not ok:
+                if not con.alive:
+                    raise Abort(msg)
+                failed_step = f"resize to {rq.fmt_size(size)} failed"
+        done(*refuse(qmp, rq.VMEM_BACKEND_SIZE + block_bytes))
+        done(*refuse(qmp, 1 * rq.GiB + block_bytes // 2))
+
+    return session(qemu, f"block-size={block_name}", rq.virtio_mem_args(block_size=block_name),
+                   Path(log_dir) / f"e2e-virtio-mem-{block_name}.log", case_names(), steps)
+
+
+def two_device_case_names():
+    return (["boot"] + [f"{dev} to {rq.fmt_size(size)}" for dev, size in TWO_DEVICE_STEPS] +
+            ["quit without panic"])
+
+
+def run_two_devices(qemu, log_dir):
+    """One boot with two devices resized in turn. Returns (passed, failed)."""
+    def steps(qmp, con, done):
+        for dev, size in TWO_DEVICE_STEPS:
+            other = "vm0" if dev == "vm1" else "vm1"
+            other_before = rq.vmem_device(qmp, other)["size"]
+            ok, msg = rq.resize(qmp, con, size, timeout=STEP_TIMEOUT, dev_id=dev)
+            other_after = rq.vmem_device(qmp, other)["size"]
+            if ok and other_after != other_before:
+                ok, msg = False, f"{other} changed from {other_before} to {other_after}"
+            done(ok, msg)
+            if not ok:
+                raise Abort(msg)
+
+    devices = (rq.virtio_mem_args(block_size="2M", backend_size=4 * rq.GiB) +
+               rq.virtio_mem_args(index=1, block_size="4M", backend_size=4 * rq.GiB))
+    return session(qemu, "two devices", devices,
+                   Path(log_dir) / "e2e-virtio-mem-two-devices.log", two_device_case_names(),
+                   steps)
+
+
 def run(qemu_path, log_dir):
     """Run every variant. Returns (passed, failed, skipped)."""
     if not rq.has_virtio_mem(qemu_path):
-        n = len(case_names()) * len(VARIANTS)
+        n = len(case_names()) * len(VARIANTS) + len(two_device_case_names())
         print("!" * 72)
         print(f"e2e: SKIPPED: {qemu_path} has no virtio-mem-pci device "
               f"(build the patched QEMU with `make qemu`); {n} cases not run")
@@ -177,7 +223,8 @@ def run(qemu_path, log_dir):
         p, f = run_variant(qemu_path, log_dir, name, block)
         passed += p
         failed += f
-    return passed, failed, 0
+    p, f = run_two_devices(qemu_path, log_dir)
+    return passed + p, failed + f, 0
 
 
 if __name__ == "__main__":

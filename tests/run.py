@@ -224,6 +224,18 @@ def selftest_configs(qemu, timeout):
                               rq.qemu_args(qemu, smp=2, mem="2G", cpu=cpu,
                                            extra=["-dtb", str(LAYOUT_DTB)]),
                               timeout, judge_selftest))
+    # Two devices with different block sizes: every virtio_mem case runs
+    # on each (every_other_device), device 0 untouched by device 1's work.
+    if rq.has_virtio_mem(qemu):
+        configs.append(Config("sv48-2G-mem1G-2x-virtio-mem-smp4",
+                              rq.qemu_args(qemu, smp=4, mem="2G,maxmem=10G", cpu="rv64,sv57=off",
+                                           append="mem=1G",
+                                           extra=rq.virtio_mem_args(
+                                               requested_size="512M", backend_size=4 * rq.GiB) +
+                                           rq.virtio_mem_args(
+                                               index=1, block_size="4M", requested_size="392M",
+                                               backend_size=4 * rq.GiB)),
+                              timeout, judge_selftest))
     # `make run`'s machine and device, as a new user first boots it (the
     # serve loop and the resizes are the e2e part's).
     if rq.has_virtio_mem(qemu):

@@ -44,7 +44,6 @@ DEFAULT_MEM = "1G,maxmem=9G"
 # A kernel that does not stay up for rvmm.serve exits this soon after its summary.
 EXIT_GRACE = 2
 VMEM_ID = "vm0"
-VMEM_QOM_PATH = "/machine/peripheral/" + VMEM_ID
 VMEM_BACKEND_SIZE = 8 * GiB
 
 
@@ -100,19 +99,21 @@ def default_args(qemu, **kw):
     return qemu_args(qemu, smp=DEFAULT_SMP, mem=DEFAULT_MEM, **kw)
 
 
-def virtio_mem_args(*, block_size="2M", requested_size="0", deterministic=False):
-    """The CONTRACT's virtio-mem device (8 GiB backend) with QEMU size syntax.
+def virtio_mem_args(*, block_size="2M", requested_size="0", deterministic=False,
+                    index=0, backend_size=VMEM_BACKEND_SIZE):
+    """The CONTRACT's virtio-mem device (8 GiB backend) with QEMU size syntax;
+    `index` > 0 adds a further device vm<index> (with its own backend).
 
     `deterministic` turns ioeventfd off, so that a queue notification is
     handled inside the vCPU's MMIO write rather than later by QEMU's main
     loop: with ioeventfd, instruction counts under -icount varied from boot
     to boot (hotadd_1g: 2 of 5 boots differed; without: 12 of 12 equal).
     """
-    dev = (f"virtio-mem-pci,id={VMEM_ID},memdev=vmem0,"
+    dev = (f"virtio-mem-pci,id=vm{index},memdev=vmem{index},"
            f"block-size={block_size},requested-size={requested_size}")
     if deterministic:
         dev += ",ioeventfd=off"
-    return ["-object", f"memory-backend-ram,id=vmem0,size={VMEM_BACKEND_SIZE}",
+    return ["-object", f"memory-backend-ram,id=vmem{index},size={backend_size}",
             "-device", dev]
 
 
@@ -331,9 +332,16 @@ def vmem_device(qmp, dev_id=VMEM_ID):
     raise QMPError(f"no virtio-mem device {dev_id!r} in query-memory-devices")
 
 
-def request_size(qmp, size):
+def request_size(qmp, size, dev_id=VMEM_ID):
     """qom-set requested-size; raises QMPError if QEMU refuses it."""
-    qmp.cmd("qom-set", path=VMEM_QOM_PATH, property="requested-size", value=size)
+    qmp.cmd("qom-set", path="/machine/peripheral/" + dev_id, property="requested-size",
+            value=size)
+
+
+def total_plugged(qmp):
+    """Sum of the `size` of every virtio-mem device."""
+    return sum(dev["data"]["size"] for dev in qmp.cmd("query-memory-devices")
+               if dev.get("type") == "virtio-mem")
 
 
 def last_plugged(console, start=0):
@@ -346,24 +354,26 @@ def last_plugged(console, start=0):
     return found
 
 
-def resize(qmp, console, size, timeout=60):
-    """Request `size` bytes and wait until it is reached on both sides.
+def resize(qmp, console, size, timeout=60, dev_id=VMEM_ID):
+    """Request `size` bytes of device `dev_id`; wait until both sides have it.
 
     Reached means: query-memory-devices reports the device's `size` (plugged
-    bytes) == size, and the kernel printed `rvmm: mem plugged=<size> ...`
-    after the request (or before it, if the device already had that size,
-    in which case the kernel has no reason to print again).
+    bytes) == size, and the kernel printed `rvmm: mem plugged=<total> ...`
+    (the total over all devices, `size` itself with one device) after the
+    request (or before it, if the device already had that size, in which
+    case the kernel has no reason to print again).
     Returns (ok, message).
     """
-    before = vmem_device(qmp)["size"]
+    before = vmem_device(qmp, dev_id)["size"]
+    want_total = total_plugged(qmp) - before + size
     start = len(console.lines)
-    request_size(qmp, size)
+    request_size(qmp, size, dev_id)
     since = 0 if before == size else start
     deadline = time.monotonic() + timeout
     while True:
-        dev_size = vmem_device(qmp)["size"]
+        dev_size = vmem_device(qmp, dev_id)["size"]
         plugged = last_plugged(console, since)
-        if dev_size == size and size in plugged:
+        if dev_size == size and want_total in plugged:
             return True, f"reached {fmt_size(size)}"
         if console.panicked(start):
             return False, "kernel panic"

@@ -8,6 +8,7 @@
  * only sets a flag, and the serve loop's poll() reconciles plugged_size
  * with requested_size. Which blocks move is virtio_mem_sbm.c's business.
  */
+#include <string.h>
 #include <asm/csr.h>
 #include <asm/sbi.h>
 #include <rvmm/boot.h>
@@ -18,7 +19,6 @@
 #include <rvmm/trap.h>
 #include "virtio_mem.h"
 
-struct vmem vmem;
 
 /* struct virtio_mem_config (§5.15.4) */
 #define CFG_BLOCK_SIZE		0
@@ -58,6 +58,10 @@ const char *vmem_resp_name(int r)
 	return r == -ETIMEDOUT ? "timeout" : r < 0 ? "transport error" : "unknown response";
 }
 
+/* Every device we drive, in PCI order; only set-up devices are counted. */
+static struct vmem vmem_devs[VIRTIO_MEM_MAX_DEVICES];
+static unsigned int nr_vmem;
+
 /* ---- requests ---- */
 
 /* Refusals injected by the self-tests (virtio_mem_inject_response()). */
@@ -66,7 +70,8 @@ static struct {
 	unsigned int skip, nr;
 } inject;
 
-static int request_once(u16 type, u64 addr, u16 nb, u16 *state, unsigned long timeout)
+static int request_once(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state,
+			unsigned long timeout)
 {
 	struct vmem_req req = { .type = type, .addr = addr, .nb_blocks = nb };
 	struct vmem_resp resp = { 0 };
@@ -79,7 +84,7 @@ static int request_once(u16 type, u64 addr, u16 nb, u16 *state, unsigned long ti
 		}
 		inject.skip--;
 	}
-	len = virtqueue_exec(&vmem.vq, &req, sizeof(req), &resp, sizeof(resp), timeout);
+	len = virtqueue_exec(&vm->vq, &req, sizeof(req), &resp, sizeof(resp), timeout);
 	if (len < 0)
 		return len;
 	if (len < 2 || (type == VIRTIO_MEM_REQ_STATE && resp.type == VIRTIO_MEM_RESP_ACK &&
@@ -91,14 +96,14 @@ static int request_once(u16 type, u64 addr, u16 nb, u16 *state, unsigned long ti
 }
 
 /* BUSY means "try again later" (§5.15.6.1): back off 1 ms, 2 ms, ... */
-static int request_addr(u16 type, u64 addr, u16 nb, u16 *state)
+static int request_addr(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state)
 {
 	unsigned long timeout = type == VIRTIO_MEM_REQ_UNPLUG_ALL ? UNPLUG_ALL_TIMEOUT_US :
 				REQ_TIMEOUT_US;
 	unsigned long backoff = 1000;
 
 	for (int i = 0;; i++) {
-		int r = request_once(type, addr, nb, state, timeout);
+		int r = request_once(vm, type, addr, nb, state, timeout);
 
 		if (r != VIRTIO_MEM_RESP_BUSY || i == VIRTIO_MEM_BUSY_RETRIES)
 			return r;
@@ -109,19 +114,19 @@ static int request_addr(u16 type, u64 addr, u16 nb, u16 *state)
 	}
 }
 
-int vmem_request(u16 type, unsigned long block, unsigned long nb, u16 *state)
+int vmem_request(struct vmem *vm, u16 type, unsigned long block, unsigned long nb, u16 *state)
 {
 	if (nb > 0xffff)
 		return -EINVAL;
-	return request_addr(type, vmem_block_addr(block), (u16)nb, state);
+	return request_addr(vm, type, vmem_block_addr(vm, block), (u16)nb, state);
 }
 
 /* ---- config ---- */
 
 /* All fields from one generation (§2.5.1: re-read if it moved). */
-static void read_config(struct virtio_mem_config *c)
+static void read_config(struct vmem *vm, struct virtio_mem_config *c)
 {
-	struct virtio_device *vd = &vmem.vd;
+	struct virtio_device *vd = &vm->vd;
 	u8 gen;
 
 	do {
@@ -136,74 +141,87 @@ static void read_config(struct virtio_mem_config *c)
 	} while (gen != virtio_config_generation(vd));
 }
 
+/*
+ * The memory view: one line of totals (the only line with one device), and
+ * with several devices one line per device before it.
+ */
 static void print_mem(void)
 {
+	u64 plugged = 0, requested = 0, online = 0;
+
+	for (unsigned int i = 0; i < nr_vmem; i++) {
+		const struct vmem *vm = &vmem_devs[i];
+		const struct pci_dev *pci = vm->vd.pci;
+
+		plugged += vm->plugged_bytes;
+		requested += vm->cfg.requested_size;
+		online += vm->online_bytes;
+		if (nr_vmem > 1)
+			printk("rvmm: mem %02x:%02x.%x plugged=%llu requested=%llu online=%llu\n",
+			       pci->bus, pci->dev, pci->fn, (unsigned long long)vm->plugged_bytes,
+			       (unsigned long long)vm->cfg.requested_size,
+			       (unsigned long long)vm->online_bytes);
+	}
 	printk("rvmm: mem plugged=%llu requested=%llu online=%llu free=%lu\n",
-	       (unsigned long long)vmem.plugged_bytes,
-	       (unsigned long long)vmem.cfg.requested_size,
-	       (unsigned long long)vmem.online_bytes, nr_free_pages() * PAGE_SIZE);
+	       (unsigned long long)plugged, (unsigned long long)requested,
+	       (unsigned long long)online, nr_free_pages() * PAGE_SIZE);
 }
 
 /* ---- reconcile ---- */
 
-static int reconcile(bool print)
+static int reconcile(struct vmem *vm, bool print)
 {
-	u64 before = vmem.plugged_bytes, target;
+	u64 before = vm->plugged_bytes, target;
 	unsigned long n, got;
 
-	read_config(&vmem.cfg);
-	if (vmem.cfg.plugged_size != vmem.plugged_bytes) {
-		vmem.nr_errors++;
+	read_config(vm, &vm->cfg);
+	if (vm->cfg.plugged_size != vm->plugged_bytes) {
+		vm->nr_errors++;
 		pr_err("virtio-mem: device says plugged_size=%llu, driver has %llu\n",
-		       (unsigned long long)vmem.cfg.plugged_size,
-		       (unsigned long long)vmem.plugged_bytes);
+		       (unsigned long long)vm->cfg.plugged_size,
+		       (unsigned long long)vm->plugged_bytes);
 	}
-	target = ALIGN_DOWN(min(vmem.cfg.requested_size, vmem.cfg.usable_region_size), vmem.bs);
-	if (vmem.plugged_bytes < target) {
-		n = (target - vmem.plugged_bytes) / vmem.bs;
-		got = sbm_plug(n);
+	target = ALIGN_DOWN(min(vm->cfg.requested_size, vm->cfg.usable_region_size), vm->bs);
+	if (vm->plugged_bytes < target) {
+		n = (target - vm->plugged_bytes) / vm->bs;
+		got = sbm_plug(vm, n);
 		if (got < n)
 			pr_warn("virtio-mem: plugged %lu of %lu blocks\n", got, n);
-	} else if (vmem.plugged_bytes > target) {
-		n = (vmem.plugged_bytes - target) / vmem.bs;
-		got = sbm_unplug(n);
+	} else if (vm->plugged_bytes > target) {
+		n = (vm->plugged_bytes - target) / vm->bs;
+		got = sbm_unplug(vm, n);
 		if (got < n)
 			pr_warn("virtio-mem: unplugged %lu of %lu blocks (the rest is in use)\n",
 				got, n);
 	}
-	if (vmem.plugged_bytes != before) {
-		read_config(&vmem.cfg);
-		if (vmem.cfg.plugged_size != vmem.plugged_bytes) {
-			vmem.nr_errors++;
+	if (vm->plugged_bytes != before) {
+		read_config(vm, &vm->cfg);
+		if (vm->cfg.plugged_size != vm->plugged_bytes) {
+			vm->nr_errors++;
 			pr_err("virtio-mem: after the change the device says plugged_size=%llu, driver has %llu\n",
-			       (unsigned long long)vmem.cfg.plugged_size,
-			       (unsigned long long)vmem.plugged_bytes);
+			       (unsigned long long)vm->cfg.plugged_size,
+			       (unsigned long long)vm->plugged_bytes);
 		}
 	}
-	if (print || vmem.plugged_bytes != before)
+	if (print || vm->plugged_bytes != before)
 		print_mem();
-	return vmem.plugged_bytes == target ? 0 : -EAGAIN;
-}
-
-int virtio_mem_reconcile(void)
-{
-	return vmem.present ? reconcile(false) : -ENODEV;
+	return vm->plugged_bytes == target ? 0 : -EAGAIN;
 }
 
 /* ---- benchmarks (rvmm.bench) ---- */
 
 /* Plug 1 GiB, unplug it again; the caller re-plugs to the requested size. */
-static void run_bench(void)
+static void run_bench(struct vmem *vm)
 {
-	unsigned long n = SZ_1G / vmem.bs, got, t, from_memory;
+	unsigned long n = SZ_1G / vm->bs, got, t, from_memory;
 
-	if (vmem.cfg.requested_size < SZ_1G || vmem.cfg.usable_region_size < SZ_1G) {
+	if (vm->cfg.requested_size < SZ_1G || vm->cfg.usable_region_size < SZ_1G) {
 		pr_warn("virtio-mem: requested-size < 1 GiB: no hotadd/hotremove benchmark\n");
 		return;
 	}
 	from_memory = vmemmap_stats.from_memory;
 	t = rdinstret();
-	got = sbm_plug(n);
+	got = sbm_plug(vm, n);
 	t = rdinstret() - t;
 	if (got != n) {
 		pr_err("virtio-mem: bench: plugged %lu of %lu blocks\n", got, n);
@@ -214,7 +232,7 @@ static void run_bench(void)
 		     (vmemmap_stats.from_memory - from_memory) * PAGE_SIZE, "bytes");
 	print_mem();
 	t = rdinstret();
-	got = sbm_unplug(n);
+	got = sbm_unplug(vm, n);
 	t = rdinstret() - t;
 	if (got != n) {
 		pr_err("virtio-mem: bench: unplugged %lu of %lu blocks\n", got, n);
@@ -239,90 +257,109 @@ static void setup_polling(void)
 	csr_set(sie, SIE_STIE);
 }
 
-static int unplug_all(void)
+static int unplug_all(struct vmem *vm)
 {
-	int r = request_addr(VIRTIO_MEM_REQ_UNPLUG_ALL, 0, 0, NULL);
+	int r = request_addr(vm, VIRTIO_MEM_REQ_UNPLUG_ALL, 0, 0, NULL);
 
 	if (r != VIRTIO_MEM_RESP_ACK) {
 		pr_err("virtio-mem: UNPLUG_ALL: %s\n", vmem_resp_name(r));
 		return -EIO;
 	}
-	read_config(&vmem.cfg);
-	if (vmem.cfg.plugged_size) {
+	read_config(vm, &vm->cfg);
+	if (vm->cfg.plugged_size) {
 		pr_err("virtio-mem: UNPLUG_ALL acknowledged but plugged_size=%llu\n",
-		       (unsigned long long)vmem.cfg.plugged_size);
+		       (unsigned long long)vm->cfg.plugged_size);
 		return -EIO;
 	}
 	return 0;
 }
 
-static int vmem_setup(struct pci_dev *pci)
+static int vmem_setup(struct vmem *vm, struct pci_dev *pci)
 {
-	int ret = virtio_pci_init(&vmem.vd, pci);
+	int ret = virtio_pci_init(&vm->vd, pci);
 
 	if (ret)
 		return ret;
 	/* UNPLUGGED_INACCESSIBLE: we never touch unplugged memory anyway. */
-	ret = virtio_negotiate(&vmem.vd, 1ULL << VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE);
+	ret = virtio_negotiate(&vm->vd, 1ULL << VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE);
 	if (ret)
 		return ret;
-	read_config(&vmem.cfg);
-	ret = sbm_setup_geometry();
+	read_config(vm, &vm->cfg);
+	ret = sbm_setup_geometry(vm);
 	if (!ret)
-		ret = virtqueue_setup(&vmem.vq, &vmem.vd, 0);
+		ret = virtqueue_setup(&vm->vq, &vm->vd, 0);
 	if (ret) {
-		virtio_fail(&vmem.vd);
+		virtio_fail(&vm->vd);
 		return ret;
 	}
-	virtio_driver_ok(&vmem.vd);
-	ret = unplug_all();
+	virtio_driver_ok(&vm->vd);
+	ret = unplug_all(vm);
 	if (!ret)
-		ret = sbm_init();
+		ret = sbm_init(vm);
 	if (ret)
-		virtio_fail(&vmem.vd);
+		virtio_fail(&vm->vd);
 	return ret;
+}
+
+/* Set up one device in the next free slot; counted only if it works. */
+static int vmem_probe_one(struct pci_dev *pci)
+{
+	struct vmem *vm = &vmem_devs[nr_vmem];
+	int ret = vmem_setup(vm, pci);
+
+	if (ret) {
+		/* A live queue: reset first, the device must not touch its pages again. */
+		if (vm->vq.ring_page)
+			virtio_reset(&vm->vd);
+		virtqueue_destroy(&vm->vq);
+		pr_err("virtio-mem: %02x:%02x.%x not used (%d)\n", pci->bus, pci->dev, pci->fn, ret);
+		memset(vm, 0, sizeof(*vm));
+		return ret;
+	}
+	nr_vmem++;
+	vm->present = true;
+	vm->boot_requested = vm->cfg.requested_size;
+	if (virtio_request_intx(&vm->vd))
+		setup_polling();
+	pr_info("virtio-mem: %02x:%02x.%x region 0x%llx-0x%llx, block %llu KiB, node_id %u, usable %llu MiB, requested %llu MiB, %s\n",
+		pci->bus, pci->dev, pci->fn, (unsigned long long)vm->cfg.addr,
+		(unsigned long long)(vm->cfg.addr + vm->cfg.region_size - 1),
+		(unsigned long long)(vm->bs >> 10), vm->cfg.node_id,
+		(unsigned long long)(vm->cfg.usable_region_size >> 20),
+		(unsigned long long)(vm->cfg.requested_size >> 20),
+		vm->vd.irq_on ? "config changes by INTx" : "polled");
+	if (boot_params.bench && nr_vmem == 1)
+		run_bench(vm);
+	vm->pattern_test = boot_params.serve;
+	reconcile(vm, true);
+	return 0;
 }
 
 static int vmem_probe(const struct dt_info *dt)
 {
-	struct pci_dev *pci;
-	int ret;
+	struct pci_dev *pci = NULL;
 
 	if (pci_host_init(dt))
 		return -ENODEV;
-	pci = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
-			     VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_MEM, NULL);
-	if (!pci)
-		return -ENODEV;
-	if (pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
-			   VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_MEM, pci))
-		pr_warn("virtio-mem: more than one device, using %02x:%02x.%x only\n",
-			pci->bus, pci->dev, pci->fn);
 	plic_init(dt);		/* without it we poll */
-	ret = vmem_setup(pci);
-	if (ret) {
-		/* A live queue: reset first, the device must not touch its pages again. */
-		if (vmem.vq.ring_page)
-			virtio_reset(&vmem.vd);
-		virtqueue_destroy(&vmem.vq);
-		return ret;
+	while ((pci = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+				     VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_MEM, pci))) {
+		if (nr_vmem == VIRTIO_MEM_MAX_DEVICES) {
+			pr_warn("virtio-mem: more than %d devices, %02x:%02x.%x not used\n",
+				VIRTIO_MEM_MAX_DEVICES, pci->bus, pci->dev, pci->fn);
+			continue;
+		}
+		vmem_probe_one(pci);
 	}
-	vmem.present = true;
-	vmem.boot_requested = vmem.cfg.requested_size;
-	if (virtio_request_intx(&vmem.vd))
-		setup_polling();
-	pr_info("virtio-mem: %02x:%02x.%x region 0x%llx-0x%llx, block %llu KiB, node_id %u, usable %llu MiB, requested %llu MiB, %s\n",
-		pci->bus, pci->dev, pci->fn, (unsigned long long)vmem.cfg.addr,
-		(unsigned long long)(vmem.cfg.addr + vmem.cfg.region_size - 1),
-		(unsigned long long)(vmem.bs >> 10), vmem.cfg.node_id,
-		(unsigned long long)(vmem.cfg.usable_region_size >> 20),
-		(unsigned long long)(vmem.cfg.requested_size >> 20),
-		vmem.vd.irq_on ? "config changes by INTx" : "polled");
-	if (boot_params.bench)
-		run_bench();
-	vmem.pattern_test = boot_params.serve;
-	reconcile(true);
-	return 0;
+	return nr_vmem ? 0 : -ENODEV;
+}
+
+static bool any_config_changed(void)
+{
+	for (unsigned int i = 0; i < nr_vmem; i++)
+		if (READ_ONCE(vmem_devs[i].vd.config_changed))
+			return true;
+	return false;
 }
 
 /*
@@ -333,21 +370,30 @@ static int vmem_probe(const struct dt_info *dt)
  */
 static void vmem_poll(void)
 {
-	if (!vmem.present)
+	bool irq = false, polled = false;
+
+	for (unsigned int i = 0; i < nr_vmem; i++) {
+		irq |= vmem_devs[i].vd.irq_on;
+		polled |= !vmem_devs[i].vd.irq_on;
+	}
+	if (!nr_vmem)
 		return;
 	for (;;) {
-		local_irq_restore(vmem.vd.irq_on);	/* take what is pending */
-		virtio_read_isr(&vmem.vd);		/* lost or missing irq */
-		if (!READ_ONCE(vmem.vd.config_changed)) {
-			local_irq_save();
-			if (!READ_ONCE(vmem.vd.config_changed))
-				break;
-			continue;
+		local_irq_restore(irq);			/* take what is pending */
+		for (unsigned int i = 0; i < nr_vmem; i++) {
+			struct vmem *vm = &vmem_devs[i];
+
+			virtio_read_isr(&vm->vd);	/* lost or missing irq */
+			if (READ_ONCE(vm->vd.config_changed)) {
+				WRITE_ONCE(vm->vd.config_changed, false);
+				reconcile(vm, false);
+			}
 		}
-		WRITE_ONCE(vmem.vd.config_changed, false);
-		reconcile(false);
+		local_irq_save();
+		if (!any_config_changed())
+			break;
 	}
-	if (!vmem.vd.irq_on)
+	if (polled)
 		poll_tick();
 }
 
@@ -355,29 +401,53 @@ RVMM_DRIVER(virtio_mem, vmem_probe, vmem_poll);
 
 /* ---- interface for the self-tests ---- */
 
-bool virtio_mem_get_info(struct virtio_mem_info *info)
+/* Device @dev, or NULL. */
+static struct vmem *vmem_dev(unsigned int dev)
 {
-	info->present = vmem.present;
-	if (!vmem.present)
+	return dev < nr_vmem ? &vmem_devs[dev] : NULL;
+}
+
+unsigned int virtio_mem_nr_devices(void)
+{
+	return nr_vmem;
+}
+
+bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
+{
+	struct vmem *vm = vmem_dev(dev);
+
+	info->present = vm != NULL;
+	if (!vm)
 		return false;
-	read_config(&vmem.cfg);
-	info->cfg = vmem.cfg;
-	info->boot_requested_size = vmem.boot_requested;
-	info->plugged = vmem.plugged_bytes;
-	info->online = vmem.online_bytes;
-	info->nr_blocks = vmem.nr_blocks;
-	info->irq = vmem.vd.irq_on ? vmem.vd.pci->irq : -1;
+	read_config(vm, &vm->cfg);
+	info->cfg = vm->cfg;
+	info->boot_requested_size = vm->boot_requested;
+	info->plugged = vm->plugged_bytes;
+	info->online = vm->online_bytes;
+	info->nr_blocks = vm->nr_blocks;
+	info->irq = vm->vd.irq_on ? vm->vd.pci->irq : -1;
 	return true;
 }
 
-bool virtio_mem_block_plugged(unsigned long idx)
+bool virtio_mem_block_plugged(unsigned int dev, unsigned long idx)
 {
-	return vmem.present && idx < vmem.nr_blocks && vmem_test(vmem.plugged, idx);
+	struct vmem *vm = vmem_dev(dev);
+
+	return vm && idx < vm->nr_blocks && vmem_test(vm->plugged, idx);
 }
 
-int virtio_mem_raw_request(u16 type, u64 addr, u16 nb_blocks, u16 *state)
+int virtio_mem_raw_request(unsigned int dev, u16 type, u64 addr, u16 nb_blocks, u16 *state)
 {
-	return vmem.present ? request_addr(type, addr, nb_blocks, state) : -ENODEV;
+	struct vmem *vm = vmem_dev(dev);
+
+	return vm ? request_addr(vm, type, addr, nb_blocks, state) : -ENODEV;
+}
+
+int virtio_mem_reconcile(unsigned int dev)
+{
+	struct vmem *vm = vmem_dev(dev);
+
+	return vm ? reconcile(vm, false) : -ENODEV;
 }
 
 unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr)
@@ -390,14 +460,15 @@ unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned in
 	return pending;
 }
 
-u64 virtio_mem_unplug(u64 bytes)
+u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 {
+	struct vmem *vm = vmem_dev(dev);
 	unsigned long got;
 
-	if (!vmem.present)
+	if (!vm)
 		return 0;
-	got = sbm_unplug(bytes / vmem.bs);
+	got = sbm_unplug(vm, bytes / vm->bs);
 	if (got)
 		print_mem();
-	return got * vmem.bs;
+	return got * vm->bs;
 }

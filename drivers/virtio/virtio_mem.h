@@ -35,23 +35,22 @@ struct vmem {
 	u64 boot_requested;		/* requested_size at probe */
 	unsigned long nr_errors;	/* refusals and STATE disagreements */
 };
-extern struct vmem vmem;
 
 /* Request with BUSY retry and backoff; response type or -errno. */
-int vmem_request(u16 type, unsigned long block, unsigned long nb, u16 *state);
+int vmem_request(struct vmem *vm, u16 type, unsigned long block, unsigned long nb, u16 *state);
 const char *vmem_resp_name(int resp);
 
-/* From vmem.cfg: block and memory-block geometry, -EINVAL if unusable. */
-int sbm_setup_geometry(void);
+/* From vm->cfg: block and memory-block geometry, -EINVAL if unusable. */
+int sbm_setup_geometry(struct vmem *vm);
 /* The driver's bitmaps (after the geometry). */
-int sbm_init(void);
+int sbm_init(struct vmem *vm);
 /* Plug / unplug up to @want device blocks; returns how many were. */
-unsigned long sbm_plug(unsigned long want);
-unsigned long sbm_unplug(unsigned long want);
+unsigned long sbm_plug(struct vmem *vm, unsigned long want);
+unsigned long sbm_unplug(struct vmem *vm, unsigned long want);
 
-static inline u64 vmem_block_addr(unsigned long b)
+static inline u64 vmem_block_addr(const struct vmem *vm, unsigned long b)
 {
-	return vmem.cfg.addr + b * vmem.bs;
+	return vm->cfg.addr + b * vm->bs;
 }
 
 static inline bool vmem_test(const unsigned long *map, unsigned long n)

@@ -12,67 +12,67 @@
  * is left. Contiguous device blocks share one request.
  *
  * Invariants: a block is online only if plugged; an mb is added iff its
- * first device block is plugged (but for a "stale" block, see readd_mb());
+ * first device block is plugged (but for a "stale" block, see readd_mb(vm));
  * unplugged blocks are out of the linear map and never touched.
  */
 #include <rvmm/printk.h>
 #include "virtio_mem.h"
 
-static unsigned long mb_first(unsigned long mb)
+static unsigned long mb_first(struct vmem *vm, unsigned long mb)
 {
-	return vmem.first_mb_block + mb * vmem.bpm;
+	return vm->first_mb_block + mb * vm->bpm;
 }
 
-static u64 mb_addr(unsigned long mb)
+static u64 mb_addr(struct vmem *vm, unsigned long mb)
 {
-	return vmem.mb_base + mb * vmem.mb_size;
+	return vm->mb_base + mb * vm->mb_size;
 }
 
-/* A memmap block left plugged by readd_mb(): plugged, its mb not added. */
-static bool stale_mb(unsigned long mb)
+/* A memmap block left plugged by readd_mb(vm): plugged, its mb not added. */
+static bool stale_mb(struct vmem *vm, unsigned long mb)
 {
-	return !vmem_test(vmem.added, mb) && vmem_test(vmem.plugged, mb_first(mb));
+	return !vmem_test(vm->added, mb) && vmem_test(vm->plugged, mb_first(vm, mb));
 }
 
-static bool block_usable(unsigned long b)
+static bool block_usable(struct vmem *vm, unsigned long b)
 {
-	return (b + 1) * vmem.bs <= vmem.cfg.usable_region_size;
+	return (b + 1) * vm->bs <= vm->cfg.usable_region_size;
 }
 
 /* Block and memory-block geometry; the region must fit the linear map. */
-int sbm_setup_geometry(void)
+int sbm_setup_geometry(struct vmem *vm)
 {
-	const struct virtio_mem_config *c = &vmem.cfg;
+	const struct virtio_mem_config *c = &vm->cfg;
 	u64 end, mb_end;
 
-	vmem.bs = c->block_size;
-	if (!is_power_of_2(vmem.bs) || vmem.bs < SUBBLOCK_PAGES * PAGE_SIZE ||
-	    !IS_ALIGNED(c->addr | c->region_size, vmem.bs) || !c->region_size) {
+	vm->bs = c->block_size;
+	if (!is_power_of_2(vm->bs) || vm->bs < SUBBLOCK_PAGES * PAGE_SIZE ||
+	    !IS_ALIGNED(c->addr | c->region_size, vm->bs) || !c->region_size) {
 		pr_err("virtio-mem: unsupported geometry: block 0x%llx, region 0x%llx+0x%llx (blocks must be >= 2 MiB)\n",
-		       (unsigned long long)vmem.bs, (unsigned long long)c->addr,
+		       (unsigned long long)vm->bs, (unsigned long long)c->addr,
 		       (unsigned long long)c->region_size);
 		return -EINVAL;
 	}
-	vmem.mb_size = max(vmem.bs, (u64)SECTION_SIZE);
-	vmem.mb_base = ALIGN(c->addr, vmem.mb_size);
+	vm->mb_size = max(vm->bs, (u64)SECTION_SIZE);
+	vm->mb_base = ALIGN(c->addr, vm->mb_size);
 	end = min(c->addr + c->region_size, (u64)linear_map_limit());
-	mb_end = ALIGN_DOWN(end, vmem.mb_size);
-	vmem.nr_blocks = c->region_size / vmem.bs;
-	vmem.bpm = vmem.mb_size / vmem.bs;
-	vmem.nr_mbs = mb_end > vmem.mb_base ? (mb_end - vmem.mb_base) / vmem.mb_size : 0;
-	vmem.first_mb_block = (vmem.mb_base - c->addr) / vmem.bs;
+	mb_end = ALIGN_DOWN(end, vm->mb_size);
+	vm->nr_blocks = c->region_size / vm->bs;
+	vm->bpm = vm->mb_size / vm->bs;
+	vm->nr_mbs = mb_end > vm->mb_base ? (mb_end - vm->mb_base) / vm->mb_size : 0;
+	vm->first_mb_block = (vm->mb_base - c->addr) / vm->bs;
 	/* node_id names an ACPI PXM only with VIRTIO_MEM_F_ACPI_PXM; one node here. */
-	vmem.nid = 0;
-	if (vmem.mb_base != c->addr || mb_end != c->addr + c->region_size)
+	vm->nid = 0;
+	if (vm->mb_base != c->addr || mb_end != c->addr + c->region_size)
 		pr_warn("virtio-mem: only 0x%llx-0x%llx is usable (memory blocks, linear map)\n",
-			(unsigned long long)vmem.mb_base, (unsigned long long)mb_end);
-	return vmem.nr_mbs ? 0 : -EINVAL;
+			(unsigned long long)vm->mb_base, (unsigned long long)mb_end);
+	return vm->nr_mbs ? 0 : -EINVAL;
 }
 
-int sbm_init(void)
+int sbm_init(struct vmem *vm)
 {
-	unsigned long words = DIV_ROUND_UP(vmem.nr_blocks, 64) * 2 +
-			      DIV_ROUND_UP(vmem.nr_mbs, 64);
+	unsigned long words = DIV_ROUND_UP(vm->nr_blocks, 64) * 2 +
+			      DIV_ROUND_UP(vm->nr_mbs, 64);
 	unsigned long bytes = words * sizeof(unsigned long);
 	unsigned int order = 0;
 	struct page *p;
@@ -84,9 +84,9 @@ int sbm_init(void)
 	p = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
 	if (!p)
 		return -ENOMEM;
-	vmem.plugged = page_address(p);
-	vmem.online = vmem.plugged + DIV_ROUND_UP(vmem.nr_blocks, 64);
-	vmem.added = vmem.online + DIV_ROUND_UP(vmem.nr_blocks, 64);
+	vm->plugged = page_address(p);
+	vm->online = vm->plugged + DIV_ROUND_UP(vm->nr_blocks, 64);
+	vm->added = vm->online + DIV_ROUND_UP(vm->nr_blocks, 64);
 	return 0;
 }
 
@@ -99,9 +99,9 @@ typedef int (*piece_fn)(unsigned long pfn, unsigned long nr, void *arg);
  * memmap (its first 2 MiB sub-block): online_pages() works on whole
  * sub-blocks of one section.
  */
-static int for_each_piece(unsigned long b, piece_fn fn, void *arg)
+static int for_each_piece(struct vmem *vm, unsigned long b, piece_fn fn, void *arg)
 {
-	u64 a = vmem_block_addr(b), end = a + vmem.bs;
+	u64 a = vmem_block_addr(vm, b), end = a + vm->bs;
 
 	while (a < end) {
 		u64 sec = ALIGN_DOWN(a, SECTION_SIZE), send = min(end, sec + SECTION_SIZE);
@@ -162,6 +162,7 @@ static int piece_pattern(unsigned long pfn, unsigned long nr, void *arg)
 }
 
 struct piece_walk {
+	struct vmem *vm;
 	bool online;		/* online_pages() or offline_pages() */
 	int done, limit;	/* pieces handled; stop after limit (rollback) */
 };
@@ -169,6 +170,7 @@ struct piece_walk {
 static int piece_set_online(unsigned long pfn, unsigned long nr, void *arg)
 {
 	struct piece_walk *w = arg;
+	struct vmem *vm = w->vm;
 	int ret;
 
 	if (w->limit >= 0 && w->done == w->limit)
@@ -179,183 +181,183 @@ static int piece_set_online(unsigned long pfn, unsigned long nr, void *arg)
 	if (ret)
 		return ret;
 	if (w->online)
-		vmem.online_bytes += PFN_PHYS(nr);
+		vm->online_bytes += PFN_PHYS(nr);
 	else
-		vmem.online_bytes -= PFN_PHYS(nr);
+		vm->online_bytes -= PFN_PHYS(nr);
 	w->done++;
 	return 0;
 }
 
 /* Online or offline all of @b; on failure the pieces already done go back. */
-static int set_block_online(unsigned long b, bool online)
+static int set_block_online(struct vmem *vm, unsigned long b, bool online)
 {
-	struct piece_walk w = { online, 0, -1 }, undo = { !online, 0, 0 };
+	struct piece_walk w = { vm, online, 0, -1 }, undo = { vm, !online, 0, 0 };
 	int ret;
 
-	if (vmem_test(vmem.online, b) == online)
+	if (vmem_test(vm->online, b) == online)
 		return 0;
-	ret = for_each_piece(b, piece_set_online, &w);
+	ret = for_each_piece(vm, b, piece_set_online, &w);
 	if (ret) {
 		undo.limit = w.done;
-		for_each_piece(b, piece_set_online, &undo);
+		for_each_piece(vm, b, piece_set_online, &undo);
 		return ret;
 	}
-	vmem_set(vmem.online, b, online);
+	vmem_set(vm->online, b, online);
 	return 0;
 }
 
-static int online_block(unsigned long b, bool test)
+static int online_block(struct vmem *vm, unsigned long b, bool test)
 {
 	int ret;
 
-	if (vmem_test(vmem.online, b))
+	if (vmem_test(vm->online, b))
 		return 0;
-	if (test && vmem.pattern_test) {
-		ret = for_each_piece(b, piece_pattern, NULL);
+	if (test && vm->pattern_test) {
+		ret = for_each_piece(vm, b, piece_pattern, NULL);
 		if (ret) {
 			pr_err("virtio-mem: block 0x%llx failed its pattern test, left offline\n",
-			       (unsigned long long)vmem_block_addr(b));
+			       (unsigned long long)vmem_block_addr(vm, b));
 			return ret;
 		}
 	}
-	ret = set_block_online(b, true);
+	ret = set_block_online(vm, b, true);
 	if (ret)
 		pr_err("virtio-mem: onlining block 0x%llx failed (%d)\n",
-		       (unsigned long long)vmem_block_addr(b), ret);
+		       (unsigned long long)vmem_block_addr(vm, b), ret);
 	return ret;
 }
 
 /* -EBUSY (quietly) if any page of @b is in use. */
-static int offline_block(unsigned long b)
+static int offline_block(struct vmem *vm, unsigned long b)
 {
-	if (!vmem_test(vmem.online, b))
+	if (!vmem_test(vm->online, b))
 		return 0;
-	if (for_each_piece(b, piece_free, NULL))
+	if (for_each_piece(vm, b, piece_free, NULL))
 		return -EBUSY;
-	return set_block_online(b, false);
+	return set_block_online(vm, b, false);
 }
 
 /* ---- device requests on runs of blocks ---- */
 
-static void verify_state(unsigned long b, unsigned long n, u16 expect)
+static void verify_state(struct vmem *vm, unsigned long b, unsigned long n, u16 expect)
 {
 	u16 state = 0xffff;
-	int r = vmem_request(VIRTIO_MEM_REQ_STATE, b, n, &state);
+	int r = vmem_request(vm, VIRTIO_MEM_REQ_STATE, b, n, &state);
 
 	if (r != VIRTIO_MEM_RESP_ACK || state != expect) {
-		vmem.nr_errors++;
+		vm->nr_errors++;
 		pr_err("virtio-mem: STATE of 0x%llx+%lu blocks: %s, state %u, driver believes %s\n",
-		       (unsigned long long)vmem_block_addr(b), n, vmem_resp_name(r), state,
+		       (unsigned long long)vmem_block_addr(vm, b), n, vmem_resp_name(r), state,
 		       expect == VIRTIO_MEM_STATE_PLUGGED ? "plugged" : "unplugged");
 	}
 }
 
 /* One PLUG or UNPLUG of [b, b + n); bookkeeping only on ACK. */
-static int change_range(bool plug, unsigned long b, unsigned long n)
+static int change_range(struct vmem *vm, bool plug, unsigned long b, unsigned long n)
 {
-	int r = vmem_request(plug ? VIRTIO_MEM_REQ_PLUG : VIRTIO_MEM_REQ_UNPLUG, b, n, NULL);
+	int r = vmem_request(vm, plug ? VIRTIO_MEM_REQ_PLUG : VIRTIO_MEM_REQ_UNPLUG, b, n, NULL);
 
 	if (r != VIRTIO_MEM_RESP_ACK) {
-		vmem.nr_errors++;
+		vm->nr_errors++;
 		pr_err("virtio-mem: %s of 0x%llx-0x%llx (%lu blocks) refused: %s; nothing changed\n",
-		       plug ? "PLUG" : "UNPLUG", (unsigned long long)vmem_block_addr(b),
-		       (unsigned long long)(vmem_block_addr(b + n) - 1), n, vmem_resp_name(r));
+		       plug ? "PLUG" : "UNPLUG", (unsigned long long)vmem_block_addr(vm, b),
+		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1), n, vmem_resp_name(r));
 		return r == VIRTIO_MEM_RESP_NACK ? -EAGAIN : r < 0 ? r : -EIO;
 	}
 	for (unsigned long i = b; i < b + n; i++)
-		vmem_set(vmem.plugged, i, plug);
+		vmem_set(vm->plugged, i, plug);
 	if (plug)
-		vmem.plugged_bytes += n * vmem.bs;
+		vm->plugged_bytes += n * vm->bs;
 	else
-		vmem.plugged_bytes -= n * vmem.bs;
-	verify_state(b, n, plug ? VIRTIO_MEM_STATE_PLUGGED : VIRTIO_MEM_STATE_UNPLUGGED);
+		vm->plugged_bytes -= n * vm->bs;
+	verify_state(vm, b, n, plug ? VIRTIO_MEM_STATE_PLUGGED : VIRTIO_MEM_STATE_UNPLUGGED);
 	return 0;
 }
 
 /* ---- plugging ---- */
 
 /* Plug [b, b + n) inside an added mb and online each block. */
-static int plug_run(unsigned long b, unsigned long n)
+static int plug_run(struct vmem *vm, unsigned long b, unsigned long n)
 {
-	int ret = change_range(true, b, n);
+	int ret = change_range(vm, true, b, n);
 
 	if (ret)
 		return ret;
-	if (mhp_map_range(vmem_block_addr(b), n * vmem.bs)) {
+	if (mhp_map_range(vmem_block_addr(vm, b), n * vm->bs)) {
 		pr_err("virtio-mem: no memory to map 0x%llx-0x%llx; left offline\n",
-		       (unsigned long long)vmem_block_addr(b),
-		       (unsigned long long)(vmem_block_addr(b + n) - 1));
+		       (unsigned long long)vmem_block_addr(vm, b),
+		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1));
 		return 0;
 	}
 	for (unsigned long i = b; i < b + n; i++)
-		online_block(i, true);	/* a failure leaves it plugged, offline */
+		online_block(vm, i, true);	/* a failure leaves it plugged, offline */
 	return 0;
 }
 
 /* Unplugged blocks leave the linear map: the device made them inaccessible. */
-static void unmap_blocks(unsigned long b, unsigned long n)
+static void unmap_blocks(struct vmem *vm, unsigned long b, unsigned long n)
 {
-	if (n && mhp_unmap_range(vmem_block_addr(b), n * vmem.bs))
+	if (n && mhp_unmap_range(vmem_block_addr(vm, b), n * vm->bs))
 		pr_err("virtio-mem: 0x%llx-0x%llx stays mapped (never touched)\n",
-		       (unsigned long long)vmem_block_addr(b),
-		       (unsigned long long)(vmem_block_addr(b + n) - 1));
+		       (unsigned long long)vmem_block_addr(vm, b),
+		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1));
 }
 
 /* Plug the first @n blocks of mb @mb, add it, online all but its memmap. */
-static int plug_new_mb(unsigned long mb, unsigned long n)
+static int plug_new_mb(struct vmem *vm, unsigned long mb, unsigned long n)
 {
-	unsigned long b0 = mb_first(mb);
-	int ret = change_range(true, b0, n);
+	unsigned long b0 = mb_first(vm, mb);
+	int ret = change_range(vm, true, b0, n);
 
 	if (ret)
 		return ret;
-	ret = add_memory(vmem.nid, mb_addr(mb), vmem.mb_size, MHP_MEMMAP_ON_MEMORY);
+	ret = add_memory(vm->nid, mb_addr(vm, mb), vm->mb_size, MHP_MEMMAP_ON_MEMORY);
 	if (ret) {
 		pr_err("virtio-mem: add_memory(0x%llx) failed (%d), unplugging again\n",
-		       (unsigned long long)mb_addr(mb), ret);
-		change_range(false, b0, n);
+		       (unsigned long long)mb_addr(vm, mb), ret);
+		change_range(vm, false, b0, n);
 		return ret;
 	}
-	vmem_set(vmem.added, mb, true);
-	unmap_blocks(b0 + n, vmem.bpm - n);
+	vmem_set(vm->added, mb, true);
+	unmap_blocks(vm, b0 + n, vm->bpm - n);
 	for (unsigned long i = b0; i < b0 + n; i++)
-		online_block(i, true);
+		online_block(vm, i, true);
 	return 0;
 }
 
-unsigned long sbm_plug(unsigned long want)
+unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 {
 	unsigned long done = 0;
 
 	/* Holes in memory blocks that exist: no new memmap needed. */
-	for (unsigned long mb = 0; mb < vmem.nr_mbs && done < want; mb++) {
-		unsigned long b0 = mb_first(mb), b = b0 + 1;
+	for (unsigned long mb = 0; mb < vm->nr_mbs && done < want; mb++) {
+		unsigned long b0 = mb_first(vm, mb), b = b0 + 1;
 
-		if (!vmem_test(vmem.added, mb))
+		if (!vmem_test(vm->added, mb))
 			continue;
-		while (b < b0 + vmem.bpm && done < want) {
+		while (b < b0 + vm->bpm && done < want) {
 			unsigned long n = 0;
 
-			while (b + n < b0 + vmem.bpm && done + n < want &&
-			       !vmem_test(vmem.plugged, b + n) && block_usable(b + n))
+			while (b + n < b0 + vm->bpm && done + n < want &&
+			       !vmem_test(vm->plugged, b + n) && block_usable(vm, b + n))
 				n++;
-			if (n && plug_run(b, n))
+			if (n && plug_run(vm, b, n))
 				return done;
 			done += n;
 			b += n + 1;
 		}
 	}
 	/* New memory blocks, lowest address first. */
-	for (unsigned long mb = 0; mb < vmem.nr_mbs && done < want; mb++) {
-		unsigned long b0 = mb_first(mb), n = 0;
+	for (unsigned long mb = 0; mb < vm->nr_mbs && done < want; mb++) {
+		unsigned long b0 = mb_first(vm, mb), n = 0;
 
-		if (vmem_test(vmem.added, mb) || stale_mb(mb))
+		if (vmem_test(vm->added, mb) || stale_mb(vm, mb))
 			continue;
-		while (n < vmem.bpm && done + n < want && block_usable(b0 + n))
+		while (n < vm->bpm && done + n < want && block_usable(vm, b0 + n))
 			n++;
 		if (!n)
 			break;		/* past the usable region */
-		if (plug_new_mb(mb, n))
+		if (plug_new_mb(vm, mb, n))
 			return done;
 		done += n;
 	}
@@ -365,26 +367,26 @@ unsigned long sbm_plug(unsigned long want)
 /* ---- unplugging ---- */
 
 /* Unplug the offlined run [lo, hi]; on refusal put it back online. */
-static int unplug_run(unsigned long lo, unsigned long hi)
+static int unplug_run(struct vmem *vm, unsigned long lo, unsigned long hi)
 {
-	int ret = change_range(false, lo, hi - lo + 1);
+	int ret = change_range(vm, false, lo, hi - lo + 1);
 
 	if (ret)
 		for (unsigned long i = lo; i <= hi; i++)
-			online_block(i, false);
+			online_block(vm, i, false);
 	else
-		unmap_blocks(lo, hi - lo + 1);
+		unmap_blocks(vm, lo, hi - lo + 1);
 	return ret;
 }
 
 /* Unplug up to @limit free data blocks of @mb, highest first. */
-static unsigned long unplug_data_blocks(unsigned long mb, unsigned long limit, int *err)
+static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsigned long limit, int *err)
 {
-	unsigned long b0 = mb_first(mb), got = 0, lo = 0, hi = 0, b;
+	unsigned long b0 = mb_first(vm, mb), got = 0, lo = 0, hi = 0, b;
 	bool run = false;
 
-	for (b = b0 + vmem.bpm - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit; b--) {
-		if (vmem_test(vmem.plugged, b) && !offline_block(b)) {
+	for (b = b0 + vm->bpm - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit; b--) {
+		if (vmem_test(vm->plugged, b) && !offline_block(vm, b)) {
 			if (!run)
 				hi = b;
 			lo = b;
@@ -392,7 +394,7 @@ static unsigned long unplug_data_blocks(unsigned long mb, unsigned long limit, i
 			continue;
 		}
 		if (run) {
-			*err = unplug_run(lo, hi);
+			*err = unplug_run(vm, lo, hi);
 			if (*err)
 				return got;
 			got += hi - lo + 1;
@@ -400,7 +402,7 @@ static unsigned long unplug_data_blocks(unsigned long mb, unsigned long limit, i
 		}
 	}
 	if (run) {
-		*err = unplug_run(lo, hi);
+		*err = unplug_run(vm, lo, hi);
 		if (!*err)
 			got += hi - lo + 1;
 	}
@@ -414,61 +416,61 @@ static unsigned long unplug_data_blocks(unsigned long mb, unsigned long limit, i
  * If even that fails, the block stays plugged with no mb (a "stale" block),
  * and the next shrink tries to unplug it again.
  */
-static int readd_mb(unsigned long mb)
+static int readd_mb(struct vmem *vm, unsigned long mb)
 {
-	unsigned long b0 = mb_first(mb);
-	int ret = add_memory(vmem.nid, mb_addr(mb), vmem.mb_size, MHP_MEMMAP_ON_MEMORY);
+	unsigned long b0 = mb_first(vm, mb);
+	int ret = add_memory(vm->nid, mb_addr(vm, mb), vm->mb_size, MHP_MEMMAP_ON_MEMORY);
 
 	if (ret) {
 		pr_err("virtio-mem: cannot re-add 0x%llx (%d); block 0x%llx stays plugged until the next shrink\n",
-		       (unsigned long long)mb_addr(mb), ret, (unsigned long long)vmem_block_addr(b0));
+		       (unsigned long long)mb_addr(vm, mb), ret, (unsigned long long)vmem_block_addr(vm, b0));
 		return ret;
 	}
-	vmem_set(vmem.added, mb, true);
-	unmap_blocks(b0 + 1, vmem.bpm - 1);
-	online_block(b0, false);
+	vmem_set(vm->added, mb, true);
+	unmap_blocks(vm, b0 + 1, vm->bpm - 1);
+	online_block(vm, b0, false);
 	return 0;
 }
 
 /* The mb has only its first block left: remove it, then unplug that block. */
-static int remove_mb(unsigned long mb)
+static int remove_mb(struct vmem *vm, unsigned long mb)
 {
-	unsigned long b0 = mb_first(mb);
-	int ret = offline_block(b0);
+	unsigned long b0 = mb_first(vm, mb);
+	int ret = offline_block(vm, b0);
 
 	if (ret)
 		return ret;
-	ret = remove_memory(mb_addr(mb), vmem.mb_size);
+	ret = remove_memory(mb_addr(vm, mb), vm->mb_size);
 	if (ret) {
 		pr_err("virtio-mem: remove_memory(0x%llx) failed (%d)\n",
-		       (unsigned long long)mb_addr(mb), ret);
-		online_block(b0, false);
+		       (unsigned long long)mb_addr(vm, mb), ret);
+		online_block(vm, b0, false);
 		return ret;
 	}
-	vmem_set(vmem.added, mb, false);
-	ret = change_range(false, b0, 1);
+	vmem_set(vm->added, mb, false);
+	ret = change_range(vm, false, b0, 1);
 	if (ret)
-		readd_mb(mb);
+		readd_mb(vm, mb);
 	return ret;
 }
 
-unsigned long sbm_unplug(unsigned long want)
+unsigned long sbm_unplug(struct vmem *vm, unsigned long want)
 {
 	unsigned long done = 0;
 
-	for (unsigned long mb = vmem.nr_mbs; mb-- > 0 && done < want;) {
-		unsigned long b0 = mb_first(mb), k = 0, left, limit, got;
+	for (unsigned long mb = vm->nr_mbs; mb-- > 0 && done < want;) {
+		unsigned long b0 = mb_first(vm, mb), k = 0, left, limit, got;
 		int err = 0;
 
-		if (stale_mb(mb)) {
-			if (!change_range(false, b0, 1))
+		if (stale_mb(vm, mb)) {
+			if (!change_range(vm, false, b0, 1))
 				done++;
 			continue;
 		}
-		if (!vmem_test(vmem.added, mb))
+		if (!vmem_test(vm->added, mb))
 			continue;
-		for (unsigned long b = b0 + 1; b < b0 + vmem.bpm; b++)
-			k += vmem_test(vmem.plugged, b);
+		for (unsigned long b = b0 + 1; b < b0 + vm->bpm; b++)
+			k += vmem_test(vm->plugged, b);
 		/*
 		 * Emptying the mb costs k + 1 blocks (its memmap block goes
 		 * too); with less to give, keep one data block so that we
@@ -476,11 +478,11 @@ unsigned long sbm_unplug(unsigned long want)
 		 */
 		left = want - done;
 		limit = left >= k + 1 ? k : min(left, k ? k - 1 : 0);
-		got = unplug_data_blocks(mb, limit, &err);
+		got = unplug_data_blocks(vm, mb, limit, &err);
 		done += got;
 		if (err)
 			break;
-		if (got == k && want - done >= 1 && !remove_mb(mb))
+		if (got == k && want - done >= 1 && !remove_mb(vm, mb))
 			done++;
 	}
 	return done;

@@ -187,19 +187,22 @@ struct virtio_mem_info {
 	int irq;			/* PLIC irq of INTx, or -1 (polled) */
 };
 
-bool virtio_mem_get_info(struct virtio_mem_info *info);
+/* Devices driven (in PCI order); @dev below indexes them. */
+#define VIRTIO_MEM_MAX_DEVICES	4
+unsigned int virtio_mem_nr_devices(void);
+bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info);
 /* Driver's belief about device block @idx. */
-bool virtio_mem_block_plugged(unsigned long idx);
+bool virtio_mem_block_plugged(unsigned int dev, unsigned long idx);
 /*
  * One raw request, for tests: returns the response type (ACK, NACK, ...)
  * or a negative errno; *state gets the STATE answer. Does not change the
  * driver's bookkeeping: the caller must keep the device consistent.
  */
-int virtio_mem_raw_request(u16 type, u64 addr, u16 nb_blocks, u16 *state);
+int virtio_mem_raw_request(unsigned int dev, u16 type, u64 addr, u16 nb_blocks, u16 *state);
 /* Re-read the config and bring plugged toward requested now. */
-int virtio_mem_reconcile(void);
+int virtio_mem_reconcile(unsigned int dev);
 /* Unplug up to @bytes (free blocks only, like a shrink); returns bytes. */
-u64 virtio_mem_unplug(u64 bytes);
+u64 virtio_mem_unplug(unsigned int dev, u64 bytes);
 /*
  * Fault injection for the self-tests: after letting @skip PLUG/UNPLUG/
  * UNPLUG_ALL requests through, the next @nr are answered @resp (NACK, BUSY

@@ -21,7 +21,7 @@
 #define SBM_STEPS	400
 #define MAX_PINNED	64
 
-struct vmem vmem;	/* the driver's state; virtio_mem.c is not built here */
+static struct vmem vmem;	/* the one device's driver state */
 
 static struct {
 	unsigned long *plugged;
@@ -54,8 +54,10 @@ static int dev_bad(const char *what, unsigned long b, unsigned long n)
 }
 
 /* The device side of every request the driver sends. */
-int vmem_request(u16 type, unsigned long b, unsigned long n, u16 *state)
+int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u16 *state)
 {
+	if (vm != &vmem)
+		return dev_bad("request for another device", b, n);
 	unsigned long nr_p = 0;
 	bool plug = type == VIRTIO_MEM_REQ_PLUG;
 
@@ -116,9 +118,9 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	vmem.cfg.usable_region_size = g->usable;
 	vmem.cfg.requested_size = g->usable;
 	sim_log_mute++;
-	KASSERT_EQ(t, sbm_setup_geometry(), 0);
+	KASSERT_EQ(t, sbm_setup_geometry(&vmem), 0);
 	sim_log_mute--;
-	KASSERT_EQ(t, sbm_init(), 0);
+	KASSERT_EQ(t, sbm_init(&vmem), 0);
 	dev.plugged = calloc(DIV_ROUND_UP(vmem.nr_blocks, 64), sizeof(unsigned long));
 	dev.plugged_size = 0;
 	dev.requests = dev.refusals = dev.bad = 0;
@@ -127,7 +129,7 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	dev.refuse_pct = 0;
 }
 
-/* Blocks sbm_plug() could still plug: unplugged, usable, in a memory block. */
+/* Blocks sbm_plug(&vmem) could still plug: unplugged, usable, in a memory block. */
 static unsigned long pluggable(void)
 {
 	unsigned long n = 0;
@@ -151,7 +153,7 @@ static void check(struct ktest *t, unsigned long movable0, int step)
 		ktest_fail(t, __FILE__, __LINE__, "step %d: driver sent %s", step, dev.why);
 	for (unsigned long b = 0; b < vmem.nr_blocks; b++) {
 		bool p = vmem_test(vmem.plugged, b);
-		u64 a = vmem_block_addr(b);
+		u64 a = vmem_block_addr(&vmem, b);
 		phys_addr_t pa = walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL);
 
 		nr_plugged += p;
@@ -231,7 +233,7 @@ static void sbm_random(struct ktest *t)
 
 			dev.refuse_pct = run % 4 ? 10 : 0;
 			if (op < 4) {
-				got = sbm_plug(k);
+				got = sbm_plug(&vmem, k);
 				stats[0] += got;
 				KEXPECT_LE(t, got, k);
 				KEXPECT_EQ(t, vmem.plugged_bytes, before + got * vmem.bs);
@@ -240,7 +242,7 @@ static void sbm_random(struct ktest *t)
 				    vmem.cfg.requested_size)
 					KEXPECT_EQ(t, got, min(k, can));
 			} else if (op < 8) {
-				got = sbm_unplug(k);
+				got = sbm_unplug(&vmem, k);
 				stats[1] += got;
 				KEXPECT_LE(t, got, k);
 				KEXPECT_EQ(t, vmem.plugged_bytes, before - got * vmem.bs);
@@ -269,7 +271,7 @@ static void sbm_random(struct ktest *t)
 		while (nr_pinned)
 			free_pages(pinned[--nr_pinned], 0);
 		dev.refuse_pct = 0;
-		sbm_unplug(vmem.nr_blocks);
+		sbm_unplug(&vmem, vmem.nr_blocks);
 		sim_log_mute--;
 		check(t, movable0, SBM_STEPS);
 		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
@@ -309,7 +311,7 @@ static void sbm_readd_fails(struct ktest *t)
 		b0 = vmem.first_mb_block + top * bpm;
 		movable0 = zones[ZONE_MOVABLE].present_pages;
 		/* mbs 0-7 full (4-5 GiB), mb 8 (5 GiB) only its memmap block. */
-		KASSERT_EQ(t, sbm_plug(top * bpm + 1), top * bpm + 1);
+		KASSERT_EQ(t, sbm_plug(&vmem, top * bpm + 1), top * bpm + 1);
 		mm_snap_take(&s0);
 		for (n = 1; n < 100 && !done && !t->failed; n++) {
 			unsigned long calls0 = nr_alloc_calls;
@@ -319,7 +321,7 @@ static void sbm_readd_fails(struct ktest *t)
 			printk_capture(log, sizeof(log));
 			fail_alloc_nth = n;
 			/* mb 8 goes (refused, re-add), then a block of mb 7. */
-			KEXPECT_EQ(t, sbm_unplug(1), 1);
+			KEXPECT_EQ(t, sbm_unplug(&vmem, 1), 1);
 			fail_alloc_nth = 0;
 			done = nr_alloc_calls - calls0 < n;	/* nothing failed */
 			printk_capture(NULL, 0);
@@ -328,21 +330,21 @@ static void sbm_readd_fails(struct ktest *t)
 			check(t, movable0, (int)n);
 			if (vmem_test(vmem.added, top)) {
 				dev.allow_stale = false;
-				KEXPECT_EQ(t, sbm_plug(1), 1);		/* mb 7's hole */
+				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* mb 7's hole */
 			} else {
 				stale++;
 				KEXPECT_TRUE(t, !vmem_test(vmem.added, top));
 				KEXPECT_TRUE(t, vmem_test(vmem.plugged, b0));
 				KEXPECT_TRUE(t, strstr(log, "stays plugged") != NULL);
-				KEXPECT_EQ(t, sbm_plug(1), 1);		/* mb 7's hole */
-				KEXPECT_EQ(t, sbm_plug(1), 1);		/* passes mb 8 by */
+				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* mb 7's hole */
+				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* passes mb 8 by */
 				KEXPECT_TRUE(t, vmem_test(vmem.added, top + 1));
 				KEXPECT_TRUE(t, !vmem_test(vmem.added, top));
-				KEXPECT_EQ(t, sbm_unplug(2), 2);	/* mb 9, then the stale block */
+				KEXPECT_EQ(t, sbm_unplug(&vmem, 2), 2);	/* mb 9, then the stale block */
 				KEXPECT_TRUE(t, !vmem_test(vmem.plugged, b0));
 				dev.allow_stale = false;
 				check(t, movable0, (int)n);
-				KEXPECT_EQ(t, sbm_plug(1), 1);		/* mb 8 anew */
+				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* mb 8 anew */
 			}
 			check(t, movable0, (int)n);
 			EXPECT_SNAP_EQ(t, s0);
@@ -373,7 +375,7 @@ static void sbm_bad_geometry(struct ktest *t)
 			.addr = bad[i].addr, .region_size = bad[i].region,
 			.usable_region_size = bad[i].usable };
 		sim_log_mute++;
-		KEXPECT_EQ(t, sbm_setup_geometry(), -EINVAL);
+		KEXPECT_EQ(t, sbm_setup_geometry(&vmem), -EINVAL);
 		sim_log_mute--;
 		KEXPECT_TRUE(t, strstr(sim_last_log(), "virtio-mem:") != NULL);
 	}

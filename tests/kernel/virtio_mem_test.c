@@ -15,9 +15,12 @@
 
 #define MAGIC 0x9e3779b97f4a7c15ULL
 
+/* The device under test: 0, or each further one in every_other_device. */
+static unsigned int dev;
+
 static bool get_info(struct ktest *t, struct virtio_mem_info *vi)
 {
-	if (virtio_mem_get_info(vi))
+	if (virtio_mem_get_info(dev, vi))
 		return true;
 	ktest_skip(t, "no virtio-mem device");
 	return false;
@@ -43,7 +46,7 @@ static void plugged_at_boot(struct ktest *t)
 	KEXPECT_EQ(t, vi.plugged, vi.boot_requested_size);
 	KEXPECT_EQ(t, vi.cfg.plugged_size, vi.plugged);
 	for (unsigned long b = 0; b < vi.nr_blocks; b++)
-		n += virtio_mem_block_plugged(b);
+		n += virtio_mem_block_plugged(dev, b);
 	KEXPECT_EQ(t, n * vi.cfg.block_size, vi.plugged);
 	/* Online is plugged minus one 2 MiB memmap per 128 MiB section. */
 	KEXPECT_LE(t, vi.online, vi.plugged);
@@ -102,7 +105,7 @@ static void every_plugged_page_usable(struct ktest *t)
 			unsigned long b = (pa - vi.cfg.addr) / vi.cfg.block_size;
 			unsigned long e = (pa + (PAGE_SIZE << o) - 1 - vi.cfg.addr) / vi.cfg.block_size;
 
-			if (!virtio_mem_block_plugged(b) || !virtio_mem_block_plugged(e))
+			if (!virtio_mem_block_plugged(dev, b) || !virtio_mem_block_plugged(dev, e))
 				ktest_fail(t, __FILE__, __LINE__, "page 0x%llx is in an unplugged block",
 					   (unsigned long long)pa);
 			ours += 1UL << o;
@@ -149,7 +152,7 @@ static void unplugged_memory_unmapped(struct ktest *t)
 		if (sec + SECTION_SIZE > linear_map_limit())
 			break;
 		for (unsigned long b = first; b <= last; b++)
-			any |= virtio_mem_block_plugged(b);
+			any |= virtio_mem_block_plugged(dev, b);
 		if (any)
 			continue;
 		KEXPECT_TRUE(t, !pfn_valid(PHYS_PFN(sec)));
@@ -161,7 +164,7 @@ static void unplugged_memory_unmapped(struct ktest *t)
 	for (unsigned long b = 0; b < vi.cfg.region_size / vi.cfg.block_size && checked < 8; b++) {
 		u64 a = vi.cfg.addr + b * vi.cfg.block_size;
 
-		if (virtio_mem_block_plugged(b) || !pfn_valid(PHYS_PFN(a)))
+		if (virtio_mem_block_plugged(dev, b) || !pfn_valid(PHYS_PFN(a)))
 			continue;
 		KEXPECT_EQ(t, probe_read(lm_va(a), &val), -EFAULT);
 		KEXPECT_EQ(t, probe_read(lm_va(a + vi.cfg.block_size - 8), &val), -EFAULT);
@@ -174,7 +177,7 @@ static void unplugged_memory_unmapped(struct ktest *t)
 static long first_unplugged_usable(const struct virtio_mem_info *vi)
 {
 	for (unsigned long b = 0; b < usable_blocks(vi); b++)
-		if (!virtio_mem_block_plugged(b))
+		if (!virtio_mem_block_plugged(dev, b))
 			return (long)b;
 	return -1;
 }
@@ -196,26 +199,26 @@ static void refused_requests(struct ktest *t)
 		ktest_skip(t, "no unplugged block in the usable region, or not at requested size");
 		return;
 	}
-	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_PLUG, block_addr(&vi, b), 1, NULL),
+	KEXPECT_EQ(t, virtio_mem_raw_request(dev, VIRTIO_MEM_REQ_PLUG, block_addr(&vi, b), 1, NULL),
 		   VIRTIO_MEM_RESP_NACK);
-	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE, block_addr(&vi, b), 1, &state),
+	KEXPECT_EQ(t, virtio_mem_raw_request(dev, VIRTIO_MEM_REQ_STATE, block_addr(&vi, b), 1, &state),
 		   VIRTIO_MEM_RESP_ACK);
 	KEXPECT_EQ(t, state, VIRTIO_MEM_STATE_UNPLUGGED);
 	if (vi.cfg.usable_region_size < vi.cfg.region_size)
-		KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_PLUG,
+		KEXPECT_EQ(t, virtio_mem_raw_request(dev, VIRTIO_MEM_REQ_PLUG,
 						     vi.cfg.addr + vi.cfg.usable_region_size, 1,
 						     NULL),
 			   VIRTIO_MEM_RESP_ERROR);
-	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_PLUG, block_addr(&vi, b) + PAGE_SIZE,
+	KEXPECT_EQ(t, virtio_mem_raw_request(dev, VIRTIO_MEM_REQ_PLUG, block_addr(&vi, b) + PAGE_SIZE,
 					     1, NULL),
 		   VIRTIO_MEM_RESP_ERROR);
-	KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE,
+	KEXPECT_EQ(t, virtio_mem_raw_request(dev, VIRTIO_MEM_REQ_STATE,
 					     vi.cfg.addr + vi.cfg.region_size, 1, &state),
 		   VIRTIO_MEM_RESP_ERROR);
-	KASSERT_TRUE(t, virtio_mem_get_info(&after));
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &after));
 	KEXPECT_EQ(t, after.cfg.plugged_size, vi.cfg.plugged_size);
 	KEXPECT_EQ(t, after.plugged, vi.plugged);
-	KEXPECT_TRUE(t, !virtio_mem_block_plugged(b));
+	KEXPECT_TRUE(t, !virtio_mem_block_plugged(dev, b));
 }
 
 /* STATE of every run of equal blocks in the usable region. */
@@ -232,16 +235,16 @@ static void state_agrees(struct ktest *t)
 		return;
 	}
 	for (unsigned long b = 0; b < n;) {
-		bool p = virtio_mem_block_plugged(b);
+		bool p = virtio_mem_block_plugged(dev, b);
 		unsigned long e = b + 1;
 		u16 state = 0xffff;
 		int r;
 
-		while (e < n && e - b < 0xffff && virtio_mem_block_plugged(e) == p)
+		while (e < n && e - b < 0xffff && virtio_mem_block_plugged(dev, e) == p)
 			e++;
 		if (e < n && mixed_at == ~0UL)
 			mixed_at = e - 1;	/* e - 1 and e differ */
-		r = virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE, block_addr(&vi, b), e - b, &state);
+		r = virtio_mem_raw_request(dev, VIRTIO_MEM_REQ_STATE, block_addr(&vi, b), e - b, &state);
 		KEXPECT_EQ(t, r, VIRTIO_MEM_RESP_ACK);
 		if (state != (p ? VIRTIO_MEM_STATE_PLUGGED : VIRTIO_MEM_STATE_UNPLUGGED))
 			ktest_fail(t, __FILE__, __LINE__,
@@ -253,7 +256,7 @@ static void state_agrees(struct ktest *t)
 	if (mixed_at != ~0UL) {
 		u16 state = 0xffff;
 
-		KEXPECT_EQ(t, virtio_mem_raw_request(VIRTIO_MEM_REQ_STATE, block_addr(&vi, mixed_at),
+		KEXPECT_EQ(t, virtio_mem_raw_request(dev, VIRTIO_MEM_REQ_STATE, block_addr(&vi, mixed_at),
 						     2, &state),
 			   VIRTIO_MEM_RESP_ACK);
 		KEXPECT_EQ(t, state, VIRTIO_MEM_STATE_MIXED);
@@ -274,8 +277,8 @@ static void unplug_replug_cycle(struct ktest *t)
 		ktest_skip(t, "less than 256 MiB (or a block) plugged, or a resize is pending");
 		return;
 	}
-	KASSERT_EQ(t, virtio_mem_unplug(size), size);
-	KASSERT_TRUE(t, virtio_mem_get_info(&mid));
+	KASSERT_EQ(t, virtio_mem_unplug(dev, size), size);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &mid));
 	KEXPECT_EQ(t, mid.plugged, vi.plugged - size);
 	KEXPECT_EQ(t, mid.cfg.plugged_size, mid.plugged);
 	KEXPECT_LT(t, mid.online, vi.online);
@@ -283,8 +286,8 @@ static void unplug_replug_cycle(struct ktest *t)
 	top = ALIGN_DOWN(vi.cfg.addr + vi.plugged - 1, SECTION_SIZE);
 	KEXPECT_TRUE(t, !pfn_valid(PHYS_PFN(top)));
 	KEXPECT_EQ(t, probe_read(lm_va(top), &val), -EFAULT);
-	KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
-	KASSERT_TRUE(t, virtio_mem_get_info(&end));
+	KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &end));
 	KEXPECT_EQ(t, end.plugged, vi.plugged);
 	KEXPECT_EQ(t, end.online, vi.online);
 	KEXPECT_EQ(t, end.cfg.plugged_size, vi.plugged);
@@ -302,7 +305,7 @@ static struct vm_snap vm_snap(void)
 {
 	struct virtio_mem_info vi;
 
-	virtio_mem_get_info(&vi);
+	virtio_mem_get_info(dev, &vi);
 	return (struct vm_snap){ vi.plugged, vi.cfg.plugged_size, vi.online, nr_free_pages() };
 }
 
@@ -343,7 +346,7 @@ static void expect_unplugged_unmapped(struct ktest *t, const struct virtio_mem_i
 	for (unsigned long b = 0; b < usable_blocks(vi); b++) {
 		unsigned long v;
 
-		if (virtio_mem_block_plugged(b) ||
+		if (virtio_mem_block_plugged(dev, b) ||
 		    probe_read(lm_va(block_addr(vi, b)), &v) == -EFAULT)
 			continue;
 		ktest_fail(t, __FILE__, __LINE__, "unplugged block 0x%llx is mapped",
@@ -372,7 +375,7 @@ static void refusal_at_every_request(struct ktest *t)
 
 		printk_capture(log, sizeof(log));
 		virtio_mem_inject_response(VIRTIO_MEM_RESP_ERROR, n, 1);
-		got = virtio_mem_unplug(size);
+		got = virtio_mem_unplug(dev, size);
 		pending = virtio_mem_inject_response(0, 0, 0);
 		printk_capture(NULL, 0);
 		after = vm_snap();
@@ -380,7 +383,7 @@ static void refusal_at_every_request(struct ktest *t)
 		KEXPECT_EQ(t, after.dev_plugged, after.plugged);
 		state_agrees(t);
 		expect_unplugged_unmapped(t, &vi);
-		KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
+		KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
 		KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
 		if (t->failed || pending)	/* the shrink needed fewer than n + 1 requests */
 			break;
@@ -399,13 +402,13 @@ static void busy_is_retried(struct ktest *t)
 
 	if (!size)
 		return;
-	WITH_INJECTED(log, VIRTIO_MEM_RESP_BUSY, 3, pending, got = virtio_mem_unplug(size));
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_BUSY, 3, pending, got = virtio_mem_unplug(dev, size));
 	KEXPECT_EQ(t, got, size);
 	KEXPECT_EQ(t, pending, 0);
 	KEXPECT_TRUE(t, strstr(log, "device busy") != NULL);
 	KEXPECT_TRUE(t, strstr(log, "refused") == NULL);
 	state_agrees(t);
-	KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
+	KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
 	KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
 }
 
@@ -421,7 +424,7 @@ static void busy_forever_changes_nothing(struct ktest *t)
 	if (!size)
 		return;
 	before = vm_snap();
-	WITH_INJECTED(log, VIRTIO_MEM_RESP_BUSY, 1000, pending, got = virtio_mem_unplug(size));
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_BUSY, 1000, pending, got = virtio_mem_unplug(dev, size));
 	after = vm_snap();
 	KEXPECT_EQ(t, got, 0);
 	/* One request, retried, then the shrink stops: no second request. */
@@ -443,7 +446,7 @@ static void error_on_unplug_changes_nothing(struct ktest *t)
 	if (!size)
 		return;
 	before = vm_snap();
-	WITH_INJECTED(log, VIRTIO_MEM_RESP_ERROR, 1, pending, got = virtio_mem_unplug(size));
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_ERROR, 1, pending, got = virtio_mem_unplug(dev, size));
 	after = vm_snap();
 	KEXPECT_EQ(t, got, 0);
 	KEXPECT_EQ(t, pending, 0);
@@ -464,17 +467,90 @@ static void nack_on_plug_changes_nothing(struct ktest *t)
 
 	if (!size)
 		return;
-	KASSERT_EQ(t, virtio_mem_unplug(size), size);
+	KASSERT_EQ(t, virtio_mem_unplug(dev, size), size);
 	before = vm_snap();
-	WITH_INJECTED(log, VIRTIO_MEM_RESP_NACK, 1, pending, ret = virtio_mem_reconcile());
+	WITH_INJECTED(log, VIRTIO_MEM_RESP_NACK, 1, pending, ret = virtio_mem_reconcile(dev));
 	after = vm_snap();
 	KEXPECT_EQ(t, ret, -EAGAIN);
 	KEXPECT_EQ(t, pending, 0);
 	EXPECT_SNAP_EQ(t, after, before);
 	KEXPECT_TRUE(t, strstr(log, "refused: NACK; nothing changed") != NULL);
 	state_agrees(t);
-	KEXPECT_EQ(t, virtio_mem_reconcile(), 0);
+	KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
 	KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
+}
+
+/* Device memory regions never overlap. */
+static void regions_disjoint(struct ktest *t)
+{
+	unsigned int n = virtio_mem_nr_devices();
+
+	for (unsigned int i = 0; i < n; i++) {
+		for (unsigned int j = i + 1; j < n; j++) {
+			struct virtio_mem_info a, b;
+
+			KASSERT_TRUE(t, virtio_mem_get_info(i, &a) && virtio_mem_get_info(j, &b));
+			KEXPECT_TRUE(t, a.cfg.addr + a.cfg.region_size <= b.cfg.addr ||
+					b.cfg.addr + b.cfg.region_size <= a.cfg.addr);
+		}
+	}
+}
+
+/*
+ * With several devices: the cases above again on every further device
+ * (dev selects it), and device 0's figures untouched meanwhile.
+ */
+static void every_other_device(struct ktest *t)
+{
+	static const struct {
+		const char *name;
+		void (*run)(struct ktest *t);
+	} cases[] = {
+		{ "plugged_at_boot", plugged_at_boot },
+		{ "every_plugged_page_usable", every_plugged_page_usable },
+		{ "unplugged_memory_unmapped", unplugged_memory_unmapped },
+		{ "refused_requests", refused_requests },
+		{ "state_agrees", state_agrees },
+		{ "unplug_replug_cycle", unplug_replug_cycle },
+		{ "busy_forever_changes_nothing", busy_forever_changes_nothing },
+		{ "nack_on_plug_changes_nothing", nack_on_plug_changes_nothing },
+		{ "refusal_at_every_request", refusal_at_every_request },
+	};
+	unsigned int n = virtio_mem_nr_devices(), ran = 0, big = 0;
+	struct virtio_mem_info d0, d0_after;
+
+	if (n < 2) {
+		ktest_skip(t, "fewer than two virtio-mem devices");
+		return;
+	}
+	regions_disjoint(t);
+	KASSERT_TRUE(t, virtio_mem_get_info(0, &d0));
+	for (dev = 1; dev < n && !t->failed; dev++) {
+		struct virtio_mem_info vi;
+
+		/* Booted with 256 MiB or more: every case has something to do. */
+		if (virtio_mem_get_info(dev, &vi) && vi.boot_requested_size >= (256UL << 20))
+			big++;
+		for (unsigned int c = 0; c < ARRAY_SIZE(cases); c++) {
+			struct ktest sub = { .name = cases[c].name };
+
+			cases[c].run(&sub);
+			if (sub.failed)
+				ktest_fail(t, __FILE__, __LINE__, "device %u: %s failed", dev,
+					   cases[c].name);
+			else if (sub.skipped)
+				printk("    # device %u: %s skipped: %s\n", dev, cases[c].name,
+				       sub.skip_reason);
+			else
+				ran++;
+		}
+	}
+	dev = 0;
+	KASSERT_TRUE(t, virtio_mem_get_info(0, &d0_after));
+	KEXPECT_EQ(t, d0_after.plugged, d0.plugged);
+	KEXPECT_EQ(t, d0_after.online, d0.online);
+	KEXPECT_EQ(t, d0_after.cfg.plugged_size, d0.cfg.plugged_size);
+	KEXPECT_GE(t, ran, big * ARRAY_SIZE(cases));
 }
 
 KTEST_SUITE(virtio_mem, false,
@@ -488,4 +564,5 @@ KTEST_SUITE(virtio_mem, false,
 	KTEST_CASE(busy_forever_changes_nothing),
 	KTEST_CASE(error_on_unplug_changes_nothing),
 	KTEST_CASE(nack_on_plug_changes_nothing),
-	KTEST_CASE(refusal_at_every_request));
+	KTEST_CASE(refusal_at_every_request),
+	KTEST_CASE(every_other_device));
