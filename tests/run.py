@@ -236,6 +236,19 @@ def selftest_configs(qemu, timeout):
                                                index=1, block_size="4M", requested_size="392M",
                                                backend_size=4 * rq.GiB)),
                               timeout, judge_selftest))
+    # Two sockets, two NUMA nodes: two PLICs and two memory nodes in the
+    # DT (rvmm uses the first PLIC, which QEMU routes PCI INTx to; memory
+    # is one node), virtio-mem on node 1.
+    if rq.has_virtio_mem(qemu):
+        numa = ["-object", "memory-backend-ram,id=m0,size=1G",
+                "-object", "memory-backend-ram,id=m1,size=1G",
+                "-numa", "node,memdev=m0,cpus=0-1,nodeid=0",
+                "-numa", "node,memdev=m1,cpus=2-3,nodeid=1"]
+        configs.append(Config("sv57-2sockets-numa-virtio-mem-smp4",
+                              rq.qemu_args(qemu, smp="4,sockets=2", mem="2G,maxmem=10G",
+                                           extra=numa + rq.virtio_mem_args(
+                                               requested_size="512M", backend_size=4 * rq.GiB)),
+                              timeout, judge_selftest))
     # `make run`'s machine and device, as a new user first boots it (the
     # serve loop and the resizes are the e2e part's).
     if rq.has_virtio_mem(qemu):
