@@ -380,7 +380,8 @@ static int unplug_run(struct vmem *vm, unsigned long lo, unsigned long hi)
 }
 
 /* Unplug up to @limit free data blocks of @mb, highest first. */
-static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsigned long limit, int *err)
+static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsigned long limit,
+					int *err)
 {
 	unsigned long b0 = mb_first(vm, mb), got = 0, lo = 0, hi = 0, b;
 	bool run = false;
@@ -423,7 +424,8 @@ static int readd_mb(struct vmem *vm, unsigned long mb)
 
 	if (ret) {
 		pr_err("virtio-mem: cannot re-add 0x%llx (%d); block 0x%llx stays plugged until the next shrink\n",
-		       (unsigned long long)mb_addr(vm, mb), ret, (unsigned long long)vmem_block_addr(vm, b0));
+		       (unsigned long long)mb_addr(vm, mb), ret,
+		       (unsigned long long)vmem_block_addr(vm, b0));
 		return ret;
 	}
 	vmem_set(vm->added, mb, true);
