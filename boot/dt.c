@@ -490,8 +490,7 @@ static int dt_parse_reserved(struct dt_ctx *c)
 	ret = dt_node_cells(c, parent, 1, &ac, &sc);
 	if (ret)
 		return ret;
-	fdt_for_each_subnode(node, c->fdt, parent)
-	{
+	fdt_for_each_subnode(node, c->fdt, parent) {
 		if (!dt_node_enabled(c->fdt, node))
 			continue;
 		ret = dt_add_rsv_child(c, node, ac, sc);
@@ -624,8 +623,7 @@ static u32 dt_cpu_intc(const void *fdt, int cpu)
 {
 	int sub;
 
-	fdt_for_each_subnode(sub, fdt, cpu)
-	{
+	fdt_for_each_subnode(sub, fdt, cpu) {
 		if (!fdt_node_check_compatible(fdt, sub, "riscv,cpu-intc"))
 			return fdt_get_phandle(fdt, sub);
 	}
@@ -682,8 +680,7 @@ static int dt_parse_cpus(struct dt_ctx *c)
 	ret = dt_node_cells(c, cpus, 0, &ac, &sc);
 	if (ret)
 		return ret;
-	fdt_for_each_subnode(node, c->fdt, cpus)
-	{
+	fdt_for_each_subnode(node, c->fdt, cpus) {
 		if (!dt_prop_is(c->fdt, node, "device_type", "cpu"))
 			continue;
 		if (first < 0)
@@ -1038,8 +1035,7 @@ int dt_early_mmu_limit(const void *fdt)
 	cpus = fdt_path_offset(fdt, "/cpus");
 	if (cpus < 0)
 		return DT_MMU_NONE;
-	fdt_for_each_subnode(node, fdt, cpus)
-	{
+	fdt_for_each_subnode(node, fdt, cpus) {
 		if (!dt_prop_is(fdt, node, "device_type", "cpu") || !dt_node_enabled(fdt, node))
 			continue;
 		mmu = dt_mmu_type(fdt, node);

@@ -237,7 +237,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	cpus[0].hartid = hartid;
 	cpus[0].online = true;
 	trap_init();
-	machine_set_syscon(kl.syscon_pa);
+	machine_set_syscon();
 	sbi_init();
 	printk("rvmm: booting on hart %lu, SBI %lu.%lu%s, Sv%d, image at 0x%llx\n", hartid,
 	       (sbi_spec_version() >> 24) & 0x7f, sbi_spec_version() & 0xffffff,

@@ -15,12 +15,13 @@ static volatile int console_lock;
 static char *capture_buf;
 static size_t capture_len, capture_size;
 
+/* (NULL, 0), or a zero size, ends the capture. */
 void printk_capture(char *buf, size_t size)
 {
-	capture_buf = buf;
+	capture_buf = size ? buf : NULL;
 	capture_size = size;
 	capture_len = 0;
-	if (buf && size)
+	if (capture_buf)
 		buf[0] = 0;
 }
 

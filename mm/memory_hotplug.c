@@ -202,6 +202,12 @@ out:
 	return ret;
 }
 
+/* Present, added at run time (not boot memory), not ZONE_DEVICE. */
+static bool section_hot_added(const struct mem_section *ms)
+{
+	return (ms->flags & (SECTION_PRESENT | SECTION_EARLY | SECTION_DEVICE)) == SECTION_PRESENT;
+}
+
 /* [pfn, pfn + nr) must be whole sub-blocks of one present section. */
 static int check_subblocks(const char *op, unsigned long pfn, unsigned long nr,
 			   u64 *mask)
@@ -218,7 +224,7 @@ static int check_subblocks(const char *op, unsigned long pfn, unsigned long nr,
 		return -EINVAL;
 	}
 	ms = __pfn_to_section(pfn);
-	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & (SECTION_EARLY | SECTION_DEVICE))) {
+	if (!section_hot_added(ms)) {
 		pr_err("%s: pfn 0x%lx: not hot-added memory\n", op, pfn);
 		return -EINVAL;
 	}
@@ -253,7 +259,7 @@ int online_pages(unsigned long pfn, unsigned long nr, enum zone_type zone)
 	ms->zone = zone;
 	ms->flags |= SECTION_ONLINE;
 	zones[zone].present_pages += nr;
-	free_pfn_range_core(pfn, pfn + nr, zone);
+	free_pfn_range_core(pfn, pfn + nr);
 	return 0;
 }
 
@@ -313,21 +319,28 @@ int mhp_unmap_range(phys_addr_t start, phys_addr_t size)
 	mem_hotplug_begin();
 	ret = check_offline_range("mhp_unmap_range", start, size);
 	if (!ret)
-		ret = remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
+		ret = arch_remove_memory(start, size);
 	mem_hotplug_done();
 	return ret;
 }
 
+/* Map back each run of unmapped sub-blocks with one call (one flush). */
 int mhp_map_range(phys_addr_t start, phys_addr_t size)
 {
+	phys_addr_t a = start, end = start + size;
 	int ret;
 
 	mem_hotplug_begin();
 	ret = check_offline_range("mhp_map_range", start, size);
-	for (phys_addr_t a = start; !ret && a < start + size; a += PMD_SIZE)
-		if (walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL) == WALK_NONE)
-			ret = create_pgd_mapping(swapper_pg_dir, lm_va(a), a, PMD_SIZE,
-						 PAGE_KERNEL);
+	while (!ret && a < end) {
+		phys_addr_t run = a;
+
+		while (run < end && walk_pgd(swapper_pg_dir, lm_va(run), NULL, NULL) == WALK_NONE)
+			run += PMD_SIZE;
+		if (run > a)
+			ret = arch_add_memory(__pfn_to_section(PHYS_PFN(a))->nid, a, run - a);
+		a = run + PMD_SIZE;	/* run is mapped, or the end */
+	}
 	mem_hotplug_done();
 	return ret;
 }
@@ -341,7 +354,7 @@ static int block_range(const char *op, phys_addr_t start, unsigned long *pfn,
 	if (!IS_ALIGNED(start, SECTION_SIZE) || PHYS_PFN(start) >= MAX_PFN)
 		goto bad;
 	ms = __pfn_to_section(PHYS_PFN(start));
-	if (!(ms->flags & SECTION_PRESENT) || (ms->flags & (SECTION_EARLY | SECTION_DEVICE)))
+	if (!section_hot_added(ms))
 		goto bad;
 	*pfn = PHYS_PFN(start) + ms->nr_vmemmap;
 	*nr = PAGES_PER_SECTION - ms->nr_vmemmap;

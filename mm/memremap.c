@@ -26,6 +26,28 @@ bool vmemmap_can_optimize(const struct vmem_altmap *altmap,
 	return !altmap && nr_vmemmap > VMEMMAP_RESERVE_NR;
 }
 
+/*
+ * Fill real vmemmap page @i of the compound page at @head through its
+ * linear-map address @p: the vmemmap address is not usable before the
+ * range is synced, and this way one sync serves the whole range.
+ */
+static void init_compound_memmap(struct page *p, unsigned long i, struct page *head,
+				 struct dev_pagemap *pgmap)
+{
+	const unsigned long per_page = PAGE_SIZE / sizeof(struct page);
+
+	for (unsigned long j = 0; j < per_page; j++, p++) {
+		p->pgmap = pgmap;
+		if (i || j) {
+			p->compound_head = (unsigned long)head | 1;
+			continue;
+		}
+		set_page_flag(p, PG_head);
+		p->order = pgmap->vmemmap_shift;
+		p->refcount = 1;
+	}
+}
+
 /* One compound page: two real vmemmap pages, the rest alias the second. */
 static int populate_compound(unsigned long head_pfn, struct dev_pagemap *pgmap)
 {
@@ -33,7 +55,6 @@ static int populate_compound(unsigned long head_pfn, struct dev_pagemap *pgmap)
 	unsigned long va = (unsigned long)pfn_to_page(head_pfn);
 	unsigned long nr_vm = nr * sizeof(struct page) / PAGE_SIZE;
 	phys_addr_t reuse = 0;
-	struct page *head = pfn_to_page(head_pfn);
 
 	for (unsigned long i = 0; i < nr_vm; i++) {
 		unsigned long a = va + i * PAGE_SIZE;
@@ -51,26 +72,15 @@ static int populate_compound(unsigned long head_pfn, struct dev_pagemap *pgmap)
 			}
 			pgmap->nr_vmemmap_pages++;
 			reuse = __pa(p);
-			if (i == VMEMMAP_RESERVE_NR - 1) {
-				/* Fill the real pages before they are shared. */
-				arch_sync_kernel_mappings(va, a + PAGE_SIZE);
-				set_page_flag(head, PG_head);
-				head->order = pgmap->vmemmap_shift;
-				head->pgmap = pgmap;
-				head->refcount = 1;
-				for (struct page *t = head + 1;
-				     (unsigned long)t < a + PAGE_SIZE; t++) {
-					t->compound_head = (unsigned long)head | 1;
-					t->pgmap = pgmap;
-				}
-			}
+			/* Filled before any alias of it exists. */
+			init_compound_memmap(p, i, pfn_to_page(head_pfn), pgmap);
 			continue;
 		}
 		ret = vmemmap_set_pte_ro(a, reuse);
 		if (ret)
 			return ret;
 	}
-	return 0;	/* the caller syncs the aliases, once for the range */
+	return 0;	/* the caller syncs the range once */
 }
 
 static int populate_plain(unsigned long pfn, unsigned long nr, struct dev_pagemap *pgmap)
@@ -137,15 +147,16 @@ int memremap_pages(struct dev_pagemap *pgmap)
 	if (vmemmap_can_optimize(pgmap->altmap, pgmap)) {
 		for (unsigned long pfn = spfn; pfn < spfn + nr && !ret; pfn += step)
 			ret = populate_compound(pfn, pgmap);
-		if (!ret)
+		if (ret)
+			unmap_memmap(pgmap);
+		else
 			arch_sync_kernel_mappings((unsigned long)pfn_to_page(spfn),
 						  (unsigned long)pfn_to_page(spfn + nr));
 	} else {
-		ret = populate_plain(spfn, nr, pgmap);
+		ret = populate_plain(spfn, nr, pgmap);	/* undoes itself on failure */
 	}
 	if (ret) {
 		pr_err("memremap_pages: memmap failed (%d), rolled back\n", ret);
-		unmap_memmap(pgmap);
 		arch_remove_memory(pgmap->start, pgmap->size);
 		goto out;
 	}

@@ -118,13 +118,15 @@ static void check_poison(struct page *page, unsigned int order)
 #endif
 }
 
-/* Hand pages the allocator has never seen (boot, online) to the buddy. */
-void __free_pages_core(struct page *page, unsigned int order, enum zone_type zone)
+/*
+ * Hand pages the allocator has never seen (boot, online) to the buddy of
+ * their section's zone.
+ */
+void __free_pages_core(struct page *page, unsigned int order)
 {
 	spin_lock(&zone_lock);
-	WARN_ON(page_zone(page) != zone);
 	page->refcount = 0;
-	zones[zone].managed_pages += 1UL << order;
+	zones[page_zone(page)].managed_pages += 1UL << order;
 	__free_one_page(page, order);
 	spin_unlock(&zone_lock);
 }
@@ -302,6 +304,13 @@ int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_p
 	return 0;
 }
 
+/* A page memblock reserved at boot (image, memmap, early tables) goes free. */
+void free_reserved_page(struct page *p)
+{
+	clear_page_flag(p, PG_reserved);
+	__free_pages_core(p, 0);
+}
+
 /* ---- page-table pages (every kind: linear map, vmemmap, ioremap) ---- */
 
 phys_addr_t pt_alloc_page(void)
@@ -331,8 +340,7 @@ void pt_free_page(phys_addr_t pa)
 		clear_page_flag(p, PG_table);
 		free_pages(p, 0);
 	} else if (PageReserved(p)) {	/* a memblock-phase table */
-		clear_page_flag(p, PG_reserved);
-		__free_pages_core(p, 0, ZONE_NORMAL);
+		free_reserved_page(p);
 	} else {
 		panic("pt_free_page: pfn 0x%lx is not a page-table page", PHYS_PFN(pa));
 	}
@@ -341,19 +349,19 @@ void pt_free_page(phys_addr_t pa)
 /* ---- boot: memblock's free memory to the buddy ---- */
 
 /* Hand [pfn, epfn) to the buddy of @zone in the largest aligned blocks. */
-void free_pfn_range_core(unsigned long pfn, unsigned long epfn, enum zone_type zone)
+void free_pfn_range_core(unsigned long pfn, unsigned long epfn)
 {
 	while (pfn < epfn) {
 		unsigned int o = block_order(pfn, epfn);
 
-		__free_pages_core(pfn_to_page(pfn), o, zone);
+		__free_pages_core(pfn_to_page(pfn), o);
 		pfn += 1UL << o;
 	}
 }
 
 static void free_boot_range(phys_addr_t start, phys_addr_t end)
 {
-	free_pfn_range_core(PHYS_PFN(ALIGN(start, PAGE_SIZE)), PHYS_PFN(end), ZONE_NORMAL);
+	free_pfn_range_core(PHYS_PFN(ALIGN(start, PAGE_SIZE)), PHYS_PFN(end));
 }
 
 /*

@@ -103,10 +103,8 @@ static void vmemmap_free_block(phys_addr_t pa, unsigned long size,
 		return;
 	}
 	if (PageReserved(p)) {		/* boot memmap, from memblock */
-		for (unsigned long i = 0; i < nr; i++) {
-			clear_page_flag(p + i, PG_reserved);
-			__free_pages_core(p + i, 0, ZONE_NORMAL);
-		}
+		for (unsigned long i = 0; i < nr; i++)
+			free_reserved_page(p + i);
 		return;
 	}
 	free_pages(p, __builtin_ctzl(nr));

@@ -9,6 +9,7 @@
 #include <asm/csr.h>
 #include <asm/pgtable.h>
 #include <asm/sbi.h>
+#include <rvmm/boot.h>
 #include <rvmm/io.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
@@ -74,15 +75,16 @@ const char *ksym_lookup(unsigned long addr, unsigned long *off)
 }
 
 /* setup_vm() found and mapped the syscon (FIXMAP_IO) before anything can panic. */
-void machine_set_syscon(phys_addr_t pa)
+void machine_set_syscon(void)
 {
-	test_syscon = pa ? (volatile u32 *)(FIXMAP_IO + (pa & (PMD_SIZE - 1))) : NULL;
+	test_syscon = kl.syscon_pa ? (volatile u32 *)fixmap_io_va(kl.syscon_pa) : NULL;
 }
 
 __noreturn void machine_shutdown(bool failure, int code)
 {
 	if (test_syscon) {
-		unsigned long t0 = rdtime();
+		/* One second; QEMU virt's 10 MHz if the DT was not read yet. */
+		unsigned long t0 = rdtime(), hz = boot_dt.timebase_freq ?: 10000000UL;
 
 		/* 0x5555 = pass; 0x3333 | code << 16 = fail with exit code. */
 		writel(failure ? (0x3333 | ((u32)code << 16)) : 0x5555, test_syscon);
@@ -91,7 +93,7 @@ __noreturn void machine_shutdown(bool failure, int code)
 		 * at once races with it: OpenSBI's reset writes "pass" to the
 		 * same syscon and the verdict is lost. Give it a second.
 		 */
-		while (rdtime() - t0 < 10000000UL)
+		while (rdtime() - t0 < hz)
 			;	/* spin: wfi might never wake, nothing is enabled */
 	}
 	sbi_shutdown(failure);

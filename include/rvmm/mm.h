@@ -94,8 +94,6 @@ static inline struct mem_section *__pfn_to_section(unsigned long pfn)
 	return &mem_section[pfn_to_section_nr(pfn)];
 }
 
-static inline enum zone_type page_zone(const struct page *page);
-
 static inline bool pfn_valid(unsigned long pfn)
 {
 	return pfn_to_section_nr(pfn) < NR_MEM_SECTIONS &&
@@ -193,8 +191,9 @@ void free_phys_pages(phys_addr_t pa, unsigned int order);
 unsigned long nr_free_pages(void);
 unsigned long zone_free_pages(enum zone_type z);
 
-void __free_pages_core(struct page *page, unsigned int order, enum zone_type zone);
-void free_pfn_range_core(unsigned long pfn, unsigned long epfn, enum zone_type zone);
+void __free_pages_core(struct page *page, unsigned int order);
+void free_pfn_range_core(unsigned long pfn, unsigned long epfn);
+void free_reserved_page(struct page *p);
 void free_area_init(void);
 void memblock_free_all(void);
 int take_free_range(unsigned long start_pfn, unsigned long nr, unsigned long *busy_pfn);

@@ -36,6 +36,6 @@ const char *ksym_lookup(unsigned long addr, unsigned long *off);
 
 /* Power off: QEMU's sifive,test syscon carries the exit code; else SRST. */
 __noreturn void machine_shutdown(bool failure, int code);
-void machine_set_syscon(phys_addr_t pa);
+void machine_set_syscon(void);
 
 #endif

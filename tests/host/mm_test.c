@@ -802,7 +802,7 @@ static void buddy_take_free_range(struct ktest *t)
 		KEXPECT_TRUE(t, same_areas(a));
 		KEXPECT_TRUE(t, page_is_buddy_free(x));
 	}
-	free_pfn_range_core(x + 3, x + 1000, ZONE_NORMAL);
+	free_pfn_range_core(x + 3, x + 1000);
 	KEXPECT_TRUE(t, same_areas(areas));
 	KEXPECT_EQ(t, nr_free_pages(), free0);
 
@@ -840,7 +840,7 @@ static void buddy_take_free_range(struct ktest *t)
 
 			for (unsigned long k = b; k < min(e, 4096UL); k++)
 				if (taken[k]) {
-					free_pfn_range_core(x + k, x + k + 1, ZONE_NORMAL);
+					free_pfn_range_core(x + k, x + k + 1);
 					taken[k] = false;
 				}
 		}
@@ -849,7 +849,7 @@ static void buddy_take_free_range(struct ktest *t)
 	}
 	for (unsigned long k = 0; k < 4096; k++)
 		if (taken[k])
-			free_pfn_range_core(x + k, x + k + 1, ZONE_NORMAL);
+			free_pfn_range_core(x + k, x + k + 1);
 	KEXPECT_TRUE(t, same_areas(areas));
 	KEXPECT_EQ(t, nr_free_pages(), free0);
 	KEXPECT_EQ(t, zones[ZONE_NORMAL].managed_pages, managed0);

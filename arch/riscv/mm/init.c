@@ -16,7 +16,6 @@
 #include <asm/sections.h>
 #include <asm/setup.h>
 #include <rvmm/dt.h>
-#include <asm/page.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
@@ -77,13 +76,12 @@ static void __init early_puts(const char *s)
 		sbi_ecall(0x01, 0, *s++, 0, 0, 0);
 }
 
+/* The paging-mode cap from a DTB that passed dt_early_check(). */
 static int __init early_mode_limit(phys_addr_t dtb)
 {
 	static char args[256] __initdata;
 	int limit = 57, mmu;
 
-	if (dt_early_check((const void *)dtb, FIXMAP_FDT_SIZE / 2))
-		return limit;	/* start_kernel reports the broken DTB */
 	mmu = dt_early_mmu_limit((const void *)dtb);
 	if (mmu)
 		limit = mmu;
@@ -143,9 +141,12 @@ unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
 		early_puts("rvmm: PANIC: kernel not loaded at a 2 MiB-aligned address\n");
 		sbi_shutdown(true);
 	}
-	limit = early_mode_limit(dtb);
-	if (!dt_early_check((const void *)dtb, FIXMAP_FDT_SIZE / 2))
+	/* A broken DTB: no cap, no syscon; start_kernel reports it. */
+	limit = 57;
+	if (!dt_early_check((const void *)dtb, FIXMAP_FDT_SIZE / 2)) {
+		limit = early_mode_limit(dtb);
 		syscon = dt_early_test_syscon((const void *)dtb);
+	}
 	for (unsigned int i = 0; i < 3; i++) {
 		int vb = modes[i];
 		unsigned long satp;
@@ -270,7 +271,7 @@ void __init paging_init(phys_addr_t dtb)
 			       FIXMAP_FDT_SIZE, PAGE_KERNEL_RO))
 		panic("paging_init: cannot map the DTB");
 	if (kl.syscon_pa &&
-	    create_pgd_mapping(swapper_pg_dir, FIXMAP_IO + (kl.syscon_pa & (PMD_SIZE - PAGE_SIZE)),
+	    create_pgd_mapping(swapper_pg_dir, ALIGN_DOWN(fixmap_io_va(kl.syscon_pa), PAGE_SIZE),
 			       ALIGN_DOWN(kl.syscon_pa, PAGE_SIZE), PAGE_SIZE, PAGE_KERNEL))
 		panic("paging_init: cannot map the test syscon");
 	map_linear();
@@ -292,11 +293,7 @@ void free_initmem(void)
 		return;
 	remove_pgd_mapping(swapper_pg_dir, start, end - start);
 	for (unsigned long va = start; va < end; va += PAGE_SIZE) {
-		struct page *p = pfn_to_page(PHYS_PFN(__pa_symbol(va)));
-
-		clear_page_flag(p, PG_reserved);
-		p->refcount = 0;
-		__free_pages_core(p, 0, ZONE_NORMAL);
+		free_reserved_page(pfn_to_page(PHYS_PFN(__pa_symbol(va))));
 	}
 	pr_info("freed %lu KiB of init memory\n", (end - start) >> 10);
 }

@@ -17,15 +17,18 @@ void flush_tlb_kernel_range(unsigned long start, unsigned long end)
 	unsigned long base, mask = online_hart_mask(&base);
 	unsigned long me = cpus[smp_processor_id()].hartid;
 
-	if (end - start <= 16 * PAGE_SIZE)
-		for (unsigned long va = start; va < end; va += PAGE_SIZE)
-			local_flush_tlb_page(va);
-	else
-		local_flush_tlb_all();
+	/*
+	 * Table pages may have been freed, and sfence.vma with an address
+	 * only drops leaf entries for it, not cached walks through a table:
+	 * flush everything, here and remotely. (start, end) stay in the
+	 * interface for the sim and for a future Svinval range flush.
+	 */
+	(void)start;
+	(void)end;
+	local_flush_tlb_all();
 	if (me >= base && me - base < 64)
 		mask &= ~(1UL << (me - base));
 	if (mask) {
-		/* Table pages may have been freed: flush everything remotely. */
 		sbi_remote_sfence_vma(mask, base, 0, (unsigned long)-1);
 		nr_remote_flushes++;
 	}

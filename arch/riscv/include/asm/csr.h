@@ -49,11 +49,6 @@ static inline void local_flush_tlb_all(void)
 	__asm__ __volatile__("sfence.vma" ::: "memory");
 }
 
-static inline void local_flush_tlb_page(unsigned long va)
-{
-	__asm__ __volatile__("sfence.vma %0" :: "r"(va) : "memory");
-}
-
 static inline unsigned long rdinstret(void)
 {
 	unsigned long v;

@@ -96,6 +96,12 @@ extern struct kernel_layout kl;
 
 void layout_init(int va_bits);
 
+/* Where the test syscon at @pa is mapped: FIXMAP_IO covers its 2 MiB. */
+static inline unsigned long fixmap_io_va(phys_addr_t pa)
+{
+	return FIXMAP_IO + (pa & (PMD_SIZE - 1));
+}
+
 /* Where the linear map puts @pa, in the kernel's VA space. */
 static inline unsigned long lm_va(phys_addr_t pa)
 {
