@@ -117,6 +117,7 @@ help:
 	@echo "make debug    boot halted with a gdb stub and print the gdb-multiarch command"
 	@echo "make fuzz     fuzz the device-tree parser for FUZZ_SECONDS (default 60)"
 	@echo "make host-test  only the host build of the mm core (ASan+UBSan)"
+	@echo "make format   clang-format every C file in place (.clang-format)"
 	@echo "make deps     install the Debian packages (idempotent)"
 	@echo "make clean    remove $(B)/ (the QEMU and libfdt caches stay)"
 	@echo "make help     this list"

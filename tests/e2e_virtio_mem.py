@@ -90,15 +90,25 @@ def case_names():
     return names
 
 
-def refuse(qmp, size):
-    """(ok, detail): QEMU must reject `size` and keep the old request."""
-    before = rq.vmem_device(qmp)["requested-size"]
+REFUSE_SETTLE = 1.0     # seconds the device must keep its size after a refusal
+
+
+def refuse(qmp, con, size):
+    """(ok, detail): QEMU must reject `size`; the request, the device's
+    plugged size and the kernel's memory view stay as they were."""
+    dev = rq.vmem_device(qmp)
+    start = len(con.lines)
     try:
         rq.request_size(qmp, size)
     except rq.QMPError as e:
-        after = rq.vmem_device(qmp)["requested-size"]
-        if after != before:
-            return False, f"refused but requested-size changed to {after}"
+        time.sleep(REFUSE_SETTLE)
+        after = rq.vmem_device(qmp)
+        if after["requested-size"] != dev["requested-size"]:
+            return False, f"refused but requested-size changed to {after['requested-size']}"
+        if after["size"] != dev["size"]:
+            return False, f"refused but the device's size went {dev['size']} -> {after['size']}"
+        if rq.last_plugged(con, start):
+            return False, "refused but the kernel changed its plugged memory"
         return True, f"refused: {e}"
     return False, f"qom-set accepted {size}"
 
@@ -176,8 +186,8 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
                 if not con.alive:
                     raise Abort(msg)
                 failed_step = f"resize to {rq.fmt_size(size)} failed"
-        done(*refuse(qmp, rq.VMEM_BACKEND_SIZE + block_bytes))
-        done(*refuse(qmp, 1 * rq.GiB + block_bytes // 2))
+        done(*refuse(qmp, con, rq.VMEM_BACKEND_SIZE + block_bytes))
+        done(*refuse(qmp, con, 1 * rq.GiB + block_bytes // 2))
 
     return session(qemu, f"block-size={block_name}", rq.virtio_mem_args(block_size=block_name),
                    Path(log_dir) / f"e2e-virtio-mem-{block_name}.log", case_names(), steps)

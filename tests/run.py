@@ -9,11 +9,13 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          (build/qmp.sock) after the self-tests, then quit. Exit status 0 iff
          the kernel reported 0 failed, no panic (and the resizes worked).
   test   host unit tests (`make host-test`, ASan+UBSan), kernel self-tests in
-         18 QEMU configurations (per paging mode: 4 memory sizes, one
-         hotplug configuration, one awkward memory layout), the panic
-         report, negative device-tree configurations, and the virtio-mem
-         end-to-end scenario
-         (tests/e2e_virtio_mem.py, if present). Logs go to build/logs/.
+         every QEMU configuration of selftest_configs() (per paging mode: 4
+         memory sizes, a hotplug + virtio-mem configuration, an awkward
+         memory layout; then two virtio-mem devices, a two-socket NUMA
+         machine, `make run`'s machine, a DEBUG=1 kernel, no5lvl/no4lvl),
+         the panic report, negative device-tree configurations, and the
+         virtio-mem end-to-end scenario (tests/e2e_virtio_mem.py). Logs go
+         to build/logs/.
          Ends with exactly one line `N passed, N failed, N skipped`; exit
          status 1 on any failure.
   bench  `bench: <name> <value> <unit>` lines only, on stdout (diagnostics on
@@ -25,7 +27,6 @@ Shared QEMU/QMP plumbing lives in tests/rvmm_qemu.py.
 
 import argparse
 import concurrent.futures
-import importlib.util
 import re
 import struct
 import subprocess
@@ -38,10 +39,10 @@ sys.dont_write_bytecode = True   # keep tests/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rvmm_qemu as rq  # noqa: E402
 import layouts  # noqa: E402
+import e2e_virtio_mem  # noqa: E402
 
 ROOT, BUILD = rq.ROOT, rq.BUILD
 LOGS = BUILD / "logs"
-E2E = Path(__file__).resolve().parent / "e2e_virtio_mem.py"
 TAIL_LINES = 30
 
 # Paging modes: QEMU's `rv64` CPU offers Sv57; switching modes off caps it.
@@ -198,7 +199,8 @@ class Config:
 
 
 def selftest_configs(qemu, timeout):
-    """3 paging modes x 4 memory sizes, plus a hotplug config per mode."""
+    """The self-test boots: per paging mode 4 memory sizes, hotplug with
+    virtio-mem and an awkward layout; then the machine-wide extras."""
     configs = []
     for mode, cpu in MODES:
         for mem, smp in SIZES:
@@ -254,7 +256,7 @@ def selftest_configs(qemu, timeout):
     if rq.has_virtio_mem(qemu):
         configs.append(Config("default-run-machine",
                               rq.default_args(qemu, extra=rq.virtio_mem_args(
-                                  requested_size=RUN_REQUEST)),
+                                  requested_size=rq.DEFAULT_REQUEST)),
                               timeout, judge_selftest))
     # DEBUG=1 kernel (page poisoning): every freed page is checked on reuse.
     if DEBUG_IMAGE.exists():
@@ -520,24 +522,13 @@ def host_tests(timeout):
 
 
 def e2e(qemu):
-    """The virtio-mem scenario from tests/e2e_virtio_mem.py, if present."""
+    """The virtio-mem scenario of tests/e2e_virtio_mem.py."""
     t0 = time.monotonic()
     r = Result("e2e")
-    if not E2E.exists():
-        print("e2e: skipped (not present)")
-        r.skipped = 1
-        return r
     try:
-        spec = importlib.util.spec_from_file_location("e2e_virtio_mem", E2E)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        counts = tuple(mod.run(qemu, str(LOGS)))
+        r.passed, r.failed, r.skipped = e2e_virtio_mem.run(qemu, str(LOGS))
     except Exception as e:  # a broken scenario script is a failure, not a crash
-        r.fail(f"{E2E.name} raised {type(e).__name__}: {e}")
-        counts = (0, 0)
-    # The hook returns (passed, failed); ours adds skipped as a third value.
-    r.passed, r.failed = counts[0], counts[1]
-    r.skipped = counts[2] if len(counts) > 2 else 0
+        r.fail(f"e2e_virtio_mem.py raised {type(e).__name__}: {e}")
     if not (r.reasons or r.passed or r.failed or r.skipped):
         r.skipped = 1
         r.notes.append("the scenario reported no cases")
@@ -598,7 +589,6 @@ def cmd_test(args):
 
 # ---- run ---------------------------------------------------------------------------
 
-RUN_REQUEST = "1G"      # virtio-mem's size when `make run` boots
 RUN_STEPS = [2 * rq.GiB, 512 * rq.MiB, 1 * rq.GiB]
 MEM_LINE_WAIT = 30      # no `rvmm: mem` line this long after the summary: no demo
 
@@ -625,7 +615,7 @@ def cmd_run(args):
     sock = BUILD / "qmp.sock"
     sock.unlink(missing_ok=True)
     cmd = rq.default_args(qemu, append="rvmm.serve",
-                          extra=rq.virtio_mem_args(requested_size=RUN_REQUEST) +
+                          extra=rq.virtio_mem_args(requested_size=rq.DEFAULT_REQUEST) +
                           rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=LOGS / "run.log", echo=sys.stdout.buffer)
     qmp = None

@@ -45,6 +45,7 @@ DEFAULT_MEM = "1G,maxmem=9G"
 EXIT_GRACE = 2
 VMEM_ID = "vm0"
 VMEM_BACKEND_SIZE = 8 * GiB
+DEFAULT_REQUEST = "1G"          # the CONTRACT machine's requested-size
 
 
 # ---- QEMU binary ----------------------------------------------------------
@@ -381,6 +382,7 @@ def resize(qmp, console, size, timeout=60, dev_id=VMEM_ID):
             return False, "QEMU exited"
         if time.monotonic() > deadline:
             seen = plugged[-1] if plugged else None
-            return False, (f"timeout after {timeout} s: device size {dev_size}, "
-                           f"last console plugged={seen}, wanted {size}")
+            return False, (f"timeout after {timeout} s: device size {dev_size} "
+                           f"(wanted {size}), last console plugged={seen} "
+                           f"(wanted total {want_total})")
         time.sleep(0.2)

@@ -7,7 +7,9 @@ set -euo pipefail
 
 OUT=${1:-build}
 CACHE=${RVMM_CACHE:-$HOME/.cache/rvmm}
-VER=1.7.2-2			# bookworm's 1.6.1 orig is not served; trixie's is
+# tools/dtc-version, shared with tools/qemu/build.sh (one cached tarball).
+# bookworm's 1.6.1 orig is not served; trixie's is.
+VER=$(cat "$(dirname "$0")/dtc-version")
 ORIG=device-tree-compiler_${VER%-*}.orig.tar.xz
 CROSS=${CROSS:-riscv64-unknown-elf-}
 PICOLIBC=/usr/lib/picolibc/riscv64-unknown-elf

@@ -8,13 +8,12 @@
  *    that ASan reports any read past the buffer;
  *  - the real QEMU virt blob when RVMM_QEMU_DTB names one.
  *
- * Reproduce a run with DT_SEED=<seed printed by the test>.
+ * Its stream comes from RVMM_SEED like every randomised host case.
  */
 #include "../kernel/dt_test.c"
 
 #include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
+#include "sim.h"
 #include <rvmm/printk.h>
 
 #define DT_RANDOM_ITERS 20000
@@ -37,23 +36,13 @@ static int build_sources(void)
 	return dtb_build_virt(dt_src[6], sz, DTB_VIRT_MONITOR0);
 }
 
-static u64 xorshift64(u64 *s)
+static u32 rnd(struct sim_rng *s, u32 n)
 {
-	u64 x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-static u32 rnd(u64 *s, u32 n)
-{
-	return n ? xorshift64(s) % n : 0;
+	return n ? sim_rand_below(s, n) : 0;
 }
 
 /* Values that hit edge cases in offsets, lengths and cell counts. */
-static u32 interesting(u64 *s, u32 near)
+static u32 interesting(struct sim_rng *s, u32 near)
 {
 	static const u32 v[] = { 0, 1,	2,	    3,		4,	    7,
 				 8, 16, 0x7fffffff, 0x80000000, 0xfffffff0, 0xffffffff };
@@ -64,18 +53,18 @@ static u32 interesting(u64 *s, u32 near)
 	case 1:
 		return near + rnd(s, 17) - 8;
 	default:
-		return (u32)xorshift64(s);
+		return (u32)sim_rand(s);
 	}
 }
 
-static void mutate_bytes(u64 *s, u8 *b, u32 len)
+static void mutate_bytes(struct sim_rng *s, u8 *b, u32 len)
 {
 	for (u32 n = 1 + rnd(s, 8); n; n--)
 		b[rnd(s, len)] ^= 1 + rnd(s, 255);
 }
 
 /* Header words: totalsize, the block offsets and sizes, versions. */
-static void mutate_header(u64 *s, u8 *b)
+static void mutate_header(struct sim_rng *s, u8 *b)
 {
 	u32 off = 4 * (1 + rnd(s, 9));
 
@@ -104,7 +93,7 @@ static int nth_prop(const void *fdt, int k, int *node)
  * value with random cells of random length, or delete it, so that the
  * blob passes fdt_check_full() and the walkers' own checks are exercised.
  */
-static int mutate_property(u64 *s, const u8 *src, u8 *b, u32 size)
+static int mutate_property(struct sim_rng *s, const u8 *src, u8 *b, u32 size)
 {
 	u8 val[96];
 	char name[64];
@@ -136,7 +125,7 @@ static bool dt_errno_ok(int ret)
 }
 
 /* Parse @len bytes from an exactly-sized heap copy; check the contract. */
-static int parse_copy(struct ktest *t, const u8 *b, u32 len, u64 seed, int it)
+static int parse_copy(struct ktest *t, const u8 *b, u32 len, int it)
 {
 	u8 *p = malloc(len ? len : 1);
 	char bootargs[32];
@@ -146,12 +135,11 @@ static int parse_copy(struct ktest *t, const u8 *b, u32 len, u64 seed, int it)
 	ret = dt_parse(p, len, &dti, dterr, sizeof(dterr));
 	early = dt_early_check(p, len);
 	if (ret && (!dt_errno_ok(ret) || !dterr[0]))
-		ktest_fail(t, __FILE__, __LINE__, "seed 0x%llx iter %d: ret %d, message \"%s\"",
-			   (unsigned long long)seed, it, ret, dterr);
+		ktest_fail(t, __FILE__, __LINE__, "iter %d: ret %d, message \"%s\"",
+			   it, ret, dterr);
 	if (!ret && (early || dti.nr_mem < 1 || dti.nr_cpus < 1 || dti.nr_mem > DT_MAX_MEM ||
 		     dti.nr_rsv > DT_MAX_RSV))
-		ktest_fail(t, __FILE__, __LINE__, "seed 0x%llx iter %d: parsed but inconsistent",
-			   (unsigned long long)seed, it);
+		ktest_fail(t, __FILE__, __LINE__, "iter %d: parsed but inconsistent", it);
 	if (!early) { /* the early helpers trust a checked blob */
 		dt_early_mmu_limit(p);
 		dt_early_bootargs(p, bootargs, sizeof(bootargs));
@@ -160,51 +148,38 @@ static int parse_copy(struct ktest *t, const u8 *b, u32 len, u64 seed, int it)
 	return ret;
 }
 
-static u64 dt_seed(void)
-{
-	const char *env = getenv("DT_SEED");
-	u64 seed;
-
-	if (env && *env)
-		seed = strtoull(env, NULL, 0);
-	else
-		seed = (u64)time(NULL) * 0x9e3779b97f4a7c15ull ^ getpid();
-	return seed ? seed : 1;
-}
-
 static void dt_host_random(struct ktest *t)
 {
-	u64 seed = dt_seed(), s = seed;
+	struct sim_rng rng, *s = &rng;
 	int parsed = 0, rejected = 0;
 
-	printk("    # dt_host_random: seed 0x%llx (DT_SEED=0x%llx to repeat)\n",
-	       (unsigned long long)seed, (unsigned long long)seed);
+	sim_rng_init(&rng, "dt_host_random");
 	KASSERT_EQ(t, build_sources(), 0);
 	for (int it = 0; it < DT_RANDOM_ITERS; it++) {
-		const u8 *src = dt_src[rnd(&s, DT_NR_SRC)];
+		const u8 *src = dt_src[rnd(s, DT_NR_SRC)];
 		u32 size = fdt_totalsize(src), len = size;
 
 		memcpy(dt_work, src, size);
-		switch (rnd(&s, 4)) {
+		switch (rnd(s, 4)) {
 		case 0:
-			mutate_bytes(&s, dt_work, size);
+			mutate_bytes(s, dt_work, size);
 			break;
 		case 1:
-			mutate_header(&s, dt_work);
+			mutate_header(s, dt_work);
 			break;
 		case 2:
-			if (mutate_property(&s, src, dt_work, sizeof(dt_work)) < 0)
+			if (mutate_property(s, src, dt_work, sizeof(dt_work)) < 0)
 				memcpy(dt_work, src, size);
 			len = fdt_totalsize(dt_work);
 			break;
 		default: /* valid blob, truncated */
-			len = rnd(&s, size);
+			len = rnd(s, size);
 			break;
 		}
 		/* Sometimes also cut whatever came out, header included. */
-		if (!rnd(&s, 8))
-			len = rnd(&s, len + 1);
-		if (parse_copy(t, dt_work, len, seed, it))
+		if (!rnd(s, 8))
+			len = rnd(s, len + 1);
+		if (parse_copy(t, dt_work, len, it))
 			rejected++;
 		else
 			parsed++;
@@ -228,7 +203,7 @@ static const u8 dt_fuzz_v2_header[] = {
 
 static void dt_host_fuzz_regressions(struct ktest *t)
 {
-	KEXPECT_EQ(t, parse_copy(t, dt_fuzz_v2_header, sizeof(dt_fuzz_v2_header), 0, 0), -EINVAL);
+	KEXPECT_EQ(t, parse_copy(t, dt_fuzz_v2_header, sizeof(dt_fuzz_v2_header), 0), -EINVAL);
 	KEXPECT_TRUE(t, strstr(dterr, "truncated") != NULL);
 }
 

@@ -2,13 +2,16 @@
 #ifndef RVMM_HOST_HOSTTEST_H
 #define RVMM_HOST_HOSTTEST_H
 
-/* Helpers shared by the host mm suites (pgtable, mm, hotplug). */
+/* Helpers shared by the host suites (pgtable, mm, hotplug, memremap, virtio_mem_sbm). */
 #include <string.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include "sim.h"
 
+
+#define MB(x)	((phys_addr_t)(x) << 20)
+#define GB(x)	((phys_addr_t)(x) << 30)
 
 static const int sim_modes[] = { 39, 48, 57 };
 

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include "hosttest.h"
 
-#define GB(x)		((phys_addr_t)(x) << 30)
 #define RAM_BASE	0x80000000UL
 #define RAM_SIZE	SZ_1G
 

@@ -136,8 +136,6 @@ static bool overlaps_ranges(const struct sim_range *r, int n, phys_addr_t base, 
 /* memblock                                                            */
 /* ------------------------------------------------------------------ */
 
-#define MB(x)	((phys_addr_t)(x) << 20)
-#define GB(x)	((phys_addr_t)(x) << 30)
 
 static bool regions_are(struct ktest *t, int line, const struct memblock_type *ty,
 			const struct memblock_region *want, unsigned long n)

@@ -139,6 +139,7 @@ static void dax_fault_injection(struct ktest *t)
 	}
 	printk_quiet = 0;
 	KEXPECT_EQ(t, ret, 0);
+	KEXPECT_GT(t, n, 8);	/* at least one injected failure */
 	memunmap_pages(&pg);
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build qemu-system-riscv64 from Debian's QEMU source plus our patches
 # (virtio-mem / virtio-pmem on the riscv virt machine; device tree files
-# checked on load), cached by a hash of the patches.
+# checked on load), cached by a hash of the source versions and patches.
 #
 # Usage: tools/qemu/build.sh [OUTPUT]     (default: build/qemu-system-riscv64
 #                                          under the repository root)
@@ -18,7 +18,8 @@ set -euo pipefail
 exec 1>&2
 
 QEMU_SRC_VERSION=1:10.0.13+ds-0+deb13u1
-DTC_SRC_VERSION=1.7.2-2
+# The same dtc source as tools/libfdt.sh builds the kernel's libfdt from.
+DTC_SRC_VERSION=$(cat "$(dirname "$0")/../dtc-version")
 FIRMWARE_DIR=/usr/share/qemu
 
 here=$(cd "$(dirname "$0")" && pwd)
