@@ -210,34 +210,35 @@ static int reconcile(struct vmem *vm, bool print)
 
 /* ---- benchmarks (rvmm.bench) ---- */
 
+/* Instructions to plug (or unplug) @n blocks; false if not all of them went. */
+static bool bench_change(struct vmem *vm, bool plug, unsigned long n, unsigned long *insns)
+{
+	unsigned long t = rdinstret(), got;
+
+	got = plug ? sbm_plug(vm, n) : sbm_unplug(vm, n);
+	*insns = rdinstret() - t;
+	if (got != n)
+		pr_err("virtio-mem: bench: %splugged %lu of %lu blocks\n", plug ? "" : "un", got, n);
+	return got == n;
+}
+
 /* Plug 1 GiB, unplug it again; the caller re-plugs to the requested size. */
 static void run_bench(struct vmem *vm)
 {
-	unsigned long n = SZ_1G / vm->bs, got, t, from_memory;
+	unsigned long n = SZ_1G / vm->bs, t, from_memory = vmemmap_stats.from_memory;
 
 	if (vm->cfg.requested_size < SZ_1G || vm->cfg.usable_region_size < SZ_1G) {
 		pr_warn("virtio-mem: requested-size < 1 GiB: no hotadd/hotremove benchmark\n");
 		return;
 	}
-	from_memory = vmemmap_stats.from_memory;
-	t = rdinstret();
-	got = sbm_plug(vm, n);
-	t = rdinstret() - t;
-	if (got != n) {
-		pr_err("virtio-mem: bench: plugged %lu of %lu blocks\n", got, n);
+	if (!bench_change(vm, true, n, &t))
 		return;
-	}
 	bench_report("hotadd_1g", t, "instructions");
 	bench_report("vmemmap_bytes_per_gib",
 		     (vmemmap_stats.from_memory - from_memory) * PAGE_SIZE, "bytes");
 	print_mem();
-	t = rdinstret();
-	got = sbm_unplug(vm, n);
-	t = rdinstret() - t;
-	if (got != n) {
-		pr_err("virtio-mem: bench: unplugged %lu of %lu blocks\n", got, n);
+	if (!bench_change(vm, false, n, &t))
 		return;
-	}
 	bench_report("hotremove_1g", t, "instructions");
 	print_mem();
 }
