@@ -258,6 +258,33 @@ static void free_range_locked(unsigned long pfn, unsigned long end)
 	}
 }
 
+/* Every page of [start, end) free in the buddy? Else the first busy pfn. */
+static bool range_free_locked(unsigned long start, unsigned long end, unsigned long *busy_pfn)
+{
+	unsigned int o;
+	struct page *h;
+
+	for (unsigned long pfn = start; pfn < end; pfn = page_to_pfn(h) + (1UL << o)) {
+		h = find_free_block(pfn, &o);
+		if (!h) {
+			if (busy_pfn)
+				*busy_pfn = pfn;
+			return false;
+		}
+	}
+	return true;
+}
+
+bool range_is_buddy_free(unsigned long start, unsigned long nr, unsigned long *busy_pfn)
+{
+	bool ret;
+
+	spin_lock(&zone_lock);
+	ret = range_free_locked(start, start + nr, busy_pfn);
+	spin_unlock(&zone_lock);
+	return ret;
+}
+
 /*
  * Take every page of [start, start + nr) out of the buddy, for offlining.
  * All or nothing: if a page is in use, return -EBUSY with it in *busy_pfn
@@ -271,14 +298,9 @@ int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_p
 	struct page *h;
 
 	spin_lock(&zone_lock);
-	for (pfn = start; pfn < end; pfn = page_to_pfn(h) + (1UL << o)) {
-		h = find_free_block(pfn, &o);
-		if (!h) {
-			spin_unlock(&zone_lock);
-			if (busy_pfn)
-				*busy_pfn = pfn;
-			return -EBUSY;
-		}
+	if (!range_free_locked(start, end, busy_pfn)) {
+		spin_unlock(&zone_lock);
+		return -EBUSY;
 	}
 	for (pfn = start; pfn < end;) {
 		unsigned long hpfn, hend;

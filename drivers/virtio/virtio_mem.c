@@ -169,18 +169,24 @@ static void print_mem(void)
 
 /* ---- reconcile ---- */
 
+/* Re-read the config: the device's plugged_size must be the driver's. */
+static void check_plugged(struct vmem *vm, const char *when)
+{
+	read_config(vm, &vm->cfg);
+	if (vm->cfg.plugged_size != vm->plugged_bytes) {
+		vm->nr_errors++;
+		pr_err("virtio-mem: %sdevice says plugged_size=%llu, driver has %llu\n", when,
+		       (unsigned long long)vm->cfg.plugged_size,
+		       (unsigned long long)vm->plugged_bytes);
+	}
+}
+
 static int reconcile(struct vmem *vm, bool print)
 {
 	u64 before = vm->plugged_bytes, target;
 	unsigned long n, got;
 
-	read_config(vm, &vm->cfg);
-	if (vm->cfg.plugged_size != vm->plugged_bytes) {
-		vm->nr_errors++;
-		pr_err("virtio-mem: device says plugged_size=%llu, driver has %llu\n",
-		       (unsigned long long)vm->cfg.plugged_size,
-		       (unsigned long long)vm->plugged_bytes);
-	}
+	check_plugged(vm, "");
 	target = ALIGN_DOWN(min(vm->cfg.requested_size, vm->cfg.usable_region_size), vm->bs);
 	if (vm->plugged_bytes < target) {
 		n = (target - vm->plugged_bytes) / vm->bs;
@@ -194,15 +200,8 @@ static int reconcile(struct vmem *vm, bool print)
 			pr_warn("virtio-mem: unplugged %lu of %lu blocks (the rest is in use)\n",
 				got, n);
 	}
-	if (vm->plugged_bytes != before) {
-		read_config(vm, &vm->cfg);
-		if (vm->cfg.plugged_size != vm->plugged_bytes) {
-			vm->nr_errors++;
-			pr_err("virtio-mem: after the change the device says plugged_size=%llu, driver has %llu\n",
-			       (unsigned long long)vm->cfg.plugged_size,
-			       (unsigned long long)vm->plugged_bytes);
-		}
-	}
+	if (vm->plugged_bytes != before)
+		check_plugged(vm, "after the change the ");
 	if (print || vm->plugged_bytes != before)
 		print_mem();
 	return vm->plugged_bytes == target ? 0 : -EAGAIN;
@@ -318,7 +317,6 @@ static int vmem_probe_one(struct pci_dev *pci)
 		return ret;
 	}
 	nr_vmem++;
-	vm->present = true;
 	vm->boot_requested = vm->cfg.requested_size;
 	if (virtio_request_intx(&vm->vd))
 		setup_polling();
@@ -355,47 +353,24 @@ static int vmem_probe(const struct dt_info *dt)
 	return nr_vmem ? 0 : -ENODEV;
 }
 
-static bool any_config_changed(void)
-{
-	for (unsigned int i = 0; i < nr_vmem; i++)
-		if (READ_ONCE(vmem_devs[i].vd.config_changed))
-			return true;
-	return false;
-}
-
 /*
- * serve_loop() work. Interrupts only set config_changed; the work is done
- * here. We return with interrupts masked (SIE off) after the last check,
- * so a change arriving later stays pending and ends serve_loop's wfi
- * instead of being taken just before it and sleeping through.
+ * serve_loop() work, with interrupts masked (serve_loop's rule): the INTx
+ * handler only sets config_changed, and the work is done here. A change
+ * arriving during a reconcile leaves its interrupt pending, which ends
+ * serve_loop's wfi, so the next round sees it. Devices without INTx are
+ * woken by the poll timer, which re-arms itself.
  */
 static void vmem_poll(void)
 {
-	bool irq = false, polled = false;
-
 	for (unsigned int i = 0; i < nr_vmem; i++) {
-		irq |= vmem_devs[i].vd.irq_on;
-		polled |= !vmem_devs[i].vd.irq_on;
-	}
-	if (!nr_vmem)
-		return;
-	for (;;) {
-		local_irq_restore(irq);			/* take what is pending */
-		for (unsigned int i = 0; i < nr_vmem; i++) {
-			struct vmem *vm = &vmem_devs[i];
+		struct vmem *vm = &vmem_devs[i];
 
-			virtio_read_isr(&vm->vd);	/* lost or missing irq */
-			if (READ_ONCE(vm->vd.config_changed)) {
-				WRITE_ONCE(vm->vd.config_changed, false);
-				reconcile(vm, false);
-			}
+		virtio_read_isr(&vm->vd);	/* polled, or a lost irq */
+		if (vm->vd.config_changed) {
+			vm->vd.config_changed = false;
+			reconcile(vm, false);
 		}
-		local_irq_save();
-		if (!any_config_changed())
-			break;
 	}
-	if (polled)
-		poll_tick();
 }
 
 RVMM_DRIVER(virtio_mem, vmem_probe, vmem_poll);
@@ -427,6 +402,7 @@ bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
 	info->online = vm->online_bytes;
 	info->nr_blocks = vm->nr_blocks;
 	info->irq = vm->vd.irq_on ? vm->vd.pci->irq : -1;
+	info->nr_errors = vm->nr_errors;
 	return true;
 }
 

@@ -19,7 +19,6 @@ struct vmem {
 	struct virtio_device vd;
 	struct virtqueue vq;
 	struct virtio_mem_config cfg;	/* last config read */
-	bool present;
 	bool pattern_test;		/* test pages before onlining (serve) */
 	int nid;
 	u64 bs;				/* device block size */

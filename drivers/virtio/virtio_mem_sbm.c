@@ -123,24 +123,8 @@ static int for_each_piece(struct vmem *vm, unsigned long b, piece_fn fn, void *a
 /* Every page free in the buddy? Walks free blocks, not single pages. */
 static int piece_free(unsigned long pfn, unsigned long nr, void *arg)
 {
-	unsigned long end = pfn + nr;
-
 	(void)arg;
-	while (pfn < end) {
-		unsigned int o;
-
-		/* Heads of orders <= MAX_ORDER never leave the 4 MiB block, so the section. */
-		for (o = 0; o < NR_ORDERS; o++) {
-			struct page *h = pfn_to_page(pfn & ~((1UL << o) - 1));
-
-			if (PageBuddy(h) && h->order == o)
-				break;
-		}
-		if (o == NR_ORDERS)
-			return -EBUSY;
-		pfn = (pfn & ~((1UL << o) - 1)) + (1UL << o);
-	}
-	return 0;
+	return range_is_buddy_free(pfn, nr, NULL) ? 0 : -EBUSY;
 }
 
 /* Write, then read back, every word of newly plugged memory. */

@@ -196,6 +196,8 @@ void free_pfn_range_core(unsigned long pfn, unsigned long epfn);
 void free_reserved_page(struct page *p);
 void free_area_init(void);
 void memblock_free_all(void);
+/* All of [start, start + nr) free in the buddy? Else *busy_pfn (may be NULL). */
+bool range_is_buddy_free(unsigned long start, unsigned long nr, unsigned long *busy_pfn);
 int take_free_range(unsigned long start_pfn, unsigned long nr, unsigned long *busy_pfn);
 bool page_is_buddy_free(unsigned long pfn);
 

@@ -132,11 +132,13 @@ int virtqueue_exec(struct virtqueue *vq, const void *out, u32 out_len, void *in,
 		   u32 in_len, unsigned long timeout_us);
 
 /* ---- time, from the timebase (rdtime) ---- */
+/* Exact for any timebase (a 32768 Hz one too), without overflowing. */
 static inline unsigned long time_us(void)
 {
 	unsigned long f = boot_dt.timebase_freq ? boot_dt.timebase_freq : 10000000;
+	unsigned long t = rdtime();
 
-	return rdtime() / (f / 1000000 ? f / 1000000 : 1);
+	return t / f * 1000000 + t % f * 1000000 / f;
 }
 
 static inline void udelay(unsigned long us)
@@ -185,6 +187,7 @@ struct virtio_mem_info {
 	u64 online;			/* bytes handed to the page allocator */
 	unsigned long nr_blocks;	/* device blocks in the region */
 	int irq;			/* PLIC irq of INTx, or -1 (polled) */
+	unsigned long nr_errors;	/* refusals and STATE/plugged_size disagreements */
 };
 
 /* Devices driven (in PCI order); @dev below indexes them. */

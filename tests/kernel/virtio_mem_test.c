@@ -45,6 +45,7 @@ static void plugged_at_boot(struct ktest *t)
 		return;
 	KEXPECT_EQ(t, vi.plugged, vi.boot_requested_size);
 	KEXPECT_EQ(t, vi.cfg.plugged_size, vi.plugged);
+	KEXPECT_EQ(t, vi.nr_errors, 0);	/* no refusal, no disagreement so far */
 	for (unsigned long b = 0; b < vi.nr_blocks; b++)
 		n += virtio_mem_block_plugged(dev, b);
 	KEXPECT_EQ(t, n * vi.cfg.block_size, vi.plugged);
