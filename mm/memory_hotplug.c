@@ -109,6 +109,18 @@ static void remove_sections(unsigned long spfn, unsigned long epfn)
 	}
 }
 
+/*
+ * One sync for everything a hot-add mapped: the linear map and each
+ * section's memmap were fenced only on this hart while being built. The
+ * flush is whole-TLB on the kernel (the range only steers the host
+ * simulator's mirror, which follows the vmemmap).
+ */
+static void sync_added_range(phys_addr_t start, phys_addr_t size)
+{
+	arch_sync_kernel_mappings((unsigned long)pfn_to_page(PHYS_PFN(start)),
+				  (unsigned long)pfn_to_page(PHYS_PFN(start + size)));
+}
+
 int add_memory(int nid, phys_addr_t start, phys_addr_t size, unsigned int flags)
 {
 	unsigned long spfn = PHYS_PFN(start), epfn = PHYS_PFN(start + size), pfn;
@@ -146,6 +158,8 @@ int add_memory(int nid, phys_addr_t start, phys_addr_t size, unsigned int flags)
 		       pfn_to_section_nr(pfn), ret);
 		remove_sections(spfn, pfn);
 		arch_remove_memory(start, size);
+	} else {
+		sync_added_range(start, size);
 	}
 out:
 	mem_hotplug_done();
@@ -324,7 +338,7 @@ int mhp_unmap_range(phys_addr_t start, phys_addr_t size)
 	return ret;
 }
 
-/* Map back each run of unmapped sub-blocks with one call (one flush). */
+/* Map back each run of unmapped sub-blocks; one sync for them all. */
 int mhp_map_range(phys_addr_t start, phys_addr_t size)
 {
 	phys_addr_t a = start, end = start + size;
@@ -341,6 +355,8 @@ int mhp_map_range(phys_addr_t start, phys_addr_t size)
 			ret = arch_add_memory(__pfn_to_section(PHYS_PFN(a))->nid, a, run - a);
 		a = run + PMD_SIZE;	/* run is mapped, or the end */
 	}
+	if (!ret)
+		arch_sync_kernel_mappings(lm_va(start), lm_va(end));
 	mem_hotplug_done();
 	return ret;
 }

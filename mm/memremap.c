@@ -149,9 +149,6 @@ int memremap_pages(struct dev_pagemap *pgmap)
 			ret = populate_compound(pfn, pgmap);
 		if (ret)
 			unmap_memmap(pgmap);
-		else
-			arch_sync_kernel_mappings((unsigned long)pfn_to_page(spfn),
-						  (unsigned long)pfn_to_page(spfn + nr));
 	} else {
 		ret = populate_plain(spfn, nr, pgmap);	/* undoes itself on failure */
 	}
@@ -160,6 +157,9 @@ int memremap_pages(struct dev_pagemap *pgmap)
 		arch_remove_memory(pgmap->start, pgmap->size);
 		goto out;
 	}
+	/* One sync for the linear map and the memmap (see add_memory()). */
+	arch_sync_kernel_mappings((unsigned long)pfn_to_page(spfn),
+				  (unsigned long)pfn_to_page(spfn + nr));
 	set_sections(pgmap, true);
 out:
 	mem_hotplug_done();

@@ -679,7 +679,8 @@ ICOUNT = ["-icount", "shift=0,sleep=off", "-seed", "1", "-rtc", "clock=vm"]
 BENCH_APPEND = "rvmm.bench rvmm.tests=bench"
 REQUIRED_BENCH = ["boot_mm_init_8g", "hotadd_1g", "hotremove_1g", "vmemmap_bytes_per_gib",
                   "vmemmap_pt_pages_per_gib", "dax_vmemmap_pages_per_2m",
-                  "dax_vmemmap_pages_per_1g", "host_memmap_init_vs_memset"]
+                  "dax_vmemmap_pages_per_1g", "host_memmap_init_vs_memset",
+                  "tlb_syncs_per_gib_add"]
 
 
 def warn(msg):

@@ -96,6 +96,30 @@ static void hp_add_errors(struct ktest *t)
 	KEXPECT_EQ(t, remove_memory(b, GB(1)), 0);
 }
 
+/*
+ * One sync of kernel mappings per hot-add and per memremap_pages(), and it
+ * covers the whole memmap: the sim mirrors the vmemmap only on a sync or a
+ * local fence, so a range left out would fault or read stale pages here.
+ */
+static void hp_one_sync_per_add(struct ktest *t)
+{
+	static const struct sim_range ram = { SZ_1G * 2UL, SZ_1G };
+	const struct sim_mem m = { .ram = &ram, .nr_ram = 1 };
+	static const unsigned int flags[] = { MHP_NONE, MHP_MEMMAP_ON_MEMORY };
+	phys_addr_t b = GB(8);
+
+	sim_boot(48, &m);
+	for (unsigned int i = 0; i < ARRAY_SIZE(flags); i++) {
+		unsigned long syncs = nr_kernel_syncs;
+
+		KASSERT_EQ(t, add_memory(0, b, GB(1), flags[i]), 0);
+		KEXPECT_EQ(t, nr_kernel_syncs - syncs, 1);
+		KEXPECT_EQ(t, sim_check_mirror_stride(vmemmap_va(b), vmemmap_va(b + GB(1)),
+						      16 * SZ_4K), 0);
+		KEXPECT_EQ(t, remove_memory(b, GB(1)), 0);
+	}
+}
+
 static void hp_remove_errors(struct ktest *t)
 {
 	static const struct sim_range ram = { 0x4000000UL, RAM_SIZE };
@@ -1022,6 +1046,7 @@ static void hp_1000_cycles(struct ktest *t)
 
 KTEST_SUITE(host_hotplug, false,
 	KTEST_CASE(hp_add_errors),
+	KTEST_CASE(hp_one_sync_per_add),
 	KTEST_CASE(hp_remove_errors),
 	KTEST_CASE(hp_offline_busy),
 	KTEST_CASE(hp_subblocks),

@@ -333,12 +333,22 @@ static void mirror(unsigned long start, unsigned long end)
 	mirror_run(run_va, run_len, run_pa, run_prot);
 }
 
+unsigned long nr_kernel_syncs;
+
 void arch_sync_kernel_mappings(unsigned long start, unsigned long end)
 {
+	nr_kernel_syncs++;
 	mirror(start, end);
 }
 
 void flush_tlb_kernel_range(unsigned long start, unsigned long end)
+{
+	nr_kernel_syncs++;
+	mirror(start, end);
+}
+
+/* The host is one hart: what it sees is what the mirror shows. */
+void local_flush_tlb_kernel_range(unsigned long start, unsigned long end)
 {
 	mirror(start, end);
 }

@@ -29,7 +29,7 @@ static unsigned long vmemmap_pte_tables(phys_addr_t base, phys_addr_t size)
 void bench_hotplug_core(void)
 {
 	phys_addr_t base = hotplug_test_ram(SZ_1G, SECTION_SIZE, NULL);
-	unsigned long t0, mem0, add, rm;
+	unsigned long t0, mem0, syncs, add, rm;
 
 	if (!base) {
 		pr_info("bench: no 1 GiB of hot-pluggable RAM (boot with mem=): core figures skipped\n");
@@ -42,9 +42,11 @@ void bench_hotplug_core(void)
 		remove_memory(base, SZ_1G);
 	}
 	mem0 = vmemmap_stats.from_memory;
+	syncs = nr_kernel_syncs;
 	t0 = rdinstret();
 	if (add_memory(0, base, SZ_1G, MHP_MEMMAP_ON_MEMORY))
 		goto out;
+	syncs = nr_kernel_syncs - syncs;
 	for (phys_addr_t b = base; b < base + SZ_1G; b += SECTION_SIZE)
 		online_memory_block(b);
 	add = rdinstret() - t0;
@@ -55,6 +57,7 @@ void bench_hotplug_core(void)
 		offline_memory_block(b);
 	remove_memory(base, SZ_1G);
 	rm = rdinstret() - t0;
+	bench_report("tlb_syncs_per_gib_add", syncs, "syncs");
 	bench_report("hotadd_1g_core", add, "instructions");
 	bench_report("hotremove_1g_core", rm, "instructions");
 out:

@@ -318,6 +318,7 @@ void *ioremap(phys_addr_t pa, unsigned long size)
 	va = ALIGN(ioremap_next, align);
 	if (va < IOREMAP_END && len <= IOREMAP_END - va &&
 	    !create_pgd_mapping(swapper_pg_dir, va, base, len, PAGE_KERNEL)) {
+		arch_sync_kernel_mappings(va, va + len);	/* any hart may use it */
 		ioremap_next = va + len;
 		ret = (void *)(va + (pa - base));
 	}

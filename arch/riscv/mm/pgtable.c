@@ -103,7 +103,8 @@ int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t p
 /*
  * Map [va, va + size) to [pa, ...) with the largest leaves that fit. On
  * failure nothing of this call stays mapped and no table it allocated stays
- * allocated: the caller sees the tables exactly as before.
+ * allocated: the caller sees the tables exactly as before. Only this hart
+ * is fenced: the caller syncs the other harts once its operation is done.
  */
 int create_pgd_mapping(pgd_t *pgd, unsigned long va, phys_addr_t pa,
 		       unsigned long size, pgprot_t prot)
@@ -126,7 +127,7 @@ int create_pgd_mapping(pgd_t *pgd, unsigned long va, phys_addr_t pa,
 		}
 		done += sz;
 	}
-	arch_sync_kernel_mappings(va, va + size);
+	local_flush_tlb_kernel_range(va, va + size);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <rvmm/smp.h>
 
 unsigned long nr_remote_flushes;
+unsigned long nr_kernel_syncs;
 
 void flush_tlb_kernel_range(unsigned long start, unsigned long end)
 {
@@ -25,6 +26,7 @@ void flush_tlb_kernel_range(unsigned long start, unsigned long end)
 	 */
 	(void)start;
 	(void)end;
+	nr_kernel_syncs++;
 	local_flush_tlb_all();
 	if (me >= base && me - base < 64)
 		mask &= ~(1UL << (me - base));
@@ -42,4 +44,16 @@ void flush_tlb_kernel_range(unsigned long start, unsigned long end)
 void arch_sync_kernel_mappings(unsigned long start, unsigned long end)
 {
 	flush_tlb_kernel_range(start, end);
+}
+
+/*
+ * The privileged spec lets this hart hold a stale invalid entry too, so it
+ * fences before touching what it just mapped; the other harts wait for the
+ * operation's one arch_sync_kernel_mappings().
+ */
+void local_flush_tlb_kernel_range(unsigned long start, unsigned long end)
+{
+	(void)start;
+	(void)end;
+	local_flush_tlb_all();
 }

@@ -120,9 +120,20 @@ phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot);
 /* Count the table pages reachable from @pgd below the root. */
 unsigned long count_pt_pages(pgd_t *pgd, unsigned long start, unsigned long end);
 
-/* TLB maintenance after an unmap or permission downgrade: every hart. */
+/*
+ * TLB maintenance. A sync is a whole local flush plus a remote fence to
+ * every other online hart; nr_kernel_syncs counts them, because each costs
+ * an SBI call per hart and an operation should pay for one.
+ *
+ * flush_tlb_kernel_range: after an unmap or permission downgrade.
+ * arch_sync_kernel_mappings: after new kernel mappings appear, before any
+ * other hart may use them (host: mirror into the sim).
+ * local_flush_tlb_kernel_range: new mappings this hart is about to touch
+ * itself; the operation that made them syncs once when it is done.
+ */
+extern unsigned long nr_kernel_syncs;
 void flush_tlb_kernel_range(unsigned long start, unsigned long end);
-/* Called after new kernel mappings appear (host: mirror into the sim). */
 void arch_sync_kernel_mappings(unsigned long start, unsigned long end);
+void local_flush_tlb_kernel_range(unsigned long start, unsigned long end);
 
 #endif
