@@ -201,13 +201,15 @@ int remove_memory(phys_addr_t start, phys_addr_t size)
 	 * memory stays present, offline and mapped. Sub-blocks already
 	 * unmapped (mhp_unmap_range()) are simply skipped.
 	 */
+	arch_unmap_batch_begin();
 	ret = arch_remove_memory(start, size);
-	if (ret) {
+	if (!ret)
+		remove_sections(spfn, epfn);
+	/* One flush for the linear map and every memmap (see add_memory()). */
+	arch_unmap_batch_end((unsigned long)pfn_to_page(spfn), (unsigned long)pfn_to_page(epfn));
+	vmemmap_free_deferred();
+	if (ret)
 		why = "no memory to split the linear map";
-		goto out;
-	}
-	remove_sections(spfn, epfn);
-	ret = 0;
 out:
 	if (why)
 		pr_err("remove_memory: [0x%llx-0x%llx]: %s\n", (unsigned long long)start,

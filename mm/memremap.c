@@ -170,7 +170,11 @@ void memunmap_pages(struct dev_pagemap *pgmap)
 {
 	mem_hotplug_begin();
 	set_sections(pgmap, false);
+	arch_unmap_batch_begin();
 	unmap_memmap(pgmap);
 	arch_remove_memory(pgmap->start, pgmap->size);
+	arch_unmap_batch_end((unsigned long)pfn_to_page(PHYS_PFN(pgmap->start)),
+			     (unsigned long)pfn_to_page(PHYS_PFN(pgmap->start + pgmap->size)));
+	vmemmap_free_deferred();
 	mem_hotplug_done();
 }

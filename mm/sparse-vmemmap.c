@@ -185,7 +185,8 @@ int vmemmap_populate_hugepages(unsigned long start, unsigned long end, int node,
 /*
  * All-or-nothing: callers populate only ranges that had no memmap (a
  * section's memmap is exactly one aligned 2 MiB range), so undoing the
- * whole range undoes exactly this call.
+ * whole range undoes exactly this call. Like create_pgd_mapping(), it
+ * fences this hart only; the hotplug operation syncs once at its end.
  */
 int vmemmap_populate(unsigned long start, unsigned long end, int node,
 		     struct vmem_altmap *altmap)
@@ -196,7 +197,7 @@ int vmemmap_populate(unsigned long start, unsigned long end, int node,
 		vmemmap_free(start, end, altmap);
 		return ret;
 	}
-	arch_sync_kernel_mappings(start, end);
+	local_flush_tlb_kernel_range(start, end);
 	return 0;
 }
 
@@ -208,17 +209,54 @@ int vmemmap_populate(unsigned long start, unsigned long end, int node,
 #define VMEMMAP_FREE_BATCH	(2 * PTRS_PER_PT)
 #define VMEMMAP_BLOCK_PMD	1UL
 
+/*
+ * Blocks unmapped inside an unmap batch wait for its flush, linked through
+ * their own linear-map alias: { next, size }. Altmap blocks do not wait:
+ * giving one back only counts, nothing can reuse it before the flush.
+ */
+static phys_addr_t deferred_blocks;
+
+static void vmemmap_defer_block(phys_addr_t pa, unsigned long size)
+{
+	phys_addr_t *link = __va(pa);
+
+	link[0] = deferred_blocks;
+	link[1] = size;
+	deferred_blocks = pa;
+}
+
+/* After arch_unmap_batch_end(): give back what vmemmap_free() deferred. */
+void vmemmap_free_deferred(void)
+{
+	while (deferred_blocks) {
+		phys_addr_t pa = deferred_blocks, *link = __va(pa);
+		unsigned long size = link[1];
+
+		deferred_blocks = link[0];
+		link[0] = link[1] = 0;	/* a freed memmap block is clean */
+		vmemmap_free_block(pa, size, NULL);
+	}
+}
+
 /* Unmap [start, end) (one walk, one flush), then give back its blocks. */
 static void vmemmap_unmap_blocks(unsigned long start, unsigned long end,
 				 const phys_addr_t *blocks, unsigned long nr,
 				 struct vmem_altmap *altmap)
 {
+	bool defer = arch_unmap_batch_active();
+
 	if (start == end)
 		return;
 	remove_pgd_mapping(swapper_pg_dir, start, end - start);
-	for (unsigned long i = 0; i < nr; i++)
-		vmemmap_free_block(blocks[i] & PAGE_MASK,
-				   blocks[i] & VMEMMAP_BLOCK_PMD ? PMD_SIZE : PAGE_SIZE, altmap);
+	for (unsigned long i = 0; i < nr; i++) {
+		phys_addr_t pa = blocks[i] & PAGE_MASK;
+		unsigned long size = blocks[i] & VMEMMAP_BLOCK_PMD ? PMD_SIZE : PAGE_SIZE;
+
+		if (defer && !in_altmap(altmap, PHYS_PFN(pa)))
+			vmemmap_defer_block(pa, size);
+		else
+			vmemmap_free_block(pa, size, altmap);
+	}
 }
 
 /*

@@ -237,6 +237,7 @@ int vmemmap_populate_basepages(unsigned long start, unsigned long end, int node,
 int vmemmap_populate_hugepages(unsigned long start, unsigned long end, int node,
 			       struct vmem_altmap *altmap);
 void vmemmap_free(unsigned long start, unsigned long end, struct vmem_altmap *altmap);
+void vmemmap_free_deferred(void);
 void vmemmap_verify(phys_addr_t pa, int node, unsigned long start, unsigned long end);
 /* Tests: counters of where vmemmap blocks came from. */
 struct vmemmap_stats {

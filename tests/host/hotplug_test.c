@@ -97,11 +97,12 @@ static void hp_add_errors(struct ktest *t)
 }
 
 /*
- * One sync of kernel mappings per hot-add and per memremap_pages(), and it
- * covers the whole memmap: the sim mirrors the vmemmap only on a sync or a
- * local fence, so a range left out would fault or read stale pages here.
+ * One sync of kernel mappings per hot-add and one flush per hot-remove, and
+ * each covers the whole memmap: the sim mirrors the vmemmap only on a sync,
+ * flush or local fence, so a range left out would show in the mirror check.
+ * The memmap blocks a remove defers come back after its flush, all of them.
  */
-static void hp_one_sync_per_add(struct ktest *t)
+static void hp_one_sync_per_op(struct ktest *t)
 {
 	static const struct sim_range ram = { SZ_1G * 2UL, SZ_1G };
 	const struct sim_mem m = { .ram = &ram, .nr_ram = 1 };
@@ -111,12 +112,19 @@ static void hp_one_sync_per_add(struct ktest *t)
 	sim_boot(48, &m);
 	for (unsigned int i = 0; i < ARRAY_SIZE(flags); i++) {
 		unsigned long syncs = nr_kernel_syncs;
+		struct mm_snap s;
 
+		mm_snap_take(&s);
 		KASSERT_EQ(t, add_memory(0, b, GB(1), flags[i]), 0);
 		KEXPECT_EQ(t, nr_kernel_syncs - syncs, 1);
 		KEXPECT_EQ(t, sim_check_mirror_stride(vmemmap_va(b), vmemmap_va(b + GB(1)),
 						      16 * SZ_4K), 0);
+		syncs = nr_kernel_syncs;
 		KEXPECT_EQ(t, remove_memory(b, GB(1)), 0);
+		KEXPECT_EQ(t, nr_kernel_syncs - syncs, 1);
+		KEXPECT_EQ(t, sim_check_mirror_stride(vmemmap_va(b), vmemmap_va(b + GB(1)),
+						      16 * SZ_4K), 0);
+		EXPECT_SNAP_EQ(t, s);
 	}
 }
 
@@ -1046,7 +1054,7 @@ static void hp_1000_cycles(struct ktest *t)
 
 KTEST_SUITE(host_hotplug, false,
 	KTEST_CASE(hp_add_errors),
-	KTEST_CASE(hp_one_sync_per_add),
+	KTEST_CASE(hp_one_sync_per_op),
 	KTEST_CASE(hp_remove_errors),
 	KTEST_CASE(hp_offline_busy),
 	KTEST_CASE(hp_subblocks),

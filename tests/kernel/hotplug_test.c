@@ -314,25 +314,30 @@ static void hp_smp_visibility(struct ktest *t)
 
 /*
  * A hot-add fences only its own hart while it builds the linear map and
- * each section's memmap, then syncs every hart once (hp_smp_visibility
- * checks that the one sync is enough for the other harts).
+ * each section's memmap, then syncs every hart once; a hot-remove flushes
+ * once for the linear map and every memmap, and only then frees tables and
+ * memmap blocks (hp_smp_visibility checks that this is enough for the
+ * other harts, the snapshot that nothing is kept).
  */
-static void hp_one_sync_per_add(struct ktest *t)
+static void hp_one_sync_per_op(struct ktest *t)
 {
+	static const unsigned int flags[] = { MHP_MEMMAP_ON_MEMORY, MHP_NONE };
+	struct mm_snapshot s0 = snap();
 	phys_addr_t base, size;
-	unsigned long syncs;
 
 	if (!hp_range(t, &base, &size))
 		return;
 	size = min(size, (phys_addr_t)SZ_1G);
-	syncs = nr_kernel_syncs;
-	KASSERT_EQ(t, add_memory(0, base, size, MHP_MEMMAP_ON_MEMORY), 0);
-	KEXPECT_EQ(t, nr_kernel_syncs - syncs, 1);
-	KEXPECT_EQ(t, remove_memory(base, size), 0);
-	syncs = nr_kernel_syncs;
-	KASSERT_EQ(t, add_memory(0, base, size, MHP_NONE), 0);
-	KEXPECT_EQ(t, nr_kernel_syncs - syncs, 1);
-	KEXPECT_EQ(t, remove_memory(base, size), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(flags); i++) {
+		unsigned long syncs = nr_kernel_syncs;
+
+		KASSERT_EQ(t, add_memory(0, base, size, flags[i]), 0);
+		KEXPECT_EQ(t, nr_kernel_syncs - syncs, 1);
+		syncs = nr_kernel_syncs;
+		KEXPECT_EQ(t, remove_memory(base, size), 0);
+		KEXPECT_EQ(t, nr_kernel_syncs - syncs, 1);
+		EXPECT_UNCHANGED(t, s0);
+	}
 }
 
 /* GFP_KERNEL never lands in movable memory, even when only it is free. */
@@ -425,7 +430,7 @@ KTEST_SUITE(hotplug, true,
 	KTEST_CASE(hp_fault_injection),
 	KTEST_CASE(hp_memory_usable),
 	KTEST_CASE(hp_smp_visibility),
-	KTEST_CASE(hp_one_sync_per_add),
+	KTEST_CASE(hp_one_sync_per_op),
 	KTEST_CASE(hp_unmovable_stays_normal),
 	KTEST_CASE(hp_vmemmap_free_tables),
 	KTEST_CASE(hp_altmap_forwarded),

@@ -18,6 +18,8 @@ unsigned long nr_pt_pages;
 
 /* Tables unlinked during a removal, freed only after the TLB flush. */
 static phys_addr_t deferred_free;
+/* Nesting of unmap batches: inside one, removals leave the flush to its end. */
+static int unmap_batch;
 
 static pte_t *pt_virt(pte_t e)
 {
@@ -276,9 +278,35 @@ int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size)
 		unsplit(&log);
 	else
 		remove_range(pgd, kl.levels - 1, va, va + (size - 1));
-	flush_tlb_kernel_range(va, va + size);
-	free_deferred_tables();
+	if (!unmap_batch) {
+		flush_tlb_kernel_range(va, va + size);
+		free_deferred_tables();
+	}
 	return ret;
+}
+
+/*
+ * An operation that unmaps several ranges (remove_memory(): the linear map,
+ * then each section's memmap) pays one flush: removals inside the batch
+ * defer theirs, and the tables they emptied, to arch_unmap_batch_end().
+ * Whatever else the caller frees must also wait for the end.
+ */
+void arch_unmap_batch_begin(void)
+{
+	unmap_batch++;
+}
+
+bool arch_unmap_batch_active(void)
+{
+	return unmap_batch;
+}
+
+void arch_unmap_batch_end(unsigned long start, unsigned long end)
+{
+	if (--unmap_batch)
+		return;
+	flush_tlb_kernel_range(start, end);
+	free_deferred_tables();
 }
 
 phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot)

@@ -106,6 +106,10 @@ unsigned long best_map_size(phys_addr_t pa, unsigned long va, unsigned long size
 int create_pgd_mapping(pgd_t *pgd, unsigned long va, phys_addr_t pa,
 		       unsigned long size, pgprot_t prot);
 int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size);
+/* Several removals, one flush at the end (see pgtable.c). */
+void arch_unmap_batch_begin(void);
+bool arch_unmap_batch_active(void);
+void arch_unmap_batch_end(unsigned long start, unsigned long end);
 
 /* Set one leaf of size PT_LEVEL_SIZE(level); -EEXIST if anything is there. */
 int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t prot);
