@@ -26,8 +26,16 @@ ifeq ($(DEBUG),1)
 CFLAGS += -DCONFIG_PAGE_POISONING
 endif
 
+# SELFTESTS=n: the product alone, no object of tests/kernel and no test
+# hook (include/rvmm/fault-inject.h). The default keeps the self-tests:
+# users run them on every boot.
+SELFTESTS ?= y
 KSRC := $(wildcard arch/riscv/*.S arch/riscv/*.c arch/riscv/mm/*.c mm/*.c boot/*.c \
-	lib/*.c drivers/*/*.c tests/kernel/*.c)
+	lib/*.c drivers/*/*.c)
+ifeq ($(SELFTESTS),y)
+CFLAGS += -DCONFIG_SELFTESTS
+KSRC += $(wildcard tests/kernel/*.c)
+endif
 KSRC := $(filter-out $(EXCLUDE),$(KSRC))
 KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
@@ -88,6 +96,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all qemu
 	@$(MAKE) --no-print-directory DEBUG=1 B=$(B)/debug $(B)/debug/Image
+	@$(MAKE) --no-print-directory SELFTESTS=n B=$(B)/noselftests $(B)/noselftests/Image
 	@python3 tests/run.py test
 
 bench: deps
@@ -115,6 +124,7 @@ help:
 	@echo "make qemu     build the patched QEMU (tools/qemu/) into $(B)/qemu-system-riscv64"
 	@echo "make fit      U-Boot FIT image for the VisionFive 2: $(B)/rvmm.itb"
 	@echo "make debug    boot halted with a gdb stub and print the gdb-multiarch command"
+	@echo "make SELFTESTS=n  the kernel without self-tests, benchmarks or test hooks"
 	@echo "make fuzz     fuzz the device-tree parser for FUZZ_SECONDS (default 60)"
 	@echo "make host-test  only the host build of the mm core (ASan+UBSan)"
 	@echo "make format   clang-format every C file in place (.clang-format)"

@@ -279,12 +279,8 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 
 		*bad = 0;
 	}
-	if (boot_params.bench) {
-		bench_hotplug_core();
-		bench_dax();
-	}
 	drivers_init();
-	ktest_run_all(boot_params.tests, &passed, &failed, &skipped);
+	ktest_run_all(boot_params.tests, boot_params.bench, &passed, &failed, &skipped);
 	printk("rvmm: %d passed, %d failed%s\n", passed, failed, "");
 	if (boot_params.serve && !failed)
 		serve_loop();

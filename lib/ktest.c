@@ -36,13 +36,11 @@ void ktest_skip(struct ktest *t, const char *reason)
 	t->skip_reason = reason;
 }
 
-static bool suite_selected(const char *filter, const char *name)
+static bool suite_named(const char *filter, const char *name)
 {
 	size_t n = strlen(name);
 	const char *p = filter;
 
-	if (!filter || !*filter)
-		return true;
 	while (*p) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -54,6 +52,15 @@ static bool suite_selected(const char *filter, const char *name)
 		p = end + 1;
 	}
 	return false;
+}
+
+static bool suite_selected(const char *filter, bool requested, const struct ktest_suite *s)
+{
+	if (s->on_request && requested)
+		return true;
+	if (!filter || !*filter)
+		return !s->on_request;
+	return suite_named(filter, s->name);
 }
 
 static int run_suite(const struct ktest_suite *s, int idx, int *passed,
@@ -100,17 +107,17 @@ static int run_suite(const struct ktest_suite *s, int idx, int *passed,
 	return bad;
 }
 
-int ktest_run_all(const char *filter, int *passed, int *failed, int *skipped)
+int ktest_run_all(const char *filter, bool requested, int *passed, int *failed, int *skipped)
 {
 	const struct ktest_suite *s;
 	int n = 0, idx = 0;
 
 	*passed = *failed = *skipped = 0;
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-		n += suite_selected(filter, s->name);
+		n += suite_selected(filter, requested, s);
 	printk("KTAP version 1\n1..%d\n", n);
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-		if (suite_selected(filter, s->name))
+		if (suite_selected(filter, requested, s))
 			run_suite(s, ++idx, passed, failed, skipped);
 	printk("# Totals: pass:%d fail:%d skip:%d\n", *passed, *failed, *skipped);
 	return *failed ? -1 : 0;

@@ -5,12 +5,14 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
 
 int printk_quiet;
 static volatile int console_lock;
 
+#ifdef CONFIG_SELFTESTS
 /* Tests: a buffer that receives what would have been printed. */
 static char *capture_buf;
 static size_t capture_len, capture_size;
@@ -25,17 +27,32 @@ void printk_capture(char *buf, size_t size)
 		buf[0] = 0;
 }
 
+/* Captured output is the test's, not the log's. */
+static bool console_captured(const char *s, size_t len)
+{
+	size_t n;
+
+	if (!capture_buf)
+		return false;
+	n = min(len, capture_size - 1 - capture_len);
+	memcpy(capture_buf + capture_len, s, n);
+	capture_len += n;
+	capture_buf[capture_len] = 0;
+	return true;
+}
+#else
+static bool console_captured(const char *s, size_t len)
+{
+	(void)s;
+	(void)len;
+	return false;
+}
+#endif
+
 void console_write(const char *s, size_t len)
 {
-	if (capture_buf) {
-		size_t n = min(len, capture_size - 1 - capture_len);
-
-		memcpy(capture_buf + capture_len, s, n);
-		capture_len += n;
-		capture_buf[capture_len] = 0;
-		return;		/* captured output is the test's, not the log's */
-	}
-	arch_console_write(s, len);
+	if (!console_captured(s, len))
+		arch_console_write(s, len);
 }
 
 /* One message, one console_write(): lines from several harts never mix. */

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 #include <asm/page.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
@@ -21,17 +22,19 @@ struct zone zones[MAX_NR_ZONES] = {
 	[ZONE_DEVICE] = { .name = "Device" },
 };
 static volatile int zone_lock;
-unsigned long fail_alloc_nth;
-unsigned long nr_alloc_calls;
 
 #define PAGE_POISON 0xaa
 
-/* Tests: make the Nth allocation from now fail. */
+#ifdef CONFIG_SELFTESTS
+unsigned long fail_alloc_nth;
+unsigned long nr_alloc_calls;
+
 bool should_fail_alloc(void)
 {
 	nr_alloc_calls++;
 	return fail_alloc_nth && --fail_alloc_nth == 0;
 }
+#endif
 
 void free_area_init(void)
 {

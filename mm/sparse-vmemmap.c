@@ -16,11 +16,14 @@
  */
 #include <string.h>
 #include <asm/page.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 
 struct vmemmap_stats vmemmap_stats;
+#ifdef CONFIG_SELFTESTS
 bool vmemmap_force_basepages;
+#endif
 
 static void *vmemmap_alloc_block(unsigned long size, int node)
 {

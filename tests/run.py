@@ -52,6 +52,10 @@ SIZES = [("512M", 1), ("3G", 4), ("8G", 1), ("16G", 4)]
 # virtio-mem sizes of the hotplug configs: partly plugged memory blocks, and not.
 VMEM_REQUEST = {"sv57": "1G", "sv48": "1000M", "sv39": "326M"}
 DEBUG_IMAGE = BUILD / "debug" / "Image"   # DEBUG=1 (page poisoning); `make test` builds it
+NOSELFTESTS = BUILD / "noselftests"        # SELFTESTS=n; `make test` builds it
+# The test hooks of include/rvmm/fault-inject.h: none may exist in SELFTESTS=n.
+TEST_HOOKS = {"fail_alloc_nth", "nr_alloc_calls", "should_fail_alloc",
+              "vmemmap_force_basepages", "printk_capture"}
 LAYOUT_DTB = BUILD / "layout-holes.dtb"     # tests/layouts.py
 
 
@@ -264,6 +268,12 @@ def selftest_configs(qemu, timeout):
                               rq.qemu_args(qemu, smp=4, mem="2G", cpu="rv64,sv57=off",
                                            append="mem=1G", image=DEBUG_IMAGE),
                               timeout, judge_selftest))
+    # SELFTESTS=n: the product alone boots, maps memory and serves devices.
+    if (NOSELFTESTS / "Image").exists():
+        configs.append(Config("selftests-n-2G-mem1G-smp2",
+                              rq.qemu_args(qemu, smp=2, mem="2G", append="mem=1G",
+                                           image=NOSELFTESTS / "Image"),
+                              timeout, judge_no_selftests))
     # The boot arguments that cap the paging mode, on an Sv57-capable CPU.
     for arg, want in (("no5lvl", "Sv48"), ("no4lvl", "Sv39")):
         configs.append(Config(f"sv57-{arg}-smp2",
@@ -280,6 +290,44 @@ def judge_mode(want):
             r.fail(f"the boot log does not name {want}")
         return r
     return judge
+
+
+def defined_symbols(paths, extern_only=False):
+    """Names the objects or ELF files at `paths` define (riscv nm), without
+    the compiler's numbered local statics (`buf.0`)."""
+    opts = ["--defined-only"] + (["--extern-only"] if extern_only else [])
+    out = subprocess.run(["riscv64-unknown-elf-nm", *opts, *map(str, paths)],
+                         capture_output=True, text=True, check=True).stdout
+    return {f.split()[-1] for f in out.splitlines()
+            if len(f.split()) == 3 and "." not in f.split()[-1]}
+
+
+def judge_no_selftests(cfg, con, rc, timed_out):
+    """A SELFTESTS=n kernel: no symbol of tests/kernel nor any test hook in
+    it, and it boots, prints its memory map, runs no suite, and exits 0."""
+    text = con.text()
+    r = Result(cfg.name)
+    test_objs = sorted((BUILD / "k" / "tests" / "kernel").glob("*.o"))
+    if not test_objs:
+        r.fail("no tests/kernel objects in build/k to compare with")
+    else:
+        kernel = defined_symbols([NOSELFTESTS / "kernel.elf"])
+        leaked = (defined_symbols(test_objs, extern_only=True) | TEST_HOOKS) & kernel
+        leaked |= {s for s in kernel if s.startswith("__ktest_suite_")}
+        if leaked:
+            r.fail("test symbols in the SELFTESTS=n kernel: " + ", ".join(sorted(leaked)))
+    for what, pat in [("memory map", r"rvmm: mm: Sv\d\d,"),
+                      ("empty KTAP plan", r"^1\.\.0$"),
+                      ("verdict", r"^rvmm: 0 passed, 0 failed$")]:
+        if not re.search(pat, text, re.M):
+            r.fail(f"no {what} in the log")
+    if timed_out:
+        r.fail(f"timeout after {cfg.timeout:.0f} s")
+    elif rc != 0:
+        r.fail(f"exit status {rc}")
+    if not r.reasons:
+        r.passed = 1
+    return r
 
 
 def crash_config(qemu):

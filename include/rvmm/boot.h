@@ -25,8 +25,6 @@ extern phys_addr_t hidden_mem_base, hidden_mem_size;
 
 phys_addr_t hotplug_test_ram(phys_addr_t size, phys_addr_t align, phys_addr_t *got);
 void bench_report(const char *name, unsigned long value, const char *unit);
-void bench_hotplug_core(void);	/* tests/kernel/bench.c */
-void bench_dax(void);		/* tests/kernel/dax_test.c */
 void drivers_init(void);
 void serve_loop(void);
 

@@ -27,23 +27,33 @@ struct ktest_suite {
 	size_t nr_cases;
 	/* Optional: check counters around every case (free pages, PT pages). */
 	bool check_leaks;
+	/* Only when named (rvmm.tests=) or asked for (rvmm.bench): benchmarks. */
+	bool on_request;
 };
 
 #define KTEST_CASE(fn) { #fn, fn }
 
-#define KTEST_SUITE(sname, leaks, ...)						\
+#define __KTEST_SUITE(sname, leaks, request, ...)				\
 	static const struct ktest_case __ktest_cases_##sname[] = { __VA_ARGS__ };	\
 	static const struct ktest_suite __ktest_suite_##sname			\
 		__section("ktest_suites") __used __aligned(8) = {		\
 		.name = #sname, .cases = __ktest_cases_##sname,			\
 		.nr_cases = ARRAY_SIZE(__ktest_cases_##sname),			\
-		.check_leaks = leaks,						\
+		.check_leaks = leaks, .on_request = request,			\
 	}
+#define KTEST_SUITE(sname, leaks, ...) __KTEST_SUITE(sname, leaks, false, __VA_ARGS__)
+/* A suite that runs only on request: the benchmarks. */
+#define KTEST_SUITE_ON_REQUEST(sname, leaks, ...)				\
+	__KTEST_SUITE(sname, leaks, true, __VA_ARGS__)
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 	__printf(4, 5);
 void ktest_skip(struct ktest *t, const char *reason);
-int ktest_run_all(const char *filter, int *passed, int *failed, int *skipped);
+/*
+ * Run the suites @filter names (comma-separated; empty: every suite not on
+ * request), plus those on request when @requested. KTAP on the console.
+ */
+int ktest_run_all(const char *filter, bool requested, int *passed, int *failed, int *skipped);
 
 #define KEXPECT_TRUE(t, c) do {							\
 	if (!(c)) ktest_fail(t, __FILE__, __LINE__, "expected %s", #c);	\

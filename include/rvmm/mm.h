@@ -201,11 +201,7 @@ bool range_is_buddy_free(unsigned long start, unsigned long nr, unsigned long *b
 int take_free_range(unsigned long start_pfn, unsigned long nr, unsigned long *busy_pfn);
 bool page_is_buddy_free(unsigned long pfn);
 
-/* Fault injection (tests): fail the Nth allocation from now, 0 = off. */
-extern unsigned long fail_alloc_nth;
-extern unsigned long nr_alloc_calls;	/* allocations attempted, for tests */
 extern bool mm_buddy_ready;		/* set once boot memory is in the buddy */
-bool should_fail_alloc(void);
 
 /* ---- vmemmap ---- */
 
@@ -246,7 +242,6 @@ struct vmemmap_stats {
 	unsigned long fallbacks;	/* PMD ranges that fell back to 4 KiB */
 };
 extern struct vmemmap_stats vmemmap_stats;
-extern bool vmemmap_force_basepages;	/* tests: fail every 2 MiB block */
 
 /* arch hooks for the vmemmap (arch/riscv/mm/hotplug.c) */
 int vmemmap_set_pmd(unsigned long addr, phys_addr_t pa);

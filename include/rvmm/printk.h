@@ -11,8 +11,6 @@ int vprintk(const char *fmt, va_list ap);
 void console_write(const char *s, size_t len);
 /* Where the bytes go: arch/riscv/console.c, or the host test harness. */
 void arch_console_write(const char *s, size_t len);
-/* Tests: divert console output into @buf (NULL restores the console). */
-void printk_capture(char *buf, size_t size);
 
 /* Quiet mode drops pr_info (used by the leak tests' thousand iterations). */
 extern int printk_quiet;

@@ -3,7 +3,7 @@
 HOSTCC     ?= gcc
 HB         := $(B)/host
 LIBFDT_SRC  = $(shell cat $(B)/libfdt/srcdir 2>/dev/null)
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DRVMM_HOST \
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DRVMM_HOST -DCONFIG_SELFTESTS \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Iinclude -Iarch/riscv/include -Itests/host -I$(B)/libfdt -MMD -MP
 HOST_LIBFDT = fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_addresses fdt_check
@@ -55,7 +55,7 @@ host-test-poison: $(HBP)/hosttest
 # host-bench: the same mm core and simulated machine, without sanitizers,
 # at -O2, in its own object directory (tests/host/bench.c has the main).
 HBB := $(B)/hostbench
-HOSTBENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DRVMM_HOST \
+HOSTBENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DRVMM_HOST -DCONFIG_SELFTESTS \
 	-Iinclude -Iarch/riscv/include -Itests/host -MMD -MP
 HOSTBENCH_SRC := $(wildcard mm/*.c) arch/riscv/mm/pgtable.c arch/riscv/mm/hotplug.c \
 	arch/riscv/mm/pt_alloc.c lib/printk.c \

@@ -4,6 +4,7 @@
 
 /* Helpers shared by the host suites (pgtable, mm, hotplug, memremap, virtio_mem_sbm). */
 #include <string.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>

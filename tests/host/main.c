@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	printf("# RVMM_SEED=0x%llx (set it to repeat this run)\n",
 	       (unsigned long long)sim_seed);
 	fflush(stdout);
-	if (ktest_run_all(argc > 1 ? argv[1] : NULL, &passed, &failed, &skipped) || !passed) {
+	if (ktest_run_all(argc > 1 ? argv[1] : NULL, false, &passed, &failed, &skipped) || !passed) {
 		printf("# FAILED with RVMM_SEED=0x%llx\n", (unsigned long long)sim_seed);
 		return 1;
 	}

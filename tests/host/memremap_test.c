@@ -6,6 +6,7 @@
  * fault injection, and the hotplug calls that must refuse device memory.
  */
 #include <stdio.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/memremap.h>
 #include "hosttest.h"
 

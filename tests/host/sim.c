@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <asm/pgtable.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include "sim.h"

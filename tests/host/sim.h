@@ -15,6 +15,7 @@
  * struct page the kernel has not mapped is a real SIGSEGV. Everything
  * else (linear map, test windows) exists only in the simulated tables.
  */
+#include <rvmm/fault-inject.h>
 #include <rvmm/types.h>
 #include <rvmm/mm.h>
 #include <asm/pgtable.h>

@@ -8,6 +8,7 @@
 #include <asm/sbi.h>
 #include <asm/sections.h>
 #include <rvmm/boot.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-kernel benchmarks (boot argument rvmm.bench), counted in retired
- * instructions: exact under QEMU -icount shift=0. Measured on the hotplug
- * core directly; the virtio-mem driver measures the same through the
- * device. Each prints "bench: <name> <value> <unit>".
+ * In-kernel benchmarks: the KTAP suite "bench", run only on request
+ * (rvmm.bench, or rvmm.tests=bench), counted in retired instructions: exact
+ * under QEMU -icount shift=0. Measured on the hotplug core directly; the
+ * virtio-mem driver measures the same through the device. Each figure is a
+ * line "bench: <name> <value> <unit>"; a case fails when the operation it
+ * measures does.
  */
 #include <asm/csr.h>
 #include <rvmm/boot.h>
+#include <rvmm/ktest.h>
+#include <rvmm/memremap.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 
@@ -26,40 +30,68 @@ static unsigned long vmemmap_pte_tables(phys_addr_t base, phys_addr_t size)
 	return n;
 }
 
-void bench_hotplug_core(void)
+static phys_addr_t bench_ram(struct ktest *t, phys_addr_t align)
 {
-	phys_addr_t base = hotplug_test_ram(SZ_1G, SECTION_SIZE, NULL);
-	unsigned long t0, mem0, syncs, add, rm;
+	phys_addr_t base = hotplug_test_ram(SZ_1G, align, NULL);
 
-	if (!base) {
-		pr_info("bench: no 1 GiB of hot-pluggable RAM (boot with mem=): core figures skipped\n");
+	if (!base)
+		ktest_skip(t, "no 1 GiB of hot-pluggable RAM (boot with mem=)");
+	return base;
+}
+
+/* hot-add and hot-remove of 1 GiB on the core, memmap on the memory. */
+static void bench_hotplug_core(struct ktest *t)
+{
+	phys_addr_t base = bench_ram(t, SECTION_SIZE);
+	unsigned long t0, mem0, syncs, add, rm;
+	int fails = 0;
+
+	if (!base)
 		return;
-	}
-	printk_quiet = 1;
 	/* Memmap from boot RAM: what the vmemmap page tables cost. */
-	if (!add_memory(0, base, SZ_1G, MHP_NONE)) {
-		bench_report("vmemmap_pt_pages_per_gib", vmemmap_pte_tables(base, SZ_1G), "pages");
-		remove_memory(base, SZ_1G);
-	}
+	KASSERT_EQ(t, add_memory(0, base, SZ_1G, MHP_NONE), 0);
+	bench_report("vmemmap_pt_pages_per_gib", vmemmap_pte_tables(base, SZ_1G), "pages");
+	KASSERT_EQ(t, remove_memory(base, SZ_1G), 0);
 	mem0 = vmemmap_stats.from_memory;
 	syncs = nr_kernel_syncs;
+	printk_quiet = 1;
 	t0 = rdinstret();
-	if (add_memory(0, base, SZ_1G, MHP_MEMMAP_ON_MEMORY))
-		goto out;
+	fails += !!add_memory(0, base, SZ_1G, MHP_MEMMAP_ON_MEMORY);
 	syncs = nr_kernel_syncs - syncs;
 	for (phys_addr_t b = base; b < base + SZ_1G; b += SECTION_SIZE)
-		online_memory_block(b);
+		fails += !!online_memory_block(b);
 	add = rdinstret() - t0;
-	bench_report("vmemmap_bytes_per_gib", (vmemmap_stats.from_memory - mem0) * PAGE_SIZE,
-		     "bytes");
 	t0 = rdinstret();
 	for (phys_addr_t b = base; b < base + SZ_1G; b += SECTION_SIZE)
-		offline_memory_block(b);
-	remove_memory(base, SZ_1G);
+		fails += !!offline_memory_block(b);
+	fails += !!remove_memory(base, SZ_1G);
 	rm = rdinstret() - t0;
+	printk_quiet = 0;
+	KASSERT_EQ(t, fails, 0);
+	bench_report("vmemmap_bytes_per_gib", (vmemmap_stats.from_memory - mem0) * PAGE_SIZE,
+		     "bytes");
 	bench_report("tlb_syncs_per_gib_add", syncs, "syncs");
 	bench_report("hotadd_1g_core", add, "instructions");
 	bench_report("hotremove_1g_core", rm, "instructions");
-out:
-	printk_quiet = 0;
 }
+
+/* vmemmap pages per compound ZONE_DEVICE page (DAX optimisation). */
+static void bench_dax_vmemmap(struct ktest *t)
+{
+	static struct dev_pagemap pg;
+	phys_addr_t b = bench_ram(t, SZ_1G);
+
+	if (!b)
+		return;
+	for (unsigned int shift = 9; shift <= 18; shift += 9) {
+		pg = (struct dev_pagemap){ .start = b, .size = SZ_1G, .vmemmap_shift = shift };
+		KASSERT_EQ(t, memremap_pages(&pg), 0);
+		bench_report(shift == 9 ? "dax_vmemmap_pages_per_2m" : "dax_vmemmap_pages_per_1g",
+			     pg.nr_vmemmap_pages / (SZ_1G >> (shift + PAGE_SHIFT)), "pages");
+		memunmap_pages(&pg);
+	}
+}
+
+KTEST_SUITE_ON_REQUEST(bench, true,
+	KTEST_CASE(bench_hotplug_core),
+	KTEST_CASE(bench_dax_vmemmap));

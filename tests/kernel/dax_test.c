@@ -4,6 +4,7 @@
  * (mem=) standing in for a persistent-memory device.
  */
 #include <rvmm/boot.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
 #include <rvmm/memremap.h>
 #include <rvmm/printk.h>
@@ -149,22 +150,3 @@ KTEST_SUITE(dax, true,
 	KTEST_CASE(dax_1g_compound),
 	KTEST_CASE(dax_no_optimisation),
 	KTEST_CASE(dax_fault_injection));
-
-void bench_dax(void)
-{
-	static struct dev_pagemap pg;
-	phys_addr_t b = hotplug_test_ram(SZ_1G, SZ_1G, NULL);
-
-	if (!b)
-		return;
-	printk_quiet = 1;
-	for (unsigned int shift = 9; shift <= 18; shift += 9) {
-		pg = (struct dev_pagemap){ .start = b, .size = SZ_1G, .vmemmap_shift = shift };
-		if (memremap_pages(&pg))
-			break;
-		bench_report(shift == 9 ? "dax_vmemmap_pages_per_2m" : "dax_vmemmap_pages_per_1g",
-			     pg.nr_vmemmap_pages / (SZ_1G >> (shift + PAGE_SHIFT)), "pages");
-		memunmap_pages(&pg);
-	}
-	printk_quiet = 0;
-}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <asm/csr.h>
 #include <rvmm/boot.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>

@@ -10,6 +10,7 @@
 #include <asm/pgtable.h>
 #include <asm/sections.h>
 #include <rvmm/boot.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>

@@ -7,6 +7,7 @@
  * skips when there is no virtio-mem device.
  */
 #include <string.h>
+#include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
