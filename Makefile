@@ -31,7 +31,7 @@ KSRC := $(wildcard arch/riscv/*.S arch/riscv/*.c arch/riscv/mm/*.c mm/*.c boot/*
 KSRC := $(filter-out $(EXCLUDE),$(KSRC))
 KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
-.PHONY: all deps run test bench fit qemu debug help clean host-test fuzz format FORCE
+.PHONY: all deps run test bench fit vf2-sd qemu debug help clean host-test fuzz format FORCE
 all: $(B)/Image
 
 # The flags and the object list: a change (DEBUG=1, EXCLUDE=...) rebuilds
@@ -86,7 +86,7 @@ run: deps
 	@python3 tests/run.py run
 
 test: deps
-	@$(MAKE) --no-print-directory all qemu
+	@$(MAKE) --no-print-directory all qemu vf2-sd
 	@$(MAKE) --no-print-directory DEBUG=1 B=$(B)/debug $(B)/debug/Image
 	@python3 tests/run.py test
 
@@ -99,7 +99,11 @@ debug: deps
 	@python3 tests/run.py debug
 
 fit: $(B)/Image
-	bash tools/mkfit.sh $(B)
+	@bash tools/mkfit.sh $(B)
+
+vf2-sd: $(B)/rvmm-vf2-sd.img
+$(B)/rvmm-vf2-sd.img: $(B)/Image tools/mksd.sh
+	@bash tools/mksd.sh $(B)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -114,6 +118,7 @@ help:
 	@echo "make bench    print 'bench: <name> <value> <unit>' lines"
 	@echo "make qemu     build the patched QEMU (tools/qemu/) into $(B)/qemu-system-riscv64"
 	@echo "make fit      U-Boot FIT image for the VisionFive 2: $(B)/rvmm.itb"
+	@echo "make vf2-sd   SD-card image U-Boot's distro boot boots: $(B)/rvmm-vf2-sd.img"
 	@echo "make debug    boot halted with a gdb stub and print the gdb-multiarch command"
 	@echo "make fuzz     fuzz the device-tree parser for FUZZ_SECONDS (default 60)"
 	@echo "make host-test  only the host build of the mm core (ASan+UBSan)"
