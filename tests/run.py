@@ -13,9 +13,11 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          memory sizes, a hotplug + virtio-mem configuration, an awkward
          memory layout; then two virtio-mem devices, a two-socket NUMA
          machine, `make run`'s machine, a DEBUG=1 kernel, no5lvl/no4lvl),
-         the panic report, negative device-tree configurations, and the
-         virtio-mem end-to-end scenario (tests/e2e_virtio_mem.py). Logs go
-         to build/logs/.
+         the board's boot chain (`make vf2-sd`'s card and the FIT under
+         Debian's S-mode U-Boot), OpenSBI 1.1, the sifive_u board and the
+         U54 CPU (board_configs()), the panic report, negative device-tree
+         configurations, and the virtio-mem end-to-end scenario
+         (tests/e2e_virtio_mem.py). Logs go to build/logs/.
          Ends with exactly one line `N passed, N failed, N skipped`; exit
          status 1 on any failure.
   bench  `bench: <name> <value> <unit>` lines only, on stdout (diagnostics on
@@ -644,6 +646,13 @@ def board_configs(qemu, timeout, oldfw):
                  extra=["-dtb", str(SIFIVE_U_E51_DTB)]),
         # OpenSBI itself disables the E51 (no mmu-type) in the tree it passes
         sifive_u("sifive_u-8G-smp5", "8G", "disabled"),
+        # No power-off device, but a reboot one: rvmm.reboot ends the run there
+        # (-no-reboot makes QEMU exit).
+        Config("sifive_u-rvmm.reboot-1G-smp5",
+               rq.qemu_args(qemu, smp=5, mem="1G", machine="sifive_u",
+                            append="rvmm.reboot rvmm.tests=base"),
+               timeout, expect_lines(judge_selftest,
+                                     r"^rvmm: SRST shutdown refused \(-95\); rebooting")),
     ]
     u54 = "virt-sifive-u54-2G-mem1G-smp4"
     vmem = []

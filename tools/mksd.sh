@@ -41,7 +41,9 @@ done
 # devtype, devnum, distro_bootpart and prefix before running it). The
 # board's own tree (${fdtfile}) is used when the card carries it; else the
 # tree U-Boot itself runs on (${fdtcontroladdr}), which it fixes up with
-# the memory size and the firmware's reserved region.
+# the memory size and the firmware's reserved region. Boot arguments are
+# U-Boot's own `bootargs` (booti writes it into /chosen; unset, the tree's
+# stay): the script leaves it alone.
 cat > "$B/boot.cmd" <<'EOT'
 echo "rvmm: loading ${prefix}Image from ${devtype} ${devnum}:${distro_bootpart} to ${kernel_addr_r}"
 load ${devtype} ${devnum}:${distro_bootpart} ${kernel_addr_r} ${prefix}Image || exit
