@@ -301,11 +301,17 @@ def judge_mode(want):
     return judge
 
 
-def crash_config(qemu):
-    """rvmm.crash: an unexpected trap must produce the full panic report."""
-    return Config("neg-panic-report", rq.qemu_args(qemu, smp=2, mem="512M",
-                                                   append="rvmm.crash"),
-                  NEG_TIMEOUT, judge_panic_report)
+def crash_configs(qemu):
+    """rvmm.crash: an unexpected trap must produce the full panic report,
+    then exit status 3 (virt's syscon) or `rvmm: halted` (sifive_u: no
+    syscon, no power-off device; a panic must never read as success)."""
+    return [Config("neg-panic-report", rq.qemu_args(qemu, smp=2, mem="512M",
+                                                    append="rvmm.crash"),
+                   NEG_TIMEOUT, judge_panic_report),
+            Config("neg-panic-report-sifive_u",
+                   rq.qemu_args(qemu, smp=5, mem="512M", machine="sifive_u",
+                                append="rvmm.crash"),
+                   NEG_TIMEOUT, judge_panic_report, stop=True)]
 
 
 def judge_panic_report(cfg, con, rc, timed_out):
@@ -320,6 +326,9 @@ def judge_panic_report(cfg, con, rc, timed_out):
             r.fail(f"panic report lacks the {what}")
     if timed_out:
         r.fail("hang after the panic")
+    elif cfg.stop:
+        if not any(HALTED_RE.match(ln) for ln in con.lines):
+            r.fail("no 'rvmm: halted' after the panic")
     elif rc != 3:
         r.fail(f"exit status {rc}, want 3 (panic)")
     if not r.reasons:
@@ -763,8 +772,7 @@ def cmd_test(args):
         else:
             configs += [c for c in board_configs(qemu, args.timeout, oldfw) if wanted(c.name)]
     negatives = [c for c in negative_configs(qemu) if wanted(c.name)]
-    if wanted("neg-panic-report"):
-        configs.append(crash_config(qemu))
+    configs += [c for c in crash_configs(qemu) if wanted(c.name)]
     if negatives:
         why = prepare_dtbs(qemu)
         if why:
