@@ -603,7 +603,7 @@ def e51_okay_dtb(qemu):
 
 def prepare_board_files(qemu):
     """The FIT and card image for virt, the sifive_u tree, the old
-    firmware. Returns (firmware path, None) or (None, why not)."""
+    firmware. Returns None, or why they could not be made."""
     steps = [lambda: None if UBOOT.exists() else f"{UBOOT} missing (make deps)",
              lambda: None if SD_IMAGE.exists() else f"{shown(SD_IMAGE)} missing (make vf2-sd)",
              lambda: run_tool(["bash", "tools/mkfit.sh", str(BUILD), "0x80000000", QEMU_FIT]),
@@ -614,16 +614,19 @@ def prepare_board_files(qemu):
     for step in steps:
         why = step()
         if why:
-            return None, why
-    p = subprocess.run(["bash", "tools/oldfw.sh"], cwd=ROOT, stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True)
-    if p.returncode:
-        return None, "tools/oldfw.sh failed: " + (p.stderr.strip().splitlines() or ["?"])[-1]
-    return p.stdout.strip(), None
+            return why
+    return run_tool(["bash", "tools/oldfw.sh"])
 
 
-def board_configs(qemu, timeout, oldfw):
+def oldfw_path():
+    """Where tools/oldfw.sh keeps OpenSBI 1.1's fw_dynamic.bin."""
+    return subprocess.run(["bash", "tools/oldfw.sh", "--path"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def board_configs(qemu, timeout):
     """The boot chain, old firmware and board proxies (see above)."""
+    oldfw = oldfw_path()
     def uboot(name, disk, patterns, typing=None, bios="default", append=None):
         cmd = rq.qemu_args(qemu, smp=BOARD_SMP, mem=BOARD_MEM, image=UBOOT, bios=bios,
                            append=append, extra=rq.sd_args(disk))
@@ -762,15 +765,14 @@ def cmd_test(args):
     configs = [c for c in selftest_configs(qemu, args.timeout) if wanted(c.name)]
     if any("layout" in c.name for c in configs):
         layouts.make_layout_dtb(qemu, str(LAYOUT_DTB))
-    boards = [c for c in board_configs(qemu, args.timeout, "?") if wanted(c.name)]
-    if boards:
-        oldfw, why = prepare_board_files(qemu)
-        if why:
-            for c in boards:
-                results.append(Result(c.name, reasons=[why]).finish())
-                results[-1].report()
-        else:
-            configs += [c for c in board_configs(qemu, args.timeout, oldfw) if wanted(c.name)]
+    boards = [c for c in board_configs(qemu, args.timeout) if wanted(c.name)]
+    why = prepare_board_files(qemu) if boards else None
+    if why:
+        for c in boards:
+            results.append(Result(c.name, reasons=[why]).finish())
+            results[-1].report()
+    else:
+        configs += boards
     negatives = [c for c in negative_configs(qemu) if wanted(c.name)]
     configs += [c for c in crash_configs(qemu) if wanted(c.name)]
     if negatives:

@@ -5,12 +5,13 @@
 # index by apt), unpacked with dpkg-deb into the cache, never installed:
 # the system's OpenSBI 1.5.1 stays what `-bios default` runs.
 #
-#   tools/oldfw.sh    prints the path of fw_dynamic.bin (fetches it once)
+#   tools/oldfw.sh          fetches it once; prints the path of fw_dynamic.bin
+#   tools/oldfw.sh --path   only prints where it is (or will be)
 set -euo pipefail
 VER=1.1-2
-DIR=${XDG_CACHE_HOME:-$HOME/.cache}/rvmm/opensbi-${VER%-*}
+DIR=${RVMM_CACHE:-$HOME/.cache/rvmm}/opensbi-${VER%-*}
 FW=$DIR/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
-if [ ! -f "$FW" ]; then
+if [ "${1:-}" != --path ] && [ ! -f "$FW" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	# apt drops to the _apt user for downloads: let it write here.
