@@ -39,7 +39,7 @@ endif
 KSRC := $(filter-out $(EXCLUDE),$(KSRC))
 KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
-.PHONY: all deps run test bench fit qemu debug help clean host-test fuzz format FORCE
+.PHONY: all deps run test bench fit vf2-sd qemu debug help clean host-test fuzz format FORCE
 all: $(B)/Image
 
 # The flags and the object list: a change (DEBUG=1, EXCLUDE=...) rebuilds
@@ -94,7 +94,7 @@ run: deps
 	@python3 tests/run.py run
 
 test: deps
-	@$(MAKE) --no-print-directory all qemu
+	@$(MAKE) --no-print-directory all qemu vf2-sd
 	@$(MAKE) --no-print-directory DEBUG=1 B=$(B)/debug $(B)/debug/Image
 	@$(MAKE) --no-print-directory SELFTESTS=n B=$(B)/noselftests $(B)/noselftests/Image
 	@python3 tests/run.py test
@@ -108,7 +108,11 @@ debug: deps
 	@python3 tests/run.py debug
 
 fit: $(B)/Image
-	bash tools/mkfit.sh $(B)
+	@bash tools/mkfit.sh $(B)
+
+vf2-sd: $(B)/rvmm-vf2-sd.img
+$(B)/rvmm-vf2-sd.img: $(B)/Image tools/mksd.sh
+	@bash tools/mksd.sh $(B)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -123,6 +127,7 @@ help:
 	@echo "make bench    print 'bench: <name> <value> <unit>' lines"
 	@echo "make qemu     build the patched QEMU (tools/qemu/) into $(B)/qemu-system-riscv64"
 	@echo "make fit      U-Boot FIT image for the VisionFive 2: $(B)/rvmm.itb"
+	@echo "make vf2-sd   SD-card image U-Boot's distro boot boots: $(B)/rvmm-vf2-sd.img"
 	@echo "make debug    boot halted with a gdb stub and print the gdb-multiarch command"
 	@echo "make SELFTESTS=n  the kernel without self-tests, benchmarks or test hooks"
 	@echo "make fuzz     fuzz the device-tree parser for FUZZ_SECONDS (default 60)"

@@ -704,6 +704,39 @@ static int dt_parse_cpus(struct dt_ctx *c)
 	return ret;
 }
 
+/* rv64 with the base the kernel is built for (rv64imac; "g" holds ima). */
+static bool dt_isa_runs_kernel(const char *isa)
+{
+	size_t n;
+	bool g;
+
+	if (strncmp(isa, "rv64", 4))
+		return false;
+	isa += 4;
+	n = strcspn(isa, "_");
+	g = memchr(isa, 'g', n);
+	return (g || (memchr(isa, 'i', n) && memchr(isa, 'm', n) && memchr(isa, 'a', n))) &&
+	       memchr(isa, 'c', n);
+}
+
+/*
+ * Why hart @c cannot run this kernel in paging mode Sv@va_bits, or NULL.
+ * A board's tree may leave its monitor core (SiFive E51/S7: M and U modes
+ * only, no MMU) "okay": started, it would never come online.
+ */
+const char *dt_cpu_unusable(const struct dt_cpu *c, int va_bits)
+{
+	if (!c->enabled)
+		return "disabled";
+	if (c->mmu == DT_MMU_NONE)
+		return "no MMU the kernel runs (mmu-type absent, riscv,none or unknown)";
+	if (c->mmu < va_bits)
+		return "its MMU lacks the kernel's paging mode";
+	if (!dt_isa_runs_kernel(c->isa))
+		return "its ISA is not rv64imac";
+	return NULL;
+}
+
 /* ---- test syscon, PLIC ------------------------------------------------ */
 
 static int dt_parse_test_syscon(struct dt_ctx *c)

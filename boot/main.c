@@ -79,6 +79,8 @@ static void __init parse_bootargs(const char *args)
 			boot_params.bench = true;
 		else if (!strcmp(tok, "rvmm.crash"))
 			boot_params.crash = true, boot_params.crash_addr = 0x10;
+		else if (!strcmp(tok, "rvmm.reboot"))
+			boot_params.reboot = true;
 		else if (!strcmp(tok, "rvmm.online=normal"))
 			boot_params.online_normal = true;
 		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {

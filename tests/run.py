@@ -13,9 +13,11 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          memory sizes, a hotplug + virtio-mem configuration, an awkward
          memory layout; then two virtio-mem devices, a two-socket NUMA
          machine, `make run`'s machine, a DEBUG=1 kernel, no5lvl/no4lvl),
-         the panic report, negative device-tree configurations, and the
-         virtio-mem end-to-end scenario (tests/e2e_virtio_mem.py). Logs go
-         to build/logs/.
+         the board's boot chain (`make vf2-sd`'s card and the FIT under
+         Debian's S-mode U-Boot), OpenSBI 1.1, the sifive_u board and the
+         U54 CPU (board_configs()), the panic report, negative device-tree
+         configurations, and the virtio-mem end-to-end scenario
+         (tests/e2e_virtio_mem.py). Logs go to build/logs/.
          Ends with exactly one line `N passed, N failed, N skipped`; exit
          status 1 on any failure.
   bench  `bench: <name> <value> <unit>` lines only, on stdout (diagnostics on
@@ -178,11 +180,14 @@ class Result:
         sys.stdout.flush()
 
 
-def boot(cmd, log, timeout):
-    """Run one QEMU to completion. Returns (console, rc, timed_out, seconds)."""
+def boot(cmd, log, timeout, typing=None, stop=False):
+    """Run one QEMU to completion (with @stop, to the kernel's last word).
+    Returns (console, rc, timed_out, seconds); console.typing_error says
+    why @typing could not be typed, if it could not."""
     t0 = time.monotonic()
-    con = rq.Console(cmd, log_path=log)
-    rc = con.wait(timeout)
+    con = rq.Console(cmd, log_path=log, typing=typing is not None)
+    con.typing_error = uboot_type(con, typing, timeout) if typing else None
+    rc = stop_after_verdict(con, timeout) if stop else con.wait(timeout)
     timed_out = rc is None
     if timed_out:
         con.kill()
@@ -200,6 +205,8 @@ class Config:
     timeout: float
     judge: object               # function(Config, Console, rc, timed_out) -> Result
     expect: str = ""            # negative configs: "kernel" or "qemu" must stop it
+    typing: list = None         # U-Boot commands typed after stopping autoboot
+    stop: bool = False          # no test syscon: the runner stops QEMU at the end
 
 
 def selftest_configs(qemu, timeout):
@@ -282,6 +289,18 @@ def selftest_configs(qemu, timeout):
     return configs
 
 
+def expect_lines(judge, *patterns):
+    """@judge, and the log must match every regex of @patterns."""
+    def judge_lines(cfg, con, rc, timed_out):
+        r = judge(cfg, con, rc, timed_out)
+        text = con.text()
+        for pat in patterns:
+            if not re.search(pat, text, re.M):
+                r.fail(f"the log lacks /{pat}/")
+        return r
+    return judge_lines
+
+
 def judge_mode(want):
     """judge_selftest, and the boot log must name paging mode `want`."""
     def judge(cfg, con, rc, timed_out):
@@ -330,11 +349,17 @@ def judge_no_selftests(cfg, con, rc, timed_out):
     return r
 
 
-def crash_config(qemu):
-    """rvmm.crash: an unexpected trap must produce the full panic report."""
-    return Config("neg-panic-report", rq.qemu_args(qemu, smp=2, mem="512M",
-                                                   append="rvmm.crash"),
-                  NEG_TIMEOUT, judge_panic_report)
+def crash_configs(qemu):
+    """rvmm.crash: an unexpected trap must produce the full panic report,
+    then exit status 3 (virt's syscon) or `rvmm: halted` (sifive_u: no
+    syscon, no power-off device; a panic must never read as success)."""
+    return [Config("neg-panic-report", rq.qemu_args(qemu, smp=2, mem="512M",
+                                                    append="rvmm.crash"),
+                   NEG_TIMEOUT, judge_panic_report),
+            Config("neg-panic-report-sifive_u",
+                   rq.qemu_args(qemu, smp=5, mem="512M", machine="sifive_u",
+                                append="rvmm.crash"),
+                   NEG_TIMEOUT, judge_panic_report, stop=True)]
 
 
 def judge_panic_report(cfg, con, rc, timed_out):
@@ -349,6 +374,9 @@ def judge_panic_report(cfg, con, rc, timed_out):
             r.fail(f"panic report lacks the {what}")
     if timed_out:
         r.fail("hang after the panic")
+    elif cfg.stop:
+        if not any(HALTED_RE.match(ln) for ln in con.lines):
+            r.fail("no 'rvmm: halted' after the panic")
     elif rc != 3:
         r.fail(f"exit status {rc}, want 3 (panic)")
     if not r.reasons:
@@ -357,12 +385,18 @@ def judge_panic_report(cfg, con, rc, timed_out):
 
 
 def judge_selftest(cfg, con, rc, timed_out):
-    """Passes only with exit status 0, totals, summary with 0 failed, no
-    `not ok`, no panic and no timeout."""
+    """Passes only with exit status 0 (or, for a machine without a test
+    syscon, `rvmm: halted` after the summary), totals, summary with 0
+    failed, no `not ok`, no panic and no timeout."""
     k = parse_ktap(con.text())
     r = Result(cfg.name, k.passed, k.failed, k.skipped, failed_names=k.failed_names)
+    if getattr(con, "typing_error", None):
+        r.fail(con.typing_error)
     if timed_out:
         r.fail(f"timeout after {cfg.timeout:.0f} s")
+    elif cfg.stop:
+        if not any(HALTED_RE.match(ln) for ln in con.lines):
+            r.fail("no 'rvmm: halted' at the end")
     elif rc != 0:
         r.fail(f"exit status {rc}")
     if k.panic:
@@ -522,12 +556,182 @@ def judge_negative(cfg, con, rc, timed_out):
     return r
 
 
+# ---- the board's boot chain, old firmware, board proxies -------------------------
+#
+# The VisionFive 2 boots OpenSBI -> U-Boot (from SPI flash) -> the card's
+# boot.scr -> booti. Debian's S-mode U-Boot for QEMU virt is the same chain:
+# `make vf2-sd`'s image, as a user flashes it, is its virtio disk, and
+# distro boot must find the script with no typing. The FIT and the board's
+# own device tree (${fdtfile}) go through typed U-Boot commands, as README
+# documents them. OpenSBI 1.1 (SBI 1.0, no DBCN) is the firmware boards
+# shipped with. sifive_u is the nearest QEMU board (an E51 without MMU and
+# four U54, Sv39, no Zicboz, 1 MHz timebase, no PCI, no test syscon: the
+# runner stops it after `rvmm: halted`), and virt with the U54 CPU runs the
+# hotplug and virtio-mem suites without Zicboz.
+
+UBOOT = Path("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin")
+SD_IMAGE = BUILD / "rvmm-vf2-sd.img"       # `make vf2-sd`, unchanged
+SD_TEST_IMAGE = BUILD / "sd-test.img"      # the same + a FIT and a DTB for virt
+QEMU_FIT = "rvmm-qemu.itb"                 # tools/mkfit.sh for RAM at 0x80000000
+VIRT_DTB = BUILD / "qemu-virt.dtb"         # on the card as starfive/qemu-virt.dtb
+SIFIVE_U_E51_DTB = BUILD / "sifive_u-e51-okay.dtb"
+BOARD_SMP, BOARD_MEM = 2, "2G"             # virt under U-Boot; VIRT_DTB matches
+HALTED_RE = re.compile(r"^rvmm: halted")
+END_RE = re.compile(r"^rvmm: (halted|PANIC|\d+ passed, \d+ failed)")
+HALT_GRACE = 10         # verdict -> "rvmm: halted": SRST refused at once
+AUTOBOOT = "Hit any key to stop autoboot"
+PROMPT = "=> "
+FIT_COMMANDS = [f"load virtio 0:1 ${{kernel_addr_r}} {QEMU_FIT}",
+                "bootm ${kernel_addr_r} - ${fdtcontroladdr}"]
+FDTFILE_COMMANDS = ["setenv fdtfile starfive/qemu-virt.dtb", "boot"]
+
+
+def uboot_type(con, commands, timeout):
+    """Stop U-Boot's autoboot and type @commands, each at a fresh prompt
+    (the last one boots, so no prompt follows it). None, or why not."""
+    if not con.wait_for_text(AUTOBOOT, timeout):
+        return f"no '{AUTOBOOT}' from U-Boot"
+    start = len(con.lines)
+    con.send("\n")
+    for cmd in commands:
+        if not con.wait_for_text(PROMPT, 30, start, prompt=True):
+            return f"no U-Boot prompt before '{cmd}'"
+        start = len(con.lines)
+        con.send(cmd + "\n")
+    return None
+
+
+def stop_after_verdict(con, timeout):
+    """A machine without a test syscon never exits: stop QEMU once the
+    kernel has given its verdict (or panicked) and halted. Returns QEMU's
+    exit status, the kill's when it was stopped, None on timeout."""
+    hit = con.wait_for(END_RE, timeout)
+    if hit is None:
+        return con.wait(0)
+    con.wait_for(HALTED_RE, HALT_GRACE, hit[0])
+    con.kill()
+    return con.proc.returncode
+
+
+def run_tool(cmd):
+    """Run a build helper; None, or why it failed."""
+    p = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, errors="replace")
+    if p.returncode:
+        return f"{' '.join(map(str, cmd))}: exit status {p.returncode}: " + \
+            (p.stderr.strip().splitlines() or ["?"])[-1]
+    return None
+
+
+def dump_dtb(qemu, machine, smp, mem, out):
+    """The DTB QEMU would pass; None, or why not."""
+    out.unlink(missing_ok=True)
+    return run_tool([qemu, "-M", f"{machine},dumpdtb={out}", "-smp", str(smp), "-m", mem,
+                     "-nographic"])
+
+
+def e51_okay_dtb(qemu):
+    """sifive_u's tree with the E51 "okay" and mmu-type "riscv,none", as a
+    board tree may leave its monitor core: OpenSBI disables harts with no
+    mmu-type, not this one, so the kernel itself must skip it."""
+    raw = BUILD / "sifive_u.dtb"
+    why = dump_dtb(qemu, "sifive_u", 5, "2G", raw)
+    if why:
+        return why
+    p = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", str(raw)],
+                       capture_output=True, text=True)
+    head, sep, tail = p.stdout.partition("cpu@0 {")
+    if p.returncode or not sep:
+        return "dtc could not read the sifive_u DTB"
+    dts = head + sep + '\n\t\t\tmmu-type = "riscv,none";' + tail
+    p = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", str(SIFIVE_U_E51_DTB)],
+                       input=dts, capture_output=True, text=True)
+    return f"dtc failed: {p.stderr.strip()}" if p.returncode else None
+
+
+def prepare_board_files(qemu):
+    """The FIT and card image for virt, the sifive_u tree, the old
+    firmware. Returns None, or why they could not be made."""
+    steps = [lambda: None if UBOOT.exists() else f"{UBOOT} missing (make deps)",
+             lambda: None if SD_IMAGE.exists() else f"{shown(SD_IMAGE)} missing (make vf2-sd)",
+             lambda: run_tool(["bash", "tools/mkfit.sh", str(BUILD), "0x80000000", QEMU_FIT]),
+             lambda: dump_dtb(qemu, "virt", BOARD_SMP, BOARD_MEM, VIRT_DTB),
+             lambda: run_tool(["bash", "tools/mksd.sh", "-o", str(SD_TEST_IMAGE),
+                               "-d", str(VIRT_DTB), "-f", str(BUILD / QEMU_FIT), str(BUILD)]),
+             lambda: e51_okay_dtb(qemu)]
+    for step in steps:
+        why = step()
+        if why:
+            return why
+    return run_tool(["bash", "tools/oldfw.sh"])
+
+
+def oldfw_path():
+    """Where tools/oldfw.sh keeps OpenSBI 1.1's fw_dynamic.bin."""
+    return subprocess.run(["bash", "tools/oldfw.sh", "--path"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def board_configs(qemu, timeout):
+    """The boot chain, old firmware and board proxies (see above)."""
+    oldfw = oldfw_path()
+    def uboot(name, disk, patterns, typing=None, bios="default", append=None):
+        cmd = rq.qemu_args(qemu, smp=BOARD_SMP, mem=BOARD_MEM, image=UBOOT, bios=bios,
+                           append=append, extra=rq.sd_args(disk))
+        return Config(name, cmd, timeout, expect_lines(judge_selftest, *patterns),
+                      typing=typing)
+
+    def sifive_u(name, mem, hart0, extra=(), append=None):
+        cmd = rq.qemu_args(qemu, smp=5, mem=mem, machine="sifive_u", append=append,
+                           extra=list(extra))
+        return Config(name, cmd, timeout, expect_lines(
+            judge_selftest, rf"^rvmm: smp: hart 0 skipped: {hart0}",
+            r"^rvmm: smp: 4 harts online", r"^rvmm: clear_pages: memset",
+            r"^rvmm: halted"), stop=True)
+
+    distro = r"^Found U-Boot script /boot\.scr"
+    configs = [
+        uboot("vf2-sd-uboot-distro-boot", SD_IMAGE, append="mem=1G",
+              patterns=[distro, r"^rvmm: device tree from U-Boot", r"^rvmm: mem=1024M"]),
+        uboot("vf2-sd-uboot-fdtfile", SD_TEST_IMAGE, typing=FDTFILE_COMMANDS,
+              patterns=[distro, r"^rvmm: device tree /starfive/qemu-virt\.dtb"]),
+        uboot("fit-uboot-bootm", SD_TEST_IMAGE, typing=FIT_COMMANDS,
+              patterns=[r"Loading kernel from FIT Image", r"^rvmm: booting"]),
+        uboot("vf2-sd-uboot-opensbi-1.1", SD_IMAGE, bios=oldfw,
+              patterns=[r"^OpenSBI v1\.1", distro, r"SBI 1\.0 \(legacy console\)"]),
+        Config("opensbi-1.1-2G-mem1G-smp4",
+               rq.qemu_args(qemu, smp=4, mem="2G", bios=oldfw, append="mem=1G"),
+               timeout, expect_lines(judge_selftest, r"SBI 1\.0 \(legacy console\)")),
+        sifive_u("sifive_u-e51-okay-2G-mem1G-smp5", "2G", "no MMU", append="mem=1G",
+                 extra=["-dtb", str(SIFIVE_U_E51_DTB)]),
+        # OpenSBI itself disables the E51 (no mmu-type) in the tree it passes
+        sifive_u("sifive_u-8G-smp5", "8G", "disabled"),
+        # No power-off device, but a reboot one: rvmm.reboot ends the run there
+        # (-no-reboot makes QEMU exit).
+        Config("sifive_u-rvmm.reboot-1G-smp5",
+               rq.qemu_args(qemu, smp=5, mem="1G", machine="sifive_u",
+                            append="rvmm.reboot rvmm.tests=base"),
+               timeout, expect_lines(judge_selftest,
+                                     r"^rvmm: SRST shutdown refused \(-95\); rebooting")),
+    ]
+    u54 = "virt-sifive-u54-2G-mem1G-smp4"
+    vmem = []
+    if rq.has_virtio_mem(qemu):
+        u54, vmem = "virt-sifive-u54-2G-mem1G-virtio-mem-smp4", rq.virtio_mem_args(
+            requested_size="326M")
+    configs.append(Config(u54, rq.qemu_args(qemu, smp=4, mem="2G,maxmem=10G" if vmem else "2G",
+                                            cpu="sifive-u54", append="mem=1G", extra=vmem),
+                          timeout, expect_lines(judge_selftest, r"^rvmm: clear_pages: memset",
+                                                r"^rvmm: mm: Sv39,")))
+    return configs
+
+
 # ---- running configurations ------------------------------------------------------
 
 def run_config(cfg):
     """Boot one configuration and judge it."""
     log = LOGS / f"{cfg.name}.log"
-    con, rc, timed_out, secs = boot(cfg.cmd, log, cfg.timeout)
+    con, rc, timed_out, secs = boot(cfg.cmd, log, cfg.timeout, cfg.typing, cfg.stop)
     r = cfg.judge(cfg, con, rc, timed_out)
     r.seconds, r.log = secs, log
     if r.reasons:
@@ -609,9 +813,16 @@ def cmd_test(args):
     configs = [c for c in selftest_configs(qemu, args.timeout) if wanted(c.name)]
     if any("layout" in c.name for c in configs):
         layouts.make_layout_dtb(qemu, str(LAYOUT_DTB))
+    boards = [c for c in board_configs(qemu, args.timeout) if wanted(c.name)]
+    why = prepare_board_files(qemu) if boards else None
+    if why:
+        for c in boards:
+            results.append(Result(c.name, reasons=[why]).finish())
+            results[-1].report()
+    else:
+        configs += boards
     negatives = [c for c in negative_configs(qemu) if wanted(c.name)]
-    if wanted("neg-panic-report"):
-        configs.append(crash_config(qemu))
+    configs += [c for c in crash_configs(qemu) if wanted(c.name)]
     if negatives:
         why = prepare_dtbs(qemu)
         if why:

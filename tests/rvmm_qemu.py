@@ -82,10 +82,10 @@ def has_virtio_mem(qemu: str) -> bool:
 # ---- command lines ---------------------------------------------------------
 
 def qemu_args(qemu, *, smp, mem, cpu=None, machine="virt", append=None,
-              extra=(), image=IMAGE):
+              extra=(), image=IMAGE, bios="default"):
     """A `virt` boot of build/Image (or @image) under OpenSBI (`-bios default`)."""
     cmd = [qemu, "-M", machine, "-smp", str(smp), "-m", mem,
-           "-bios", "default", "-kernel", str(image), "-nographic",
+           "-bios", str(bios), "-kernel", str(image), "-nographic",
            "-no-reboot"]
     if cpu:
         cmd += ["-cpu", cpu]
@@ -118,6 +118,13 @@ def virtio_mem_args(*, block_size="2M", requested_size="0", deterministic=False,
             "-device", dev]
 
 
+def sd_args(image):
+    """@image as a virtio-blk disk, as U-Boot's distro boot finds an SD
+    card; snapshot=on: the file is never written."""
+    return ["-drive", f"file={image},format=raw,if=none,id=sd0,snapshot=on",
+            "-device", "virtio-blk-device,drive=sd0"]
+
+
 def qmp_args(sock_path):
     """A QMP server on a unix socket that does not wait for a client."""
     return ["-qmp", f"unix:{sock_path},server=on,wait=off"]
@@ -137,12 +144,13 @@ class Console:
     """A QEMU process whose console output is collected by a reader thread.
 
     stdin is /dev/null (so QEMU never touches the terminal and several can
-    run at once); stdout and stderr are one pipe. Complete lines (without
+    run at once), or a pipe for send() with `typing`; stdout and stderr are
+    one pipe. Complete lines (without
     CR/LF) accumulate in `self.lines`; raw bytes are also written to
     `log_path` and, if `echo` is a binary stream, to it as they arrive.
     """
 
-    def __init__(self, cmd, log_path=None, echo=None):
+    def __init__(self, cmd, log_path=None, echo=None, typing=False):
         self.cmd = list(cmd)
         self.lines = []
         self._partial = ""
@@ -153,7 +161,8 @@ class Console:
         if self._log:
             self._log.write(("$ " + " ".join(self.cmd) + "\n").encode())
             self._log.flush()
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT,
+                                     stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self._thread = threading.Thread(target=self._reader, daemon=True)
@@ -213,6 +222,29 @@ class Console:
                     return None
                 self._cond.wait(min(left, 1.0))
 
+    def send(self, text):
+        """Type @text on the console (a Console made with `typing`)."""
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def wait_for_text(self, needle, timeout, start=0, prompt=False):
+        """Wait until @needle appears at or after line @start, even in a
+        line not yet ended (a countdown); with @prompt, only as the end of
+        an unfinished line after line @start (an interactive prompt).
+        True if it did."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if prompt:
+                    if len(self.lines) > start and self._partial.endswith(needle):
+                        return True
+                elif needle in "\n".join(self.lines[start:] + [self._partial]):
+                    return True
+                left = deadline - time.monotonic()
+                if self._eof or left <= 0:
+                    return False
+                self._cond.wait(min(left, 1.0))
+
     def panic_line(self, start=0):
         """The first kernel panic line at or after line `start`, or None."""
         with self._cond:
@@ -249,6 +281,8 @@ class Console:
         """Kill this QEMU (only the process this object started)."""
         if self.proc.poll() is None:
             self.proc.kill()
+        if self.proc.stdin:
+            self.proc.stdin.close()
         self.proc.wait()
         self._thread.join(10)
 

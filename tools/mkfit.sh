@@ -1,14 +1,31 @@
 #!/bin/bash
-# Wrap build/Image in a U-Boot FIT image for the VisionFive 2 (JH7110).
-# U-Boot: load the .itb, then `bootm <addr>`; the kernel runs wherever it
-# is loaded (any 2 MiB-aligned address) and takes the board's DTB.
+# Wrap build/Image in a U-Boot FIT image.
+#
+#   tools/mkfit.sh [BUILD_DIR] [RAM_BASE] [OUT]
+#
+# RAM_BASE defaults to the VisionFive 2's (JH7110: 0x40000000); QEMU virt's
+# is 0x80000000 (`make test` builds one for it). The kernel is loaded at
+# RAM_BASE + 4 MiB, not at the usual kernel_addr_r (RAM_BASE + 2 MiB), so
+# the .itb itself can be loaded at ${kernel_addr_r} without being
+# overwritten while bootm copies the kernel out of it:
+#
+#   load mmc 1:1 ${kernel_addr_r} rvmm.itb
+#   bootm ${kernel_addr_r} - ${fdtcontroladdr}
+#
+# The FIT carries no device tree: the third bootm argument passes the one
+# U-Boot runs on (without it bootm stops: "Device tree not found").
+# The kernel runs from any 2 MiB-aligned address, so only the load
+# address is board-specific.
 set -euo pipefail
 B=${1:-build}
-LOAD=0x40200000		# JH7110 RAM starts at 0x40000000; +2 MiB text_offset
-cat > "$B/rvmm.its" <<EOT
+RAM_BASE=${2:-0x40000000}
+OUT=${3:-rvmm.itb}
+LOAD=$(printf '0x%x' $((RAM_BASE + 0x400000)))
+ITS=${OUT%.itb}.its
+cat > "$B/$ITS" <<EOT
 /dts-v1/;
 / {
-	description = "rvmm kernel for the StarFive VisionFive 2";
+	description = "rvmm kernel (RAM at $RAM_BASE)";
 	#address-cells = <1>;
 	images {
 		kernel {
@@ -26,11 +43,11 @@ cat > "$B/rvmm.its" <<EOT
 	configurations {
 		default = "rvmm";
 		rvmm {
-			description = "rvmm with the board's own device tree";
+			description = "rvmm; the device tree comes from bootm's third argument";
 			kernel = "kernel";
 		};
 	};
 };
 EOT
-(cd "$B" && mkimage -f rvmm.its rvmm.itb >/dev/null)
-echo "fit: $B/rvmm.itb (load and entry $LOAD)"
+(cd "$B" && mkimage -f "$ITS" "$OUT" >/dev/null)
+echo "fit: $B/$OUT (kernel load and entry $LOAD; bootm <addr> - \${fdtcontroladdr})"

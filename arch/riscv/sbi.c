@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Supervisor Binary Interface calls (SBI spec v2.0). */
+/*
+ * Supervisor Binary Interface calls (SBI spec v2.0), used only where the
+ * firmware offers them: boards ship OpenSBI 1.0-1.2 (SBI 0.3/1.0, no DBCN,
+ * often no reset device), so every extension is probed once at boot.
+ */
 #include <asm/sbi.h>
 #include <asm/setup.h>
 #include <rvmm/printk.h>
@@ -93,14 +97,28 @@ void sbi_console_write(const char *s, size_t len)
 		sbi_ecall(0x01, 0, (unsigned char)s[i], 0, 0, 0);
 }
 
-__noreturn void sbi_shutdown(bool failure)
+bool sbi_has_srst(void)
 {
-	if (has_srst)
-		sbi_ecall(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN,
-			  failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE, 0, 0);
-	sbi_ecall(0x08, 0, 0, 0, 0, 0);	/* legacy shutdown */
-	for (;;)
-		__asm__ __volatile__("wfi");
+	return has_srst;
+}
+
+bool sbi_has_hsm(void)
+{
+	return has_hsm;
+}
+
+/*
+ * Returns only if the firmware refused. No probe first: this also runs
+ * with the MMU off before sbi_init(), and an absent extension just answers
+ * SBI_ERR_NOT_SUPPORTED. (The legacy shutdown call is never used: it
+ * carries no failure reason, and without a reset device OpenSBI parks
+ * every hart in M-mode without a word.)
+ */
+int sbi_system_reset(unsigned long type, bool failure)
+{
+	unsigned long reason = failure ? SBI_SRST_REASON_FAILURE : SBI_SRST_REASON_NONE;
+
+	return sbi_err_to_errno(sbi_ecall(SBI_EXT_SRST, 0, type, reason, 0, 0).error);
 }
 
 int sbi_set_timer(u64 stime)
@@ -125,6 +143,18 @@ long sbi_hart_get_status(unsigned long hartid)
 		return -EOPNOTSUPP;
 	r = sbi_ecall(SBI_EXT_HSM, 2, hartid, 0, 0, 0);
 	return r.error ? sbi_err_to_errno(r.error) : r.value;
+}
+
+/*
+ * Default retentive suspend: like wfi, but through the firmware, which may
+ * gate clocks. Returns once an enabled interrupt is pending.
+ */
+int sbi_hart_suspend_retentive(void)
+{
+	if (!has_hsm)
+		return -EOPNOTSUPP;
+	return sbi_err_to_errno(sbi_ecall(SBI_EXT_HSM, 3, SBI_HSM_SUSPEND_RET_DEFAULT,
+					  0, 0, 0).error);
 }
 
 int sbi_remote_sfence_vma(unsigned long hmask, unsigned long hbase,

@@ -11,6 +11,7 @@
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
+#include <rvmm/trap.h>
 
 struct cpu_info cpus[NR_CPUS];
 int nr_cpus_online = 1;
@@ -80,6 +81,37 @@ void smp_call_all(void (*fn)(void *arg), void *arg)
 		;
 }
 
+static void park_fn(void *arg)
+{
+	(void)arg;
+	machine_halt_this_hart();
+}
+
+void smp_park_others(void)
+{
+	unsigned long base, mask = online_hart_mask(&base);
+
+	if (nr_cpus_online < 2)
+		return;
+	mask &= ~(1UL << cpus[smp_processor_id()].hartid);
+	call_fn = park_fn;
+	__atomic_fetch_add(&call_seq, 1, __ATOMIC_RELEASE);
+	sbi_send_ipi(mask, base);
+}
+
+/* Harts the DT lists but the kernel must not start are named, not tried. */
+static bool hart_usable(const struct dt_cpu *c)
+{
+	const char *why;
+
+	if (c->hartid == cpus[0].hartid)
+		return false;
+	why = dt_cpu_unusable(c, kl.va_bits);
+	if (why)
+		pr_info("smp: hart %u skipped: %s\n", c->hartid, why);
+	return !why;
+}
+
 void smp_init(const struct dt_info *dt)
 {
 	extern char secondary_entry[];
@@ -91,7 +123,7 @@ void smp_init(const struct dt_info *dt)
 		unsigned long t0;
 		int ret;
 
-		if (!c->enabled || c->hartid == cpus[0].hartid)
+		if (!hart_usable(c))
 			continue;
 		stack = alloc_pages(GFP_KERNEL, 2);	/* 16 KiB */
 		if (!stack)
@@ -113,8 +145,8 @@ void smp_init(const struct dt_info *dt)
 		}
 		t0 = rdtime();
 		while (!__atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
-			/* 10 s at QEMU's 10 MHz: generous, a loaded host is slow */
-			if (rdtime() - t0 > 100000000UL)
+			/* 10 s: generous, a loaded host is slow */
+			if (rdtime() - t0 > 10 * dt->timebase_freq)
 				panic("smp: hart %u started but never came online", c->hartid);
 		nr_cpus_online++;
 		cpu++;

@@ -9,8 +9,6 @@
 #include <asm/csr.h>
 #include <asm/pgtable.h>
 #include <asm/sbi.h>
-#include <rvmm/boot.h>
-#include <rvmm/io.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
 #include <rvmm/trap.h>
@@ -28,7 +26,6 @@ extern const char *const ksym_names[];
 unsigned long last_fixup_cause, last_fixup_addr;
 static bool exec_probe_armed[NR_CPUS];
 static irq_handler_t ext_handler, timer_handler, soft_handler;
-static volatile u32 *test_syscon;
 
 static const char *const exc_names[] = {
 	[EXC_INST_MISALIGNED] = "instruction address misaligned",
@@ -72,31 +69,6 @@ const char *ksym_lookup(unsigned long addr, unsigned long *off)
 	}
 	*off = addr - ksym_addrs[lo];
 	return ksym_names[lo];
-}
-
-/* setup_vm() found and mapped the syscon (FIXMAP_IO) before anything can panic. */
-void machine_set_syscon(void)
-{
-	test_syscon = kl.syscon_pa ? (volatile u32 *)fixmap_io_va(kl.syscon_pa) : NULL;
-}
-
-__noreturn void machine_shutdown(bool failure, int code)
-{
-	if (test_syscon) {
-		/* One second; QEMU virt's 10 MHz if the DT was not read yet. */
-		unsigned long t0 = rdtime(), hz = boot_dt.timebase_freq ?: 10000000UL;
-
-		/* 0x5555 = pass; 0x3333 | code << 16 = fail with exit code. */
-		writel(failure ? (0x3333 | ((u32)code << 16)) : 0x5555, test_syscon);
-		/*
-		 * The write only queues QEMU's exit. Falling through to SRST
-		 * at once races with it: OpenSBI's reset writes "pass" to the
-		 * same syscon and the verdict is lost. Give it a second.
-		 */
-		while (rdtime() - t0 < hz)
-			;	/* spin: wfi might never wake, nothing is enabled */
-	}
-	sbi_shutdown(failure);
 }
 
 static void print_sym(const char *what, unsigned long addr)

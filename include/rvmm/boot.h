@@ -14,6 +14,7 @@ struct boot_params {
 	phys_addr_t hotplug_size;
 	bool online_normal;		/* rvmm.online=normal */
 	bool crash;			/* rvmm.crash: fault on purpose */
+	bool reboot;			/* rvmm.reboot: reboot if power-off is refused */
 	unsigned long crash_addr;	/* where (0x10 unless changed) */
 };
 extern struct boot_params boot_params;

@@ -104,6 +104,9 @@ struct dt_info {
 int dt_parse(const void *fdt, size_t bufsize, struct dt_info *info,
 	     char *err, size_t errlen);
 
+/* Why hart @c cannot run the kernel in mode Sv@va_bits, or NULL if it can. */
+const char *dt_cpu_unusable(const struct dt_cpu *c, int va_bits);
+
 /* Early helpers, safe with the MMU off (no absolute addresses). */
 int dt_early_check(const void *fdt, size_t bufsize);
 /* Smallest "mmu-type" among enabled cpus, or DT_MMU_NONE when unknown. */

@@ -33,5 +33,7 @@ void smp_init(const struct dt_info *dt);
 /* Run @fn(arg) on every other online hart and wait for all of them. */
 void smp_call_all(void (*fn)(void *arg), void *arg);
 unsigned long online_hart_mask(unsigned long *base);
+/* Stop every other hart for good (end of run); does not wait. */
+void smp_park_others(void);
 
 #endif

@@ -34,8 +34,12 @@ void set_soft_irq_handler(irq_handler_t h);
 void trap_init(void);
 const char *ksym_lookup(unsigned long addr, unsigned long *off);
 
-/* Power off: QEMU's sifive,test syscon carries the exit code; else SRST. */
+/*
+ * End of run (arch/riscv/reboot.c): QEMU's sifive,test syscon carries the
+ * exit code; else SRST shutdown (reboot with rvmm.reboot); else halt.
+ */
 __noreturn void machine_shutdown(bool failure, int code);
+__noreturn void machine_halt_this_hart(void);
 void machine_set_syscon(void);
 
 #endif

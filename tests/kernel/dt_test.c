@@ -247,6 +247,41 @@ static void dt_cpus(struct ktest *t)
 	KEXPECT_EQ(t, dt_early_mmu_limit(dtb), DT_MMU_SV48);
 }
 
+/* The harts smp_init() starts: an MMU mode the kernel runs and rv64imac. */
+static void dt_cpus_usable(struct ktest *t)
+{
+	static const struct {
+		struct dt_cpu cpu;
+		int va_bits;
+		const char *why;	/* a word of the reason, NULL = usable */
+	} cases[] = {
+		{ { .enabled = true, .mmu = DT_MMU_SV39, .isa = "rv64imafdc_zicsr" }, 39, NULL },
+		{ { .enabled = true, .mmu = DT_MMU_SV57, .isa = "rv64gc" }, 48, NULL },
+		{ { .enabled = false, .mmu = DT_MMU_SV39, .isa = "rv64imac" }, 39, "disabled" },
+		/* The E51/S7 monitor core left "okay": M and U modes only. */
+		{ { .enabled = true, .mmu = DT_MMU_NONE, .isa = "rv64imac" }, 39, "no MMU" },
+		{ { .enabled = true, .mmu = DT_MMU_SV39, .isa = "rv64imac" }, 48, "paging mode" },
+		{ { .enabled = true, .mmu = DT_MMU_SV39, .isa = "rv32imac" }, 39, "ISA" },
+		{ { .enabled = true, .mmu = DT_MMU_SV39, .isa = "rv64imafd" }, 39, "ISA" },
+		{ { .enabled = true, .mmu = DT_MMU_SV39, .isa = "rv64ima_zca" }, 39, "ISA" },
+		{ { .enabled = true, .mmu = DT_MMU_SV39, .isa = "" }, 39, "ISA" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *why = dt_cpu_unusable(&cases[i].cpu, cases[i].va_bits);
+
+		if (!cases[i].why ? why != NULL : !why || !strstr(why, cases[i].why))
+			ktest_fail(t, __FILE__, __LINE__, "case %zu (%s, Sv%d): \"%s\"", i,
+				   cases[i].cpu.isa, cases[i].va_bits, why ? why : "usable");
+	}
+	/* On the parsed tree: hart 3 is "ok" but riscv,none. */
+	BUILD(t, dtb_build_cpus(dtb, sizeof(dtb)));
+	PARSE_OK(t);
+	KEXPECT_TRUE(t, dt_cpu_unusable(find_cpu(0), 48) == NULL);
+	KEXPECT_TRUE(t, dt_cpu_unusable(find_cpu(2), 48) == NULL);
+	KEXPECT_TRUE(t, dt_cpu_unusable(find_cpu(3), 39) != NULL);
+}
+
 static void dt_chosen(struct ktest *t)
 {
 	char small[8];
@@ -438,6 +473,7 @@ KTEST_SUITE(dt, false,
 	KTEST_CASE(dt_reserved_memory),
 	KTEST_CASE(dt_memreserve),
 	KTEST_CASE(dt_cpus),
+	KTEST_CASE(dt_cpus_usable),
 	KTEST_CASE(dt_chosen),
 	KTEST_CASE(dt_disabled_memory),
 	KTEST_CASE(dt_pci),

@@ -76,6 +76,20 @@ static void __init early_puts(const char *s)
 		sbi_ecall(0x01, 0, *s++, 0, 0, 0);
 }
 
+/*
+ * MMU off, nothing parsed: the end of run of machine_shutdown() in its
+ * simplest form (SRST with reason "system failure", else halt here).
+ */
+static __noreturn void __init early_panic(const char *msg)
+{
+	early_puts(msg);
+	sbi_ecall(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN, SBI_SRST_REASON_FAILURE, 0, 0);
+	early_puts("rvmm: halted\n");
+	csr_clear(sstatus, SR_SIE);
+	for (;;)
+		__asm__ __volatile__("wfi");
+}
+
 /* The paging-mode cap from a DTB that passed dt_early_check(). */
 static int __init early_mode_limit(phys_addr_t dtb)
 {
@@ -138,8 +152,7 @@ unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
 
 	(void)hartid;
 	if (!IS_ALIGNED(kpa, PMD_SIZE)) {
-		early_puts("rvmm: PANIC: kernel not loaded at a 2 MiB-aligned address\n");
-		sbi_shutdown(true);
+		early_panic("rvmm: PANIC: kernel not loaded at a 2 MiB-aligned address\n");
 	}
 	/* A broken DTB: no cap, no syscon; start_kernel reports it. */
 	limit = 57;
@@ -166,8 +179,7 @@ unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
 			return kl.kernel_va_pa_offset;
 		}
 	}
-	early_puts("rvmm: PANIC: no supported paging mode (Sv57/Sv48/Sv39)\n");
-	sbi_shutdown(true);
+	early_panic("rvmm: PANIC: no supported paging mode (Sv57/Sv48/Sv39)\n");
 }
 
 /* ---- boot phase: a pool in .bss, reached through the image mapping ---- */
