@@ -181,10 +181,10 @@ static void mm_report(void)
 
 	pr_info("mm: Sv%d, %d levels, linear map at 0x%lx (%lu GiB), vmemmap at 0x%lx\n",
 		kl.va_bits, kl.levels, kl.page_offset, kl.linear_size >> 30, kl.vmemmap_start);
-	pr_info("mm: total %llu MiB, free %lu MiB, reserved %llu KiB, memmap %lu KiB, page tables %lu\n",
+	pr_info("mm: total %llu MiB, free %lu MiB, reserved %llu KiB, memmap %lu KiB, page tables %lu (image alias %lu)\n",
 		(unsigned long long)(memblock_phys_mem_size() >> 20), free >> 8,
 		(unsigned long long)(memblock_reserved_size() >> 10),
-		nr_memmap_pages << 2, nr_pt_pages);
+		nr_memmap_pages << 2, nr_pt_pages, kernel_alias_pt_pages);
 }
 
 static __noreturn __attribute__((noinline)) void rest_init(void);
@@ -261,6 +261,8 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	pt_ops_use_buddy();
 	if (boot_params.bench)
 		bench_report("boot_mm_init", rdinstret() - boot_instret, "instructions");
+	if (boot_params.bench)
+		bench_report("kernel_alias_pt_pages", kernel_alias_pt_pages, "pages");
 	if (boot_params.online_normal)
 		default_online_zone = ZONE_NORMAL;
 	mm_report();

@@ -220,6 +220,80 @@ static void mm_text_is_executable(struct ktest *t)
 	KEXPECT_EQ(t, prot.prot & (_PAGE_X | _PAGE_W), _PAGE_X);
 }
 
+/* The linear map's alias of @sym (a kernel-image address). */
+static unsigned long image_alias(const void *sym)
+{
+	return lm_va(__pa_symbol(sym));
+}
+
+/* A write of the word already there: harmless should the probe succeed. */
+static int probe_rewrite(unsigned long va)
+{
+	unsigned long v;
+
+	if (probe_read(va, &v))
+		return -EFAULT;
+	return probe_write(va, v);
+}
+
+static void mm_alias_text_rodata_not_writable(struct ktest *t)
+{
+	unsigned long text = image_alias(mm_alias_text_rodata_not_writable);
+
+	KEXPECT_EQ(t, probe_rewrite(text & ~7UL), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_STORE_PAGE_FAULT);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(_srodata)), -EFAULT);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(_erodata) - 8), -EFAULT);
+	/* Data right after rodata is ordinary RW memory in the alias too. */
+	KEXPECT_EQ(t, probe_rewrite(image_alias(_sdata)), 0);
+}
+
+static void __attribute__((noinline, aligned(4))) alias_ret(void)
+{
+	__asm__ __volatile__("");
+}
+
+static void mm_alias_text_not_executable(struct ktest *t)
+{
+	pgprot_t prot;
+
+	probe_exec_arm(true);
+	KEXPECT_EQ(t, probe_exec(image_alias(alias_ret)), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_INST_PAGE_FAULT);
+	probe_exec_arm(false);
+	KEXPECT_NE(t, walk_pgd(swapper_pg_dir, image_alias(alias_ret), NULL, &prot), WALK_NONE);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_W | _PAGE_X | _PAGE_U), 0);
+}
+
+/* Freed init memory is buddy memory: its alias is writable again. */
+static void mm_alias_init_rw(struct ktest *t)
+{
+	pgprot_t prot;
+
+	if ((unsigned long)__init_end == (unsigned long)__init_begin) {
+		ktest_skip(t, "no init text");
+		return;
+	}
+	KASSERT_NE(t, walk_pgd(swapper_pg_dir, image_alias(__init_begin), NULL, &prot),
+		   WALK_NONE);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_R | _PAGE_W | _PAGE_X), _PAGE_R | _PAGE_W);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(__init_begin)), 0);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(__init_begin) - 8), -EFAULT);
+}
+
+/* Hot-add and hot-remove refuse the image's pages: the alias stays as it is. */
+static void mm_alias_hotplug_refused(struct ktest *t)
+{
+	phys_addr_t pa = ALIGN_DOWN(kl.kernel_pa, SECTION_SIZE);
+	pgprot_t prot;
+
+	KEXPECT_EQ(t, arch_remove_memory(kl.kernel_pa, PAGE_SIZE), -EPERM);
+	KEXPECT_EQ(t, arch_add_memory(0, pa, SECTION_SIZE), -EPERM);
+	KEXPECT_NE(t, add_memory(0, pa, SECTION_SIZE, 0), 0);
+	KEXPECT_NE(t, walk_pgd(swapper_pg_dir, image_alias(_start), NULL, &prot), WALK_NONE);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_W | _PAGE_X), 0);
+}
+
 /* Init text is gone after boot: what hotplug runs cannot live there. */
 static void mm_init_text_freed(struct ktest *t)
 {
@@ -268,7 +342,9 @@ static void mm_linear_map_leaves(struct ktest *t)
 				continue;
 			}
 			KEXPECT_EQ(t, got, pa);
-			KEXPECT_EQ(t, level, expected_level(pa, r));
+			/* The image's alias is split where its permissions change. */
+			if (!overlaps_kernel_image(pa, PAGE_SIZE))
+				KEXPECT_EQ(t, level, expected_level(pa, r));
 			KEXPECT_EQ(t, prot.prot & (_PAGE_X | _PAGE_U), 0);
 			if (t->failed)
 				return;
@@ -427,6 +503,10 @@ KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_wx_data_not_executable),
 	KTEST_CASE(mm_text_is_executable),
 	KTEST_CASE(mm_init_text_freed),
+	KTEST_CASE(mm_alias_text_rodata_not_writable),
+	KTEST_CASE(mm_alias_text_not_executable),
+	KTEST_CASE(mm_alias_init_rw),
+	KTEST_CASE(mm_alias_hotplug_refused),
 	KTEST_CASE(mm_linear_map_leaves),
 	KTEST_CASE(mm_page_arithmetic),
 	KTEST_CASE(mm_vmemmap_pmd_leaves),

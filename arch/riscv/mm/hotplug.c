@@ -11,15 +11,20 @@
 int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
 {
 	(void)nid;
+	if (overlaps_kernel_image(start, size))
+		return -EPERM;
 	return create_pgd_mapping(swapper_pg_dir, lm_va(start), start, size, PAGE_KERNEL);
 }
 
 /*
- * Unmap, flush every hart, free the tables that became empty. -ENOMEM if
+ * Neither touches the kernel image's pages (-EPERM): their alias stays
+ * read-only. Unmap, flush every hart, free the tables that became empty. -ENOMEM if
  * a huge leaf could not be split; then nothing was unmapped.
  */
 int arch_remove_memory(phys_addr_t start, phys_addr_t size)
 {
+	if (overlaps_kernel_image(start, size))
+		return -EPERM;
 	return remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
 }
 
