@@ -77,8 +77,8 @@ static void __init parse_bootargs(const char *args)
 			boot_params.serve = true;
 		else if (!strcmp(tok, "rvmm.bench"))
 			boot_params.bench = true;
-		else if (!strcmp(tok, "rvmm.crash"))
-			boot_params.crash = true, boot_params.crash_addr = 0x10;
+		else if (!strncmp(tok, "rvmm.crash", 10) && !crash_parse(tok + 10))
+			pr_warn("%s: unknown kind, ignored\n", tok);
 		else if (!strcmp(tok, "rvmm.online=normal"))
 			boot_params.online_normal = true;
 		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {
@@ -268,7 +268,10 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	mm_report();
 	register_iomem();
 	smp_init(&boot_dt);
-	rest_init();
+	cpus[0].stack_top = alloc_hart_stack(0);
+	if (!cpus[0].stack_top)
+		panic("no memory for the boot hart's stack");
+	call_on_stack(rest_init, cpus[0].stack_top);
 }
 
 static __noreturn __attribute__((noinline)) void rest_init(void)
@@ -276,11 +279,8 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	int passed, failed, skipped;
 
 	free_initmem();
-	if (boot_params.crash) {	/* tests/run.py checks what the panic says */
-		volatile unsigned long *bad = (volatile unsigned long *)READ_ONCE(boot_params.crash_addr);
-
-		*bad = 0;
-	}
+	if (boot_params.crash)	/* tests/run.py checks what the panic says */
+		crash_on_purpose();
 	if (boot_params.bench) {
 		bench_hotplug_core();
 		bench_dax();

@@ -282,30 +282,50 @@ def judge_mode(want):
     return judge
 
 
-def crash_config(qemu):
-    """rvmm.crash: an unexpected trap must produce the full panic report."""
-    return Config("neg-panic-report", rq.qemu_args(qemu, smp=2, mem="512M",
-                                                   append="rvmm.crash"),
-                  NEG_TIMEOUT, judge_panic_report)
+# rvmm.crash kinds: (config, boot argument, -smp, headline, sepc symbol, stval).
+CRASHES = [
+    ("neg-panic-report", "rvmm.crash=wild", 2,
+     r"rvmm: PANIC: unexpected trap on hart 0: store/AMO page fault", "crash_store",
+     r"0xffffffff7efff000"),
+    ("neg-panic-null", "rvmm.crash", 2,
+     r"rvmm: PANIC: NULL pointer dereference at 0x10 on hart 0: store/AMO page fault",
+     "crash_store", r"0x0000000000000010"),
+    # The guard below a stack is in the top 2 MiB: 0xffffffffffe00000 up.
+    ("neg-panic-stack-boot-hart", "rvmm.crash=stack", 2,
+     r"rvmm: PANIC: stack overflow on hart 0: sp 0xffffffffff[ef][0-9a-f]{5}, store/AMO page fault",
+     "crash_recurse", r"0xffffffffff[ef][0-9a-f]{5}"),
+    ("neg-panic-stack-secondary-hart", "rvmm.crash=stack@1", 2,
+     r"rvmm: PANIC: stack overflow on hart 1: sp 0xffffffffff[ef][0-9a-f]{5}, store/AMO page fault",
+     "crash_recurse", r"0xffffffffff[ef][0-9a-f]{5}"),
+]
 
 
-def judge_panic_report(cfg, con, rc, timed_out):
+def crash_configs(qemu):
+    """rvmm.crash=<kind>: each fault must produce its full panic report."""
+    return [Config(name, rq.qemu_args(qemu, smp=smp, mem="512M", append=arg),
+                   NEG_TIMEOUT, judge_panic_report(head, sym, stval))
+            for name, arg, smp, head, sym, stval in CRASHES]
+
+
+def judge_panic_report(head, sym, stval):
     """The cause by name, sepc with its symbol, stval, registers, exit 3."""
-    text = con.text()
-    r = Result(cfg.name)
-    for what, pat in [("cause", r"rvmm: PANIC: unexpected trap on hart \d+: store/AMO page fault"),
-                      ("sepc symbol", r"rvmm: sepc: 0x[0-9a-f]{16} <rest_init\+0x[0-9a-f]+>"),
-                      ("stval", r"rvmm: stval: 0x0000000000000010"),
-                      ("registers", r"rvmm:\s+ra: [0-9a-f]{16}\s+sp: [0-9a-f]{16}")]:
-        if not re.search(pat, text):
-            r.fail(f"panic report lacks the {what}")
-    if timed_out:
-        r.fail("hang after the panic")
-    elif rc != 3:
-        r.fail(f"exit status {rc}, want 3 (panic)")
-    if not r.reasons:
-        r.passed = 1
-    return r
+    def judge(cfg, con, rc, timed_out):
+        text = con.text()
+        r = Result(cfg.name)
+        for what, pat in [("headline", head),
+                          ("sepc symbol", rf"rvmm: sepc: 0x[0-9a-f]{{16}} <{sym}(\.\w+)*\+0x[0-9a-f]+>"),
+                          ("stval", rf"rvmm: stval: {stval}\n"),
+                          ("registers", r"rvmm:\s+ra: [0-9a-f]{16}\s+sp: [0-9a-f]{16}")]:
+            if not re.search(pat, text):
+                r.fail(f"panic report lacks the {what} ({pat})")
+        if timed_out:
+            r.fail("hang after the panic")
+        elif rc != 3:
+            r.fail(f"exit status {rc}, want 3 (panic)")
+        if not r.reasons:
+            r.passed = 1
+        return r
+    return judge
 
 
 def judge_selftest(cfg, con, rc, timed_out):
@@ -562,8 +582,7 @@ def cmd_test(args):
     if any("layout" in c.name for c in configs):
         layouts.make_layout_dtb(qemu, str(LAYOUT_DTB))
     negatives = [c for c in negative_configs(qemu) if wanted(c.name)]
-    if wanted("neg-panic-report"):
-        configs.append(crash_config(qemu))
+    configs += [c for c in crash_configs(qemu) if wanted(c.name)]
     if negatives:
         why = prepare_dtbs(qemu)
         if why:

@@ -13,9 +13,11 @@ struct boot_params {
 	phys_addr_t hotplug_base;	/* rvmm.hotplug_test=<base>,<size> */
 	phys_addr_t hotplug_size;
 	bool online_normal;		/* rvmm.online=normal */
-	bool crash;			/* rvmm.crash: fault on purpose */
-	unsigned long crash_addr;	/* where (0x10 unless changed) */
+	int crash;			/* rvmm.crash[=<kind>]: CRASH_* */
+	int crash_cpu;			/* rvmm.crash=stack@N: logical hart */
 };
+
+enum { CRASH_NONE, CRASH_NULL, CRASH_WILD, CRASH_STACK };
 extern struct boot_params boot_params;
 extern struct dt_info boot_dt;
 extern unsigned long boot_instret;	/* rdinstret at kernel entry */
@@ -29,5 +31,7 @@ void bench_hotplug_core(void);	/* tests/kernel/bench.c */
 void bench_dax(void);		/* tests/kernel/dax_test.c */
 void drivers_init(void);
 void serve_loop(void);
+bool crash_parse(const char *arg);	/* lib/crash.c */
+void crash_on_purpose(void);
 
 #endif

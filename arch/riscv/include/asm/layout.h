@@ -64,12 +64,18 @@
 #define FIXMAP_SCRATCH		(FIXMAP_START + 0x800000UL)	/* 8 MiB */
 #define FIXMAP_SCRATCH_SIZE	0x800000UL
 
+#ifdef __ASSEMBLY__
+#define _UL(x)			x
+#else
+#define _UL(x)			x##UL
+#endif
+
 #define STACKS_SHIFT		21
 #define STACKS_START		(-(1UL << STACKS_SHIFT))	/* 2 MiB, to -0 */
 #define STACK_SHIFT		14
-#define STACK_SIZE		(1UL << STACK_SHIFT)		/* 16 KiB */
+#define STACK_SIZE		(_UL(1) << STACK_SHIFT)		/* 16 KiB */
 #define STACK_SLOT_SHIFT	(STACK_SHIFT + 1)		/* guard + stack */
-#define STACK_SLOTS		(1UL << (STACKS_SHIFT - STACK_SLOT_SHIFT))
+#define STACK_SLOTS		(_UL(1) << (STACKS_SHIFT - STACK_SLOT_SHIFT))
 /* Top of the stack in slot @n; the guard is the STACK_SIZE below it. */
 #define STACK_SLOT_TOP(n)	(STACKS_START + ((unsigned long)(n) + 1) * (2 * STACK_SIZE))
 #define KERNEL_IMAGE_MAX	(1UL << 30)
