@@ -15,6 +15,7 @@
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
+#include <rvmm/ptdump.h>
 #include <rvmm/smp.h>
 #include <rvmm/trap.h>
 
@@ -75,6 +76,8 @@ static void __init parse_bootargs(const char *args)
 			strncpy(boot_params.tests, tok + 11, sizeof(boot_params.tests) - 1);
 		else if (!strcmp(tok, "rvmm.serve"))
 			boot_params.serve = true;
+		else if (!strcmp(tok, "rvmm.ptdump"))
+			boot_params.ptdump = true;
 		else if (!strcmp(tok, "rvmm.bench"))
 			boot_params.bench = true;
 		else if (!strncmp(tok, "rvmm.crash", 10) && !crash_parse(tok + 10))
@@ -286,6 +289,9 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 		bench_dax();
 	}
 	drivers_init();
+	ptdump_check();		/* the end of boot: every mapping is in place */
+	if (boot_params.ptdump)
+		ptdump_print();
 	ktest_run_all(boot_params.tests, &passed, &failed, &skipped);
 	printk("rvmm: %d passed, %d failed%s\n", passed, failed, "");
 	if (boot_params.serve && !failed)

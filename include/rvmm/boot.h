@@ -13,6 +13,7 @@ struct boot_params {
 	phys_addr_t hotplug_base;	/* rvmm.hotplug_test=<base>,<size> */
 	phys_addr_t hotplug_size;
 	bool online_normal;		/* rvmm.online=normal */
+	bool ptdump;			/* rvmm.ptdump: print the kernel's mappings */
 	int crash;			/* rvmm.crash[=<kind>]: CRASH_* */
 	int crash_cpu;			/* rvmm.crash=stack@N: logical hart */
 };

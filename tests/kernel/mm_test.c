@@ -13,6 +13,7 @@
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
+#include <rvmm/ptdump.h>
 #include <rvmm/trap.h>
 
 
@@ -294,6 +295,44 @@ static void mm_alias_hotplug_refused(struct ktest *t)
 	KEXPECT_EQ(t, prot.prot & (_PAGE_W | _PAGE_X), 0);
 }
 
+/* Map one page at a spare VA, run the audit, unmap: what did it say? */
+static const char *audit_of(unsigned long va, phys_addr_t pa, pgprot_t prot)
+{
+	struct ptdump_violation v = { 0 };
+
+	if (create_pgd_mapping(swapper_pg_dir, va, pa, PAGE_SIZE, prot))
+		return "mapping failed";
+	if (!ptdump_audit(&v))
+		v.why = NULL;
+	remove_pgd_mapping(swapper_pg_dir, va, PAGE_SIZE);
+	return v.va == va && v.pa == pa ? v.why : v.why ? "another leaf" : NULL;
+}
+
+/* The audit finds nothing on the live tables, and each kind of violation. */
+static void mm_audit_finds_violations(struct ktest *t)
+{
+	struct ptdump_violation v;
+	struct page *p = alloc_page(GFP_KERNEL);
+	phys_addr_t ram;
+	const char *why;
+
+	KASSERT_TRUE(t, p);
+	ram = page_to_phys(p);
+	KEXPECT_EQ(t, ptdump_audit(&v), 0);
+	KEXPECT_TRUE(t, audit_of(test_va(), ram, PAGE_KERNEL) == NULL);
+	why = audit_of(test_va(), ram, (pgprot_t){ PAGE_KERNEL.prot | _PAGE_X });
+	KEXPECT_TRUE(t, why && strstr(why, "writable and executable"));
+	why = audit_of(test_va(), ram, (pgprot_t){ PAGE_KERNEL_RO.prot | _PAGE_U });
+	KEXPECT_TRUE(t, why && strstr(why, "U bit"));
+	why = audit_of(test_va(), 0, PAGE_KERNEL_RO);	/* PA 0: no RAM, no known MMIO */
+	KEXPECT_TRUE(t, why && strstr(why, "neither owned RAM"));
+	why = audit_of(test_va(), __pa_symbol(_srodata), PAGE_KERNEL);
+	KEXPECT_TRUE(t, why && strstr(why, "alias of kernel text/rodata"));
+	why = audit_of(test_va(), __pa_symbol(_start), PAGE_KERNEL_RX);
+	KEXPECT_TRUE(t, why && strstr(why, "alias of kernel text/rodata"));
+	free_page(p);
+}
+
 /* Init text is gone after boot: what hotplug runs cannot live there. */
 static void mm_init_text_freed(struct ktest *t)
 {
@@ -507,6 +546,7 @@ KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_alias_text_not_executable),
 	KTEST_CASE(mm_alias_init_rw),
 	KTEST_CASE(mm_alias_hotplug_refused),
+	KTEST_CASE(mm_audit_finds_violations),
 	KTEST_CASE(mm_linear_map_leaves),
 	KTEST_CASE(mm_page_arithmetic),
 	KTEST_CASE(mm_vmemmap_pmd_leaves),

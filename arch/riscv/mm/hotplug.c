@@ -6,6 +6,9 @@
  */
 #include <asm/pgtable.h>
 #include <rvmm/mm.h>
+#include <rvmm/ptdump.h>
+
+unsigned long kernel_mappings_gen;
 
 /* The linear map of hot-added memory, with the largest leaves that fit. */
 int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
@@ -13,6 +16,7 @@ int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
 	(void)nid;
 	if (overlaps_kernel_image(start, size))
 		return -EPERM;
+	kernel_mappings_gen++;
 	return create_pgd_mapping(swapper_pg_dir, lm_va(start), start, size, PAGE_KERNEL);
 }
 
@@ -25,6 +29,7 @@ int arch_remove_memory(phys_addr_t start, phys_addr_t size)
 {
 	if (overlaps_kernel_image(start, size))
 		return -EPERM;
+	kernel_mappings_gen++;
 	return remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
 }
 
