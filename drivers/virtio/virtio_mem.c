@@ -63,6 +63,15 @@ const char *vmem_resp_name(int r)
 static struct vmem vmem_devs[VIRTIO_MEM_MAX_DEVICES];
 static unsigned int nr_vmem;
 
+bool vmem_region_claimed(u64 addr, u64 size)
+{
+	for (unsigned int i = 0; i < nr_vmem; i++)
+		if (addr < vmem_devs[i].cfg.addr + vmem_devs[i].cfg.region_size &&
+		    vmem_devs[i].cfg.addr < addr + size)
+			return true;
+	return false;
+}
+
 /* ---- requests ---- */
 
 /* Refusals injected by the self-tests (virtio_mem_inject_response()). */
