@@ -264,12 +264,43 @@ def selftest_configs(qemu, timeout):
                               rq.qemu_args(qemu, smp=4, mem="2G", cpu="rv64,sv57=off",
                                            append="mem=1G", image=DEBUG_IMAGE),
                               timeout, judge_selftest))
+    # rvmm.ptdump: the address space as the README documents it.
+    configs.append(Config("sv39-ptdump-smp2",
+                          rq.qemu_args(qemu, smp=2, mem="1G", cpu="rv64,sv48=off,sv57=off",
+                                       append="rvmm.ptdump rvmm.tests=mm"),
+                          timeout, judge_ptdump))
     # The boot arguments that cap the paging mode, on an Sv57-capable CPU.
     for arg, want in (("no5lvl", "Sv48"), ("no4lvl", "Sv39")):
         configs.append(Config(f"sv57-{arg}-smp2",
                               rq.qemu_args(qemu, smp=2, mem="1G", cpu="rv64", append=arg),
                               timeout, judge_mode(want)))
     return configs
+
+
+PTDUMP_RE = re.compile(r"^rvmm: ptdump: 0x([0-9a-f]{16})-0x([0-9a-f]{16}) 0x([0-9a-f]{10}) +"
+                       r"\d+[KMG] (pte|pmd|pud) ([r-][w-][x-][u-][g-][a-][d-]) (.+)$", re.M)
+
+
+def judge_ptdump(cfg, con, rc, timed_out):
+    """judge_selftest, and rvmm.ptdump's ranges: the image read-only in the
+    linear map, its text R-X, two harts' stacks, nothing W+X or U."""
+    r = judge_selftest(cfg, con, rc, timed_out)
+    ranges = PTDUMP_RE.findall(con.text())
+    if not re.search(r"^rvmm: ptdump: \d+ ranges$", con.text(), re.M) or not ranges:
+        r.fail("no rvmm.ptdump output")
+        return r
+    have = {(attrs, area) for _, _, _, _, attrs, area in ranges}
+    for want in [("r-x-gad", "kernel text"), ("r---gad", "kernel rodata"),
+                 ("r---gad", "linear map"), ("rw--gad", "linear map"),
+                 ("rw--gad", "stacks"), ("rw--gad", "vmemmap")]:
+        if want not in have:
+            r.fail(f"no {want[1]} range with {want[0]}")
+    if sum(area == "stacks" for *_, area in ranges) < 4:
+        r.fail("fewer than 4 stack ranges (2 harts: stack and overflow stack each)")
+    for first, end, _, _, attrs, area in ranges:
+        if "w" in attrs and "x" in attrs or "u" in attrs or int(first, 16) >= int(end, 16):
+            r.fail(f"bad range {first}-{end} {attrs} {area}")
+    return r
 
 
 def judge_mode(want):
