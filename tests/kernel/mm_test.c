@@ -15,6 +15,7 @@
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>
 #include <rvmm/trap.h>
+#include <rvmm/virtio.h>
 
 
 /* A window of kernel VA used by nothing else: far into the ioremap area. */
@@ -333,6 +334,35 @@ static void mm_audit_finds_violations(struct ktest *t)
 	free_page(p);
 }
 
+/* An unplugged block of a virtio-mem device in a hot-added section, or 0. */
+static phys_addr_t unplugged_block_in_added_section(void)
+{
+	struct virtio_mem_info vi;
+
+	for (unsigned int d = 0; virtio_mem_get_info(d, &vi); d++)
+		for (unsigned long b = 0; b < vi.nr_blocks; b++) {
+			phys_addr_t pa = vi.cfg.addr + b * vi.cfg.block_size;
+
+			if (!virtio_mem_block_plugged(d, b) && pfn_valid(PHYS_PFN(pa)))
+				return pa;
+		}
+	return 0;
+}
+
+/* Mapping (not touching) a block the device has unplugged is a violation. */
+static void mm_audit_finds_unplugged_mapping(struct ktest *t)
+{
+	phys_addr_t pa = unplugged_block_in_added_section();
+	const char *why;
+
+	if (!pa) {
+		ktest_skip(t, "no unplugged virtio-mem block in a hot-added section");
+		return;
+	}
+	why = audit_of(test_va(), pa, PAGE_KERNEL_RO);
+	KEXPECT_TRUE(t, why && strstr(why, "unplugged at a virtio-mem device"));
+}
+
 /* Init text is gone after boot: what hotplug runs cannot live there. */
 static void mm_init_text_freed(struct ktest *t)
 {
@@ -547,6 +577,7 @@ KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_alias_init_rw),
 	KTEST_CASE(mm_alias_hotplug_refused),
 	KTEST_CASE(mm_audit_finds_violations),
+	KTEST_CASE(mm_audit_finds_unplugged_mapping),
 	KTEST_CASE(mm_linear_map_leaves),
 	KTEST_CASE(mm_page_arithmetic),
 	KTEST_CASE(mm_vmemmap_pmd_leaves),

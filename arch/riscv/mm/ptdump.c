@@ -20,6 +20,12 @@
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>
 
+#ifdef CONFIG_PAGE_POISONING	/* DEBUG=1 */
+#define IS_ENABLED_DEBUG	true
+#else
+#define IS_ENABLED_DEBUG	false
+#endif
+
 struct pt_leaf {
 	unsigned long va;
 	phys_addr_t pa;
@@ -29,14 +35,6 @@ struct pt_leaf {
 };
 
 typedef int (*leaf_fn)(const struct pt_leaf *l, void *arg);
-
-/* Without a virtio-mem driver nothing is unplugged. */
-__attribute__((weak)) bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
-{
-	(void)pa;
-	(void)size;
-	return false;
-}
 
 static unsigned long sign_extend(unsigned long va)
 {
@@ -279,13 +277,18 @@ void ptdump_print(void)
 	printk("rvmm: ptdump: %lu ranges\n", d.ranges);
 }
 
+/*
+ * Serve mode, after hot-add or hot-remove: the dump if asked for, and the
+ * audit with it or in a debug build (the e2e scenario boots rvmm.ptdump).
+ */
 void ptdump_after_change(void)
 {
+	bool audit = IS_ENABLED_DEBUG || boot_params.ptdump;
+
 	if (boot_params.ptdump)
 		ptdump_print();
-#ifdef CONFIG_PAGE_POISONING	/* a debug build audits every change */
-	ptdump_check();
-#endif
+	if (audit)
+		ptdump_check();
 }
 
 /* The self-test harness audits after every case (lib/ktest.c). */
