@@ -9,8 +9,9 @@
 #include <rvmm/mm.h>
 #include <rvmm/smp.h>
 
-_Static_assert(NR_CPUS <= STACK_SLOTS / 2, "stack slots: one stack and one overflow stack per hart");
-_Static_assert(((long)STACKS_START >> STACKS_SHIFT) == -1L, "entry.S tests the area with sp >> STACKS_SHIFT");
+_Static_assert(NR_CPUS <= STACK_SLOTS / 2, "a stack and an overflow stack per hart");
+_Static_assert(((long)STACKS_START >> STACKS_SHIFT) == -1L,
+	       "entry.S tests the area with sp >> STACKS_SHIFT");
 
 /* Overflow stacks are slots STACK_SLOTS / 2 + cpu: entry.S computes that from tp. */
 #define OVERFLOW_SLOT(cpu)	(STACK_SLOTS / 2 + (cpu))

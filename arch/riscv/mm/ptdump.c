@@ -126,7 +126,8 @@ static bool in_boot_ram(phys_addr_t pa, phys_addr_t size)
 static bool in_added_sections(phys_addr_t pa, phys_addr_t size)
 {
 	for (phys_addr_t a = ALIGN_DOWN(pa, SECTION_SIZE); a < pa + size; a += SECTION_SIZE)
-		if (PHYS_PFN(a) >= MAX_PFN || !(__pfn_to_section(PHYS_PFN(a))->flags & SECTION_PRESENT))
+		if (PHYS_PFN(a) >= MAX_PFN ||
+		    !(__pfn_to_section(PHYS_PFN(a))->flags & SECTION_PRESENT))
 			return false;
 	return true;
 }
