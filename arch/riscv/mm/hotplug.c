@@ -10,7 +10,11 @@
 
 unsigned long kernel_mappings_gen;
 
-/* The linear map of hot-added memory, with the largest leaves that fit. */
+/*
+ * The linear map of hot-added memory, with the largest leaves that fit.
+ * Neither this nor arch_remove_memory() touches the kernel image's pages
+ * (-EPERM): their alias stays read-only.
+ */
 int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
 {
 	(void)nid;
@@ -21,8 +25,7 @@ int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
 }
 
 /*
- * Neither touches the kernel image's pages (-EPERM): their alias stays
- * read-only. Unmap, flush every hart, free the tables that became empty. -ENOMEM if
+ * Unmap, flush every hart, free the tables that became empty. -ENOMEM if
  * a huge leaf could not be split; then nothing was unmapped.
  */
 int arch_remove_memory(phys_addr_t start, phys_addr_t size)
