@@ -15,6 +15,7 @@
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
+#include <rvmm/ptdump.h>
 #include <rvmm/smp.h>
 #include <rvmm/trap.h>
 
@@ -75,12 +76,14 @@ static void __init parse_bootargs(const char *args)
 			strncpy(boot_params.tests, tok + 11, sizeof(boot_params.tests) - 1);
 		else if (!strcmp(tok, "rvmm.serve"))
 			boot_params.serve = true;
+		else if (!strcmp(tok, "rvmm.ptdump"))
+			boot_params.ptdump = true;
 		else if (!strcmp(tok, "rvmm.bench"))
 			boot_params.bench = true;
-		else if (!strcmp(tok, "rvmm.crash"))
-			boot_params.crash = true, boot_params.crash_addr = 0x10;
 		else if (!strcmp(tok, "rvmm.reboot"))
 			boot_params.reboot = true;
+		else if (!strncmp(tok, "rvmm.crash", 10) && !crash_parse(tok + 10))
+			pr_warn("%s: unknown kind, ignored\n", tok);
 		else if (!strcmp(tok, "rvmm.online=normal"))
 			boot_params.online_normal = true;
 		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {
@@ -183,10 +186,10 @@ static void mm_report(void)
 
 	pr_info("mm: Sv%d, %d levels, linear map at 0x%lx (%lu GiB), vmemmap at 0x%lx\n",
 		kl.va_bits, kl.levels, kl.page_offset, kl.linear_size >> 30, kl.vmemmap_start);
-	pr_info("mm: total %llu MiB, free %lu MiB, reserved %llu KiB, memmap %lu KiB, page tables %lu\n",
+	pr_info("mm: total %llu MiB, free %lu MiB, reserved %llu KiB, memmap %lu KiB, page tables %lu (image alias %lu)\n",
 		(unsigned long long)(memblock_phys_mem_size() >> 20), free >> 8,
 		(unsigned long long)(memblock_reserved_size() >> 10),
-		nr_memmap_pages << 2, nr_pt_pages);
+		nr_memmap_pages << 2, nr_pt_pages, kernel_alias_pt_pages);
 }
 
 static __noreturn __attribute__((noinline)) void rest_init(void);
@@ -263,12 +266,17 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	pt_ops_use_buddy();
 	if (boot_params.bench)
 		bench_report("boot_mm_init", rdinstret() - boot_instret, "instructions");
+	if (boot_params.bench)
+		bench_report("kernel_alias_pt_pages", kernel_alias_pt_pages, "pages");
 	if (boot_params.online_normal)
 		default_online_zone = ZONE_NORMAL;
 	mm_report();
 	register_iomem();
 	smp_init(&boot_dt);
-	rest_init();
+	cpus[0].stack_top = alloc_hart_stack(0);
+	if (!cpus[0].stack_top)
+		panic("no memory for the boot hart's stack");
+	call_on_stack(rest_init, cpus[0].stack_top);
 }
 
 static __noreturn __attribute__((noinline)) void rest_init(void)
@@ -276,12 +284,12 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	int passed, failed, skipped;
 
 	free_initmem();
-	if (boot_params.crash) {	/* tests/run.py checks what the panic says */
-		volatile unsigned long *bad = (volatile unsigned long *)READ_ONCE(boot_params.crash_addr);
-
-		*bad = 0;
-	}
+	if (boot_params.crash)	/* tests/run.py checks what the panic says */
+		crash_on_purpose();
 	drivers_init();
+	ptdump_check();		/* the end of boot: every mapping is in place */
+	if (boot_params.ptdump)
+		ptdump_print();
 	ktest_run_all(boot_params.tests, boot_params.bench, &passed, &failed, &skipped);
 	printk("rvmm: %d passed, %d failed%s\n", passed, failed, "");
 	if (boot_params.serve && !failed)

@@ -17,6 +17,8 @@ extern const struct ktest_suite __stop_ktest_suites[];
 /* Provided by mm (or the host environment): counters for leak checks. */
 unsigned long ktest_free_pages(void);
 unsigned long ktest_pt_pages(void);
+/* The kernel's page-table audit after every case (arch/riscv/mm/ptdump.c). */
+void ktest_audit(void) __attribute__((weak));
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 {
@@ -80,6 +82,8 @@ static int run_suite(const struct ktest_suite *s, int idx, int *passed,
 			pt = ktest_pt_pages();
 		}
 		s->cases[i].run(&t);
+		if (ktest_audit)
+			ktest_audit();
 		if (s->check_leaks && !t.skipped) {
 			if (ktest_free_pages() != fp)
 				ktest_fail(&t, __FILE__, __LINE__,

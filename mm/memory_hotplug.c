@@ -54,6 +54,15 @@ const char *iomem_overlaps(phys_addr_t base, phys_addr_t size)
 	return NULL;
 }
 
+/* A registered MMIO window holds [base, base + size) entirely. */
+bool iomem_contains(phys_addr_t base, phys_addr_t size)
+{
+	for (int i = 0; i < nr_iomem; i++)
+		if (base >= iomem[i].base && base + size <= iomem[i].base + iomem[i].size)
+			return true;
+	return false;
+}
+
 static bool any_section(phys_addr_t start, phys_addr_t size, u32 flag)
 {
 	for (unsigned long pfn = PHYS_PFN(start); pfn < PHYS_PFN(start + size);

@@ -125,7 +125,9 @@ def session(qemu, label, devices, log, names, steps):
     pending = list(names)
     sock_dir = tempfile.mkdtemp(prefix="rvmm-qmp-")
     sock = Path(sock_dir) / "qmp.sock"
-    cmd = rq.default_args(qemu, append="rvmm.serve", extra=devices + rq.qmp_args(sock))
+    # rvmm.ptdump: the mappings are dumped and audited after every change.
+    cmd = rq.default_args(qemu, append="rvmm.serve rvmm.ptdump",
+                          extra=devices + rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=log)
     qmp = None
 

@@ -281,6 +281,11 @@ def selftest_configs(qemu, timeout):
                               rq.qemu_args(qemu, smp=2, mem="2G", append="mem=1G",
                                            image=NOSELFTESTS / "Image"),
                               timeout, judge_no_selftests))
+    # rvmm.ptdump: the address space as the README documents it.
+    configs.append(Config("sv39-ptdump-smp2",
+                          rq.qemu_args(qemu, smp=2, mem="1G", cpu="rv64,sv48=off,sv57=off",
+                                       append="rvmm.ptdump rvmm.tests=mm"),
+                          timeout, judge_ptdump))
     # The boot arguments that cap the paging mode, on an Sv57-capable CPU.
     for arg, want in (("no5lvl", "Sv48"), ("no4lvl", "Sv39")):
         configs.append(Config(f"sv57-{arg}-smp2",
@@ -299,6 +304,32 @@ def expect_lines(judge, *patterns):
                 r.fail(f"the log lacks /{pat}/")
         return r
     return judge_lines
+
+
+PTDUMP_RE = re.compile(r"^rvmm: ptdump: 0x([0-9a-f]{16})-0x([0-9a-f]{16}) 0x([0-9a-f]{10}) +"
+                       r"\d+[KMG] (pte|pmd|pud) ([r-][w-][x-][u-][g-][a-][d-]) (.+)$", re.M)
+
+
+def judge_ptdump(cfg, con, rc, timed_out):
+    """judge_selftest, and rvmm.ptdump's ranges: the image read-only in the
+    linear map, its text R-X, two harts' stacks, nothing W+X or U."""
+    r = judge_selftest(cfg, con, rc, timed_out)
+    ranges = PTDUMP_RE.findall(con.text())
+    if not re.search(r"^rvmm: ptdump: \d+ ranges$", con.text(), re.M) or not ranges:
+        r.fail("no rvmm.ptdump output")
+        return r
+    have = {(attrs, area) for _, _, _, _, attrs, area in ranges}
+    for want in [("r-x-gad", "kernel text"), ("r---gad", "kernel rodata"),
+                 ("r---gad", "linear map"), ("rw--gad", "linear map"),
+                 ("rw--gad", "stacks"), ("rw--gad", "vmemmap")]:
+        if want not in have:
+            r.fail(f"no {want[1]} range with {want[0]}")
+    if sum(area == "stacks" for *_, area in ranges) < 4:
+        r.fail("fewer than 4 stack ranges (2 harts: stack and overflow stack each)")
+    for first, end, _, _, attrs, area in ranges:
+        if "w" in attrs and "x" in attrs or "u" in attrs or int(first, 16) >= int(end, 16):
+            r.fail(f"bad range {first}-{end} {attrs} {area}")
+    return r
 
 
 def judge_mode(want):
@@ -349,39 +380,60 @@ def judge_no_selftests(cfg, con, rc, timed_out):
     return r
 
 
+# rvmm.crash kinds: (config, boot argument, -smp, headline, sepc symbol, stval).
+# On sifive_u (no syscon, no power-off device) a panic must end in
+# `rvmm: halted`, never in what could read as success.
+CRASHES = [
+    ("neg-panic-report", "rvmm.crash=wild", 2,
+     r"rvmm: PANIC: unexpected trap on hart 0: store/AMO page fault", "crash_store",
+     r"0xffffffff7efff000"),
+    ("neg-panic-null", "rvmm.crash", 2,
+     r"rvmm: PANIC: NULL pointer dereference at 0x10 on hart 0: store/AMO page fault",
+     "crash_store", r"0x0000000000000010"),
+    # The guard below a stack is in the top 2 MiB: 0xffffffffffe00000 up.
+    ("neg-panic-stack-boot-hart", "rvmm.crash=stack", 2,
+     r"rvmm: PANIC: stack overflow on hart 0: sp 0xffffffffff[ef][0-9a-f]{5}, store/AMO page fault",
+     "crash_recurse", r"0xffffffffff[ef][0-9a-f]{5}"),
+    ("neg-panic-stack-secondary-hart", "rvmm.crash=stack@1", 2,
+     r"rvmm: PANIC: stack overflow on hart 1: sp 0xffffffffff[ef][0-9a-f]{5}, store/AMO page fault",
+     "crash_recurse", r"0xffffffffff[ef][0-9a-f]{5}"),
+    ("neg-panic-report-sifive_u", "rvmm.crash=wild", 5,
+     r"rvmm: PANIC: unexpected trap on hart \d+: store/AMO page fault", "crash_store",
+     r"0xffffffff7efff000"),
+]
+
+
 def crash_configs(qemu):
-    """rvmm.crash: an unexpected trap must produce the full panic report,
-    then exit status 3 (virt's syscon) or `rvmm: halted` (sifive_u: no
-    syscon, no power-off device; a panic must never read as success)."""
-    return [Config("neg-panic-report", rq.qemu_args(qemu, smp=2, mem="512M",
-                                                    append="rvmm.crash"),
-                   NEG_TIMEOUT, judge_panic_report),
-            Config("neg-panic-report-sifive_u",
-                   rq.qemu_args(qemu, smp=5, mem="512M", machine="sifive_u",
-                                append="rvmm.crash"),
-                   NEG_TIMEOUT, judge_panic_report, stop=True)]
+    """rvmm.crash=<kind>: each fault must produce its full panic report."""
+    return [Config(name, rq.qemu_args(qemu, smp=smp, mem="512M", append=arg,
+                                      machine="sifive_u" if "sifive_u" in name else "virt"),
+                   NEG_TIMEOUT, judge_panic_report(head, sym, stval),
+                   stop="sifive_u" in name)
+            for name, arg, smp, head, sym, stval in CRASHES]
 
 
-def judge_panic_report(cfg, con, rc, timed_out):
+def judge_panic_report(head, sym, stval):
     """The cause by name, sepc with its symbol, stval, registers, exit 3."""
-    text = con.text()
-    r = Result(cfg.name)
-    for what, pat in [("cause", r"rvmm: PANIC: unexpected trap on hart \d+: store/AMO page fault"),
-                      ("sepc symbol", r"rvmm: sepc: 0x[0-9a-f]{16} <rest_init\+0x[0-9a-f]+>"),
-                      ("stval", r"rvmm: stval: 0x0000000000000010"),
-                      ("registers", r"rvmm:\s+ra: [0-9a-f]{16}\s+sp: [0-9a-f]{16}")]:
-        if not re.search(pat, text):
-            r.fail(f"panic report lacks the {what}")
-    if timed_out:
-        r.fail("hang after the panic")
-    elif cfg.stop:
-        if not any(HALTED_RE.match(ln) for ln in con.lines):
-            r.fail("no 'rvmm: halted' after the panic")
-    elif rc != 3:
-        r.fail(f"exit status {rc}, want 3 (panic)")
-    if not r.reasons:
-        r.passed = 1
-    return r
+    def judge(cfg, con, rc, timed_out):
+        text = con.text()
+        r = Result(cfg.name)
+        for what, pat in [("headline", head),
+                          ("sepc symbol", rf"rvmm: sepc: 0x[0-9a-f]{{16}} <{sym}(\.\w+)*\+0x[0-9a-f]+>"),
+                          ("stval", rf"rvmm: stval: {stval}\n"),
+                          ("registers", r"rvmm:\s+ra: [0-9a-f]{16}\s+sp: [0-9a-f]{16}")]:
+            if not re.search(pat, text):
+                r.fail(f"panic report lacks the {what} ({pat})")
+        if timed_out:
+            r.fail("hang after the panic")
+        elif cfg.stop:
+            if not any(HALTED_RE.match(ln) for ln in con.lines):
+                r.fail("no 'rvmm: halted' after the panic")
+        elif rc != 3:
+            r.fail(f"exit status {rc}, want 3 (panic)")
+        if not r.reasons:
+            r.passed = 1
+        return r
+    return judge
 
 
 def judge_selftest(cfg, con, rc, timed_out):

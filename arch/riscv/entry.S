@@ -3,18 +3,18 @@
  * Trap entry: save every register into a struct pt_regs on the current
  * stack, call do_trap(regs), restore (do_trap may change sepc and a0 for an
  * expected-fault fixup) and sret. rvmm has no user mode, so the kernel
- * stack is always the right one.
+ * stack is always the right one, unless it has overflowed: a frame that
+ * would land in a guard page of the stacks area (asm/layout.h) goes to the
+ * hart's overflow stack instead, and do_stack_overflow() reports it.
  */
 #include <asm/csr.h>
+#include <asm/layout.h>
 
 #define REG(n)	(8 * (n))
 #define FRAME	(8 * 36)
 
-	.section .text
-	.globl trap_entry
-	.balign 4
-trap_entry:
-	addi	sp, sp, -FRAME
+/* Store x1, x3..x31, sp + FRAME as the sp at the trap, then sepc and the CSRs. */
+.macro SAVE_REGS
 	sd	x1, REG(1)(sp)
 	sd	x3, REG(3)(sp)
 	sd	x4, REG(4)(sp)
@@ -56,6 +56,29 @@ trap_entry:
 	csrr	t0, stval
 	sd	t0, REG(34)(sp)
 
+.endm
+
+	.section .text
+	.globl trap_entry
+	.balign 4
+trap_entry:
+	/*
+	 * Only t0 may be touched before the frame is saved; sscratch holds it
+	 * meanwhile (rvmm has no user mode and no other use for sscratch).
+	 */
+	csrw	sscratch, t0
+	addi	t0, sp, -FRAME
+	srai	t0, t0, STACKS_SHIFT
+	addi	t0, t0, 1		/* 0: the frame is in the stacks area */
+	bnez	t0, 1f
+	addi	t0, sp, -FRAME
+	srli	t0, t0, STACK_SHIFT
+	andi	t0, t0, 1		/* 0: in the lower half of a slot, a guard */
+	beqz	t0, stack_overflow
+1:	csrr	t0, sscratch
+	addi	sp, sp, -FRAME
+	SAVE_REGS
+
 	mv	a0, sp
 	call	do_trap
 
@@ -95,6 +118,32 @@ trap_entry:
 	ld	x31, REG(31)(sp)
 	addi	sp, sp, FRAME
 	sret
+
+/*
+ * The top of this hart's overflow stack is slot STACK_SLOTS / 2 + tp, i.e.
+ * (tp + 1 - STACK_SLOTS / 2) << STACK_SLOT_SHIFT: from tp and immediates
+ * alone. The sp at the trap goes in its top word, then into the frame.
+ */
+stack_overflow:
+	addi	t0, tp, 1 - STACK_SLOTS / 2
+	slli	t0, t0, STACK_SLOT_SHIFT
+	sd	sp, -8(t0)
+	addi	sp, t0, -16 - FRAME
+	csrr	t0, sscratch
+	SAVE_REGS
+	ld	t0, FRAME + 8(sp)
+	sd	t0, REG(2)(sp)
+	mv	a0, sp
+	call	do_stack_overflow
+2:	wfi
+	j	2b
+
+/* void call_on_stack(fn, sp): switch to the stack below @sp and run @fn. */
+	.globl call_on_stack
+call_on_stack:
+	mv	sp, a1
+	li	ra, 0			/* @fn never returns; end backtraces here */
+	jr	a0
 
 /*
  * Probes for tests: access @a0 and return 0, or -EFAULT (-14) if the access

@@ -119,20 +119,19 @@ void smp_init(const struct dt_info *dt)
 
 	for (int i = 0; i < dt->nr_cpus && cpu < NR_CPUS; i++) {
 		const struct dt_cpu *c = &dt->cpus[i];
-		struct page *stack;
-		unsigned long t0;
+		unsigned long t0, stack;
 		int ret;
 
 		if (!hart_usable(c))
 			continue;
-		stack = alloc_pages(GFP_KERNEL, 2);	/* 16 KiB */
+		stack = alloc_hart_stack(cpu);
 		if (!stack)
 			panic("smp: no memory for the stack of hart %u", c->hartid);
 		cpus[cpu].hartid = c->hartid;
-		cpus[cpu].stack = page_address(stack);
+		cpus[cpu].stack_top = stack;
 		hart_boot[cpu] = (struct hart_boot){
 			.satp = satp_value(),
-			.sp = (unsigned long)page_address(stack) + (PAGE_SIZE << 2),
+			.sp = stack,
 			.va_pa_offset = kl.kernel_va_pa_offset,
 			.cpu = cpu,
 		};
@@ -140,8 +139,7 @@ void smp_init(const struct dt_info *dt)
 				     __pa_symbol(&hart_boot[cpu]));
 		if (ret) {
 			pr_warn("smp: hart %u did not start (%d)\n", c->hartid, ret);
-			free_pages(stack, 2);
-			continue;
+			continue;	/* its stack stays mapped for the next hart */
 		}
 		t0 = rdtime();
 		while (!__atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))

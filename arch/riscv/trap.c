@@ -82,16 +82,25 @@ static void print_sym(const char *what, unsigned long addr)
 		printk("rvmm: %s: 0x%016lx\n", what, addr);
 }
 
-static __noreturn void trap_panic(struct pt_regs *regs)
+static const char *trap_name(unsigned long cause)
 {
-	unsigned long cause = regs->scause;
-	const char *name = "unknown";
+	if (!(cause & CAUSE_IRQ_FLAG) && cause < ARRAY_SIZE(exc_names) && exc_names[cause])
+		return exc_names[cause];
+	return "unknown";
+}
+
+static bool is_mem_fault(unsigned long cause)
+{
+	return cause == EXC_LOAD_PAGE_FAULT || cause == EXC_STORE_PAGE_FAULT ||
+	       cause == EXC_INST_PAGE_FAULT || cause == EXC_LOAD_ACCESS ||
+	       cause == EXC_STORE_ACCESS || cause == EXC_INST_ACCESS;
+}
+
+/* Every panic from a trap ends here: sepc, stval, every register, exit 3. */
+static __noreturn void die(struct pt_regs *regs)
+{
 	const unsigned long *r = (const unsigned long *)regs;
 
-	if (!(cause & CAUSE_IRQ_FLAG) && cause < ARRAY_SIZE(exc_names) && exc_names[cause])
-		name = exc_names[cause];
-	printk("rvmm: PANIC: unexpected trap on hart %d: %s (scause 0x%lx)\n",
-	       smp_processor_id(), name, cause);
 	print_sym("sepc", regs->sepc);
 	printk("rvmm: stval: 0x%016lx\n", regs->stval);
 	print_sym("ra", regs->ra);
@@ -106,6 +115,31 @@ static __noreturn void trap_panic(struct pt_regs *regs)
 	}
 	printk("rvmm: sstatus: 0x%016lx\n", regs->sstatus);
 	machine_shutdown(true, 3);
+}
+
+static __noreturn void trap_panic(struct pt_regs *regs)
+{
+	unsigned long cause = regs->scause;
+
+	/* The first page is never mapped: a fault there is a NULL pointer. */
+	if (is_mem_fault(cause) && regs->stval < PAGE_SIZE)
+		printk("rvmm: PANIC: NULL pointer dereference at 0x%lx on hart %d: %s (scause 0x%lx)\n",
+		       regs->stval, smp_processor_id(), trap_name(cause), cause);
+	else
+		printk("rvmm: PANIC: unexpected trap on hart %d: %s (scause 0x%lx)\n",
+		       smp_processor_id(), trap_name(cause), cause);
+	die(regs);
+}
+
+/*
+ * entry.S found the stack pointer in a guard page and moved to this hart's
+ * overflow stack; regs->sp is the stack pointer at the trap.
+ */
+__noreturn void do_stack_overflow(struct pt_regs *regs)
+{
+	printk("rvmm: PANIC: stack overflow on hart %d: sp 0x%lx, %s (scause 0x%lx)\n",
+	       smp_processor_id(), regs->sp, trap_name(regs->scause), regs->scause);
+	die(regs);
 }
 
 static bool fixup_exception(struct pt_regs *regs)
@@ -163,10 +197,7 @@ void do_trap(struct pt_regs *regs)
 		}
 		trap_panic(regs);
 	}
-	if (cause == EXC_LOAD_PAGE_FAULT || cause == EXC_STORE_PAGE_FAULT ||
-	    cause == EXC_INST_PAGE_FAULT || cause == EXC_LOAD_ACCESS ||
-	    cause == EXC_STORE_ACCESS || cause == EXC_INST_ACCESS ||
-	    cause == EXC_ILLEGAL_INST) {
+	if (is_mem_fault(cause) || cause == EXC_ILLEGAL_INST) {
 		if (fixup_exception(regs))
 			return;
 	}

@@ -8,6 +8,7 @@
 #include <rvmm/boot.h>
 #include <rvmm/driver.h>
 #include <rvmm/printk.h>
+#include <rvmm/ptdump.h>
 
 extern const struct rvmm_driver __start_rvmm_drivers[];
 extern const struct rvmm_driver __stop_rvmm_drivers[];
@@ -30,6 +31,8 @@ void drivers_init(void)
  */
 void serve_loop(void)
 {
+	unsigned long gen = kernel_mappings_gen;
+
 	pr_info("serving devices; quit QEMU to stop\n");
 	for (;;) {
 		csr_clear(sstatus, SR_SIE);
@@ -37,6 +40,10 @@ void serve_loop(void)
 		     d < __stop_rvmm_drivers; d++)
 			if (d->poll)
 				d->poll();
+		if (gen != kernel_mappings_gen) {
+			gen = kernel_mappings_gen;
+			ptdump_after_change();
+		}
 		csr_clear(sstatus, SR_SIE);
 		__asm__ __volatile__("wfi");
 		csr_set(sstatus, SR_SIE);

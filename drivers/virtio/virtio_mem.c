@@ -17,6 +17,7 @@
 #include <rvmm/plic.h>
 #include <rvmm/printk.h>
 #include <rvmm/trap.h>
+#include <rvmm/ptdump.h>
 #include "virtio_mem.h"
 
 
@@ -61,6 +62,15 @@ const char *vmem_resp_name(int r)
 /* Every device we drive, in PCI order; only set-up devices are counted. */
 static struct vmem vmem_devs[VIRTIO_MEM_MAX_DEVICES];
 static unsigned int nr_vmem;
+
+bool vmem_region_claimed(u64 addr, u64 size)
+{
+	for (unsigned int i = 0; i < nr_vmem; i++)
+		if (addr < vmem_devs[i].cfg.addr + vmem_devs[i].cfg.region_size &&
+		    vmem_devs[i].cfg.addr < addr + size)
+			return true;
+	return false;
+}
 
 /* ---- requests ---- */
 
@@ -448,4 +458,22 @@ u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 	if (got)
 		print_mem();
 	return got * vm->bs;
+}
+
+/*
+ * For the page-table audit (arch/riscv/mm/ptdump.c): does some byte of
+ * [pa, pa + size) lie in a device's region, in a block it has not plugged?
+ */
+bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
+{
+	for (unsigned int i = 0; i < nr_vmem; i++) {
+		const struct vmem *vm = &vmem_devs[i];
+		u64 lo = max((u64)pa, vm->cfg.addr);
+		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * vm->bs);
+
+		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, vm->bs) + vm->bs)
+			if (!vmem_test(vm->plugged, (a - vm->cfg.addr) / vm->bs))
+				return true;
+	}
+	return false;
 }

@@ -39,6 +39,8 @@ struct vmem {
 int vmem_request(struct vmem *vm, u16 type, unsigned long block, unsigned long nb, u16 *state);
 const char *vmem_resp_name(int resp);
 
+/* Does [addr, addr + size) overlap the region of a device already set up? */
+bool vmem_region_claimed(u64 addr, u64 size);
 /* From vm->cfg: block and memory-block geometry, -EINVAL if unusable. */
 int sbm_setup_geometry(struct vmem *vm);
 /* The driver's bitmaps (after the geometry). */

@@ -40,9 +40,34 @@ static bool block_usable(struct vmem *vm, unsigned long b)
 }
 
 /* Block and memory-block geometry; the region must fit the linear map. */
+/*
+ * Why the device's region cannot be ours, or NULL. A hostile or broken
+ * device may name memory that is already something else; using it would
+ * map (and hand out) pages that belong to another owner.
+ */
+static const char *sbm_region_conflict(const struct virtio_mem_config *c)
+{
+	const char *io;
+
+	if (c->usable_region_size > c->region_size)
+		return "usable_region_size exceeds the region";
+	if (c->addr + c->region_size < c->addr)
+		return "the region wraps around";
+	if (overlaps_kernel_image(c->addr, c->region_size))
+		return "the region overlaps the kernel image";
+	if (memblock_overlaps_memory(c->addr, c->region_size))
+		return "the region overlaps boot RAM";
+	if ((io = iomem_overlaps(c->addr, c->region_size)))
+		return io;
+	if (vmem_region_claimed(c->addr, c->region_size))
+		return "the region overlaps another virtio-mem device's";
+	return NULL;
+}
+
 int sbm_setup_geometry(struct vmem *vm)
 {
 	const struct virtio_mem_config *c = &vm->cfg;
+	const char *why;
 	u64 end, mb_end;
 
 	vm->bs = c->block_size;
@@ -51,6 +76,12 @@ int sbm_setup_geometry(struct vmem *vm)
 		pr_err("virtio-mem: unsupported geometry: block 0x%llx, region 0x%llx+0x%llx (blocks must be >= 2 MiB)\n",
 		       (unsigned long long)vm->bs, (unsigned long long)c->addr,
 		       (unsigned long long)c->region_size);
+		return -EINVAL;
+	}
+	why = sbm_region_conflict(c);
+	if (why) {
+		pr_err("virtio-mem: region 0x%llx+0x%llx refused: %s\n",
+		       (unsigned long long)c->addr, (unsigned long long)c->region_size, why);
 		return -EINVAL;
 	}
 	vm->mb_size = max(vm->bs, (u64)SECTION_SIZE);

@@ -13,10 +13,13 @@ struct boot_params {
 	phys_addr_t hotplug_base;	/* rvmm.hotplug_test=<base>,<size> */
 	phys_addr_t hotplug_size;
 	bool online_normal;		/* rvmm.online=normal */
-	bool crash;			/* rvmm.crash: fault on purpose */
 	bool reboot;			/* rvmm.reboot: reboot if power-off is refused */
-	unsigned long crash_addr;	/* where (0x10 unless changed) */
+	bool ptdump;			/* rvmm.ptdump: print the kernel's mappings */
+	int crash;			/* rvmm.crash[=<kind>]: CRASH_* */
+	int crash_cpu;			/* rvmm.crash=stack@N: logical hart */
 };
+
+enum { CRASH_NONE, CRASH_NULL, CRASH_WILD, CRASH_STACK };
 extern struct boot_params boot_params;
 extern struct dt_info boot_dt;
 extern unsigned long boot_instret;	/* rdinstret at kernel entry */
@@ -28,5 +31,7 @@ phys_addr_t hotplug_test_ram(phys_addr_t size, phys_addr_t align, phys_addr_t *g
 void bench_report(const char *name, unsigned long value, const char *unit);
 void drivers_init(void);
 void serve_loop(void);
+bool crash_parse(const char *arg);	/* lib/crash.c */
+void crash_on_purpose(void);
 
 #endif

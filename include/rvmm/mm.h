@@ -294,6 +294,7 @@ void mem_hotplug_done(void);
 /* Physical ranges that are not RAM (MMIO): hot-add must not overlap them. */
 int iomem_register(phys_addr_t base, phys_addr_t size, const char *name);
 const char *iomem_overlaps(phys_addr_t base, phys_addr_t size);
+bool iomem_contains(phys_addr_t base, phys_addr_t size);
 
 /* Counters for the boot log and leak tests. */
 extern unsigned long nr_memmap_pages;	/* boot RAM pages backing the memmap */

@@ -22,7 +22,7 @@ static inline void spin_unlock(volatile int *l)
 struct cpu_info {
 	unsigned long hartid;
 	bool online;
-	void *stack;
+	unsigned long stack_top;	/* in the stacks area (asm/layout.h) */
 };
 extern struct cpu_info cpus[NR_CPUS];
 extern int nr_cpus_online;
@@ -35,5 +35,10 @@ void smp_call_all(void (*fn)(void *arg), void *arg);
 unsigned long online_hart_mask(unsigned long *base);
 /* Stop every other hart for good (end of run); does not wait. */
 void smp_park_others(void);
+
+/* arch/riscv/stack.c: a guarded stack in the stacks area; its top, or 0. */
+unsigned long alloc_hart_stack(int cpu);
+/* entry.S: run @fn on the stack ending at @sp; never returns. */
+__noreturn void call_on_stack(void (*fn)(void), unsigned long sp);
 
 #endif

@@ -361,6 +361,53 @@ static void pgt_partial_remove_splits(struct ktest *t)
 	}
 }
 
+/* Protection bits of the leaf at @va, or ~0 if unmapped. */
+static unsigned long prot_at(unsigned long va, phys_addr_t want_pa)
+{
+	pgprot_t prot;
+
+	if (walk_pgd(swapper_pg_dir, va, NULL, &prot) != want_pa)
+		return ~0UL;
+	return prot.prot;
+}
+
+/*
+ * change_pgd_prot() splits only the leaves the range cuts, keeps every
+ * translation, leaves holes alone, and needs no table it did not split.
+ */
+static void pgt_change_prot(struct ktest *t)
+{
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes); m++) {
+		unsigned long va, lo, hi, pt0;
+		phys_addr_t pa = 20 * SZ_1G;
+
+		boot_mode(sim_modes[m]);
+		va = win_lo() + SZ_1G;
+		lo = va + 3 * SZ_2M + 5 * SZ_4K;
+		hi = lo + SZ_2M;
+		KASSERT_EQ(t, create_pgd_mapping(swapper_pg_dir, va, pa, 2 * SZ_1G, PAGE_KERNEL), 0);
+		pt0 = nr_pt_pages;
+		KASSERT_EQ(t, change_pgd_prot(swapper_pg_dir, lo, hi - lo, PAGE_KERNEL_RO), 0);
+		/* One PMD table under the first GiB, a PTE table at each cut. */
+		KEXPECT_EQ(t, nr_pt_pages - pt0, 3);
+		KEXPECT_EQ(t, prot_at(lo - SZ_4K, pa + (lo - SZ_4K - va)), PAGE_KERNEL.prot);
+		KEXPECT_EQ(t, prot_at(lo, pa + (lo - va)), PAGE_KERNEL_RO.prot);
+		KEXPECT_EQ(t, prot_at(hi - SZ_4K, pa + (hi - SZ_4K - va)), PAGE_KERNEL_RO.prot);
+		KEXPECT_EQ(t, prot_at(hi, pa + (hi - va)), PAGE_KERNEL.prot);
+		KEXPECT_EQ(t, prot_at(va + SZ_1G, pa + SZ_1G), PAGE_KERNEL.prot);
+		/* Back to RW, and over a hole: nothing is mapped there anew. */
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va + SZ_1G, SZ_2M), 0);
+		KEXPECT_EQ(t, change_pgd_prot(swapper_pg_dir, va, 2 * SZ_1G, PAGE_KERNEL), 0);
+		KEXPECT_EQ(t, prot_at(lo, pa + (lo - va)), PAGE_KERNEL.prot);
+		KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va + SZ_1G, NULL, NULL), WALK_NONE);
+		KEXPECT_EQ(t, change_pgd_prot(swapper_pg_dir, lo + 1, SZ_4K, PAGE_KERNEL), -EINVAL);
+		EXPECT_PT_CONSISTENT(t);
+		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, va, 2 * SZ_1G), 0);
+		if (t->failed)
+			return;
+	}
+}
+
 /* -EEXIST on any overlap, with the tables exactly as before. */
 static void pgt_overlap_eexist(struct ktest *t)
 {
@@ -915,6 +962,7 @@ KTEST_SUITE(host_pgtable, false,
 	KTEST_CASE(pgt_alignment_picks_leaf),
 	KTEST_CASE(pgt_prot_preserved),
 	KTEST_CASE(pgt_partial_remove_splits),
+	KTEST_CASE(pgt_change_prot),
 	KTEST_CASE(pgt_overlap_eexist),
 	KTEST_CASE(pgt_enomem_every_step),
 	KTEST_CASE(pgt_boot_tables_freed),

@@ -22,6 +22,14 @@
 #define MAX_PINNED	64
 
 static struct vmem vmem;	/* the one device's driver state */
+/* The region of another device already set up (size 0: none). */
+static u64 other_dev_addr, other_dev_size;
+
+bool vmem_region_claimed(u64 addr, u64 size)
+{
+	return other_dev_size && addr < other_dev_addr + other_dev_size &&
+	       other_dev_addr < addr + size;
+}
 
 static struct {
 	unsigned long *plugged;
@@ -360,13 +368,27 @@ static void sbm_bad_geometry(struct ktest *t)
 		{ SZ_2M, 4 * SZ_1G, SZ_1G + SZ_1M, SZ_1G },		/* unaligned size */
 		{ SZ_2M, 4 * SZ_1G, 0, 0 },				/* empty */
 		{ SZ_2M, 4 * SZ_1G + SZ_2M, SECTION_SIZE, SZ_2M },	/* no whole mb */
+		/* A hostile device: a region that is not its to give. */
+		{ SZ_2M, 4 * SZ_1G, SZ_1G, SZ_1G + SZ_2M },		/* usable > region */
+		{ SZ_2M, 0x80000000UL + SZ_1G / 2, SZ_1G, SZ_1G },	/* boot RAM */
+		{ SZ_2M, 0x80000000UL - SZ_1G / 2, SZ_1G, SZ_1G },	/* ... from below */
+		{ SZ_2M, SIM_MMIO_BASE - SZ_2M, SZ_1G, SZ_1G },		/* an MMIO window */
+		{ SZ_2M, -SZ_1G, SZ_1G, SZ_1G },			/* wraps around */
+		{ SZ_2M, 7 * SZ_1G, SZ_1G, SZ_1G },			/* the other device's */
+		{ SZ_2M, 9 * SZ_1G, SZ_1G, SZ_1G },			/* the kernel image */
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		phys_addr_t kpa;
 		unsigned long lines;
 		struct mm_snap s0;
 
 		sim_boot_simple(48, RAM_SIZE);
+		other_dev_addr = 6 * SZ_1G + SZ_1G / 2;
+		other_dev_size = SZ_1G;
+		kpa = kl.kernel_pa;
+		kl.kernel_pa = 9 * SZ_1G + SZ_1G / 2;	/* the host has no image: pretend */
+		kl.kernel_size = SZ_2M;
 		memset(&vmem, 0, sizeof(vmem));
 		vmem.cfg = (struct virtio_mem_config){ .block_size = bad[i].bs,
 			.addr = bad[i].addr, .region_size = bad[i].region,
@@ -380,6 +402,12 @@ static void sbm_bad_geometry(struct ktest *t)
 		KEXPECT_GT(t, sim_log_lines, lines);
 		KEXPECT_TRUE(t, strstr(sim_last_log(), "virtio-mem:") != NULL);
 		EXPECT_SNAP_EQ(t, s0);
+		other_dev_size = 0;
+		kl.kernel_pa = kpa;
+		kl.kernel_size = 0;
+		KEXPECT_EQ(t, vmem.plugged, NULL);
+		if (t->failed)
+			printf("# bad geometry %u: %s\n", i, sim_last_log());
 	}
 }
 

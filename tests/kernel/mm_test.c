@@ -14,7 +14,9 @@
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
+#include <rvmm/ptdump.h>
 #include <rvmm/trap.h>
+#include <rvmm/virtio.h>
 
 
 /* A window of kernel VA used by nothing else: far into the ioremap area. */
@@ -221,6 +223,147 @@ static void mm_text_is_executable(struct ktest *t)
 	KEXPECT_EQ(t, prot.prot & (_PAGE_X | _PAGE_W), _PAGE_X);
 }
 
+/* The linear map's alias of @sym (a kernel-image address). */
+static unsigned long image_alias(const void *sym)
+{
+	return lm_va(__pa_symbol(sym));
+}
+
+/* A write of the word already there: harmless should the probe succeed. */
+static int probe_rewrite(unsigned long va)
+{
+	unsigned long v;
+
+	if (probe_read(va, &v))
+		return -EFAULT;
+	return probe_write(va, v);
+}
+
+static void mm_alias_text_rodata_not_writable(struct ktest *t)
+{
+	unsigned long text = image_alias(mm_alias_text_rodata_not_writable);
+
+	KEXPECT_EQ(t, probe_rewrite(text & ~7UL), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_STORE_PAGE_FAULT);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(_srodata)), -EFAULT);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(_erodata) - 8), -EFAULT);
+	/* Data right after rodata is ordinary RW memory in the alias too. */
+	KEXPECT_EQ(t, probe_rewrite(image_alias(_sdata)), 0);
+}
+
+static void __attribute__((noinline, aligned(4))) alias_ret(void)
+{
+	__asm__ __volatile__("");
+}
+
+static void mm_alias_text_not_executable(struct ktest *t)
+{
+	pgprot_t prot;
+
+	probe_exec_arm(true);
+	KEXPECT_EQ(t, probe_exec(image_alias(alias_ret)), -EFAULT);
+	KEXPECT_EQ(t, last_fixup_cause, EXC_INST_PAGE_FAULT);
+	probe_exec_arm(false);
+	KEXPECT_NE(t, walk_pgd(swapper_pg_dir, image_alias(alias_ret), NULL, &prot), WALK_NONE);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_W | _PAGE_X | _PAGE_U), 0);
+}
+
+/* Freed init memory is buddy memory: its alias is writable again. */
+static void mm_alias_init_rw(struct ktest *t)
+{
+	pgprot_t prot;
+
+	if ((unsigned long)__init_end == (unsigned long)__init_begin) {
+		ktest_skip(t, "no init text");
+		return;
+	}
+	KASSERT_NE(t, walk_pgd(swapper_pg_dir, image_alias(__init_begin), NULL, &prot),
+		   WALK_NONE);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_R | _PAGE_W | _PAGE_X), _PAGE_R | _PAGE_W);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(__init_begin)), 0);
+	KEXPECT_EQ(t, probe_rewrite(image_alias(__init_begin) - 8), -EFAULT);
+}
+
+/* Hot-add and hot-remove refuse the image's pages: the alias stays as it is. */
+static void mm_alias_hotplug_refused(struct ktest *t)
+{
+	phys_addr_t pa = ALIGN_DOWN(kl.kernel_pa, SECTION_SIZE);
+	pgprot_t prot;
+
+	KEXPECT_EQ(t, arch_remove_memory(kl.kernel_pa, PAGE_SIZE), -EPERM);
+	KEXPECT_EQ(t, arch_add_memory(0, pa, SECTION_SIZE), -EPERM);
+	KEXPECT_NE(t, add_memory(0, pa, SECTION_SIZE, 0), 0);
+	KEXPECT_NE(t, walk_pgd(swapper_pg_dir, image_alias(_start), NULL, &prot), WALK_NONE);
+	KEXPECT_EQ(t, prot.prot & (_PAGE_W | _PAGE_X), 0);
+}
+
+/* Map one page at a spare VA, run the audit, unmap: what did it say? */
+static const char *audit_of(unsigned long va, phys_addr_t pa, pgprot_t prot)
+{
+	struct ptdump_violation v = { 0 };
+
+	if (create_pgd_mapping(swapper_pg_dir, va, pa, PAGE_SIZE, prot))
+		return "mapping failed";
+	if (!ptdump_audit(&v))
+		v.why = NULL;
+	remove_pgd_mapping(swapper_pg_dir, va, PAGE_SIZE);
+	return v.va == va && v.pa == pa ? v.why : v.why ? "another leaf" : NULL;
+}
+
+/* The audit finds nothing on the live tables, and each kind of violation. */
+static void mm_audit_finds_violations(struct ktest *t)
+{
+	struct ptdump_violation v;
+	struct page *p = alloc_page(GFP_KERNEL);
+	phys_addr_t ram;
+	const char *why;
+
+	KASSERT_TRUE(t, p);
+	ram = page_to_phys(p);
+	KEXPECT_EQ(t, ptdump_audit(&v), 0);
+	KEXPECT_TRUE(t, audit_of(test_va(), ram, PAGE_KERNEL) == NULL);
+	why = audit_of(test_va(), ram, (pgprot_t){ PAGE_KERNEL.prot | _PAGE_X });
+	KEXPECT_TRUE(t, why && strstr(why, "writable and executable"));
+	why = audit_of(test_va(), ram, (pgprot_t){ PAGE_KERNEL_RO.prot | _PAGE_U });
+	KEXPECT_TRUE(t, why && strstr(why, "U bit"));
+	why = audit_of(test_va(), 0, PAGE_KERNEL_RO);	/* PA 0: no RAM, no known MMIO */
+	KEXPECT_TRUE(t, why && strstr(why, "neither owned RAM"));
+	why = audit_of(test_va(), __pa_symbol(_srodata), PAGE_KERNEL);
+	KEXPECT_TRUE(t, why && strstr(why, "alias of kernel text/rodata"));
+	why = audit_of(test_va(), __pa_symbol(_start), PAGE_KERNEL_RX);
+	KEXPECT_TRUE(t, why && strstr(why, "alias of kernel text/rodata"));
+	free_page(p);
+}
+
+/* An unplugged block of a virtio-mem device in a hot-added section, or 0. */
+static phys_addr_t unplugged_block_in_added_section(void)
+{
+	struct virtio_mem_info vi;
+
+	for (unsigned int d = 0; virtio_mem_get_info(d, &vi); d++)
+		for (unsigned long b = 0; b < vi.nr_blocks; b++) {
+			phys_addr_t pa = vi.cfg.addr + b * vi.cfg.block_size;
+
+			if (!virtio_mem_block_plugged(d, b) && pfn_valid(PHYS_PFN(pa)))
+				return pa;
+		}
+	return 0;
+}
+
+/* Mapping (not touching) a block the device has unplugged is a violation. */
+static void mm_audit_finds_unplugged_mapping(struct ktest *t)
+{
+	phys_addr_t pa = unplugged_block_in_added_section();
+	const char *why;
+
+	if (!pa) {
+		ktest_skip(t, "no unplugged virtio-mem block in a hot-added section");
+		return;
+	}
+	why = audit_of(test_va(), pa, PAGE_KERNEL_RO);
+	KEXPECT_TRUE(t, why && strstr(why, "unplugged at a virtio-mem device"));
+}
+
 /* Init text is gone after boot: what hotplug runs cannot live there. */
 static void mm_init_text_freed(struct ktest *t)
 {
@@ -235,12 +378,19 @@ static void mm_init_text_freed(struct ktest *t)
 		   WALK_NONE);
 }
 
+/*
+ * The largest leaf inside @r around @pa that does not hold a page of the
+ * kernel image: the image's alias is split below the leaves it shares
+ * (a 1 GiB leaf holding it becomes 2 MiB leaves, the 2 MiB ones holding it
+ * 4 KiB pages), which shows when firmware leaves RAM from a 1 GiB boundary.
+ */
 static int expected_level(phys_addr_t pa, const struct memblock_region *r)
 {
 	for (int l = PUD_LEVEL; l > PTE_LEVEL; l--) {
 		phys_addr_t b = ALIGN_DOWN(pa, PT_LEVEL_SIZE(l));
 
-		if (b >= r->base && b + PT_LEVEL_SIZE(l) <= r->base + r->size)
+		if (b >= r->base && b + PT_LEVEL_SIZE(l) <= r->base + r->size &&
+		    !overlaps_kernel_image(b, PT_LEVEL_SIZE(l)))
 			return l;
 	}
 	return PTE_LEVEL;
@@ -269,7 +419,9 @@ static void mm_linear_map_leaves(struct ktest *t)
 				continue;
 			}
 			KEXPECT_EQ(t, got, pa);
-			KEXPECT_EQ(t, level, expected_level(pa, r));
+			/* The image's alias is split where its permissions change. */
+			if (!overlaps_kernel_image(pa, PAGE_SIZE))
+				KEXPECT_EQ(t, level, expected_level(pa, r));
 			KEXPECT_EQ(t, prot.prot & (_PAGE_X | _PAGE_U), 0);
 			if (t->failed)
 				return;
@@ -428,6 +580,12 @@ KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_wx_data_not_executable),
 	KTEST_CASE(mm_text_is_executable),
 	KTEST_CASE(mm_init_text_freed),
+	KTEST_CASE(mm_alias_text_rodata_not_writable),
+	KTEST_CASE(mm_alias_text_not_executable),
+	KTEST_CASE(mm_alias_init_rw),
+	KTEST_CASE(mm_alias_hotplug_refused),
+	KTEST_CASE(mm_audit_finds_violations),
+	KTEST_CASE(mm_audit_finds_unplugged_mapping),
 	KTEST_CASE(mm_linear_map_leaves),
 	KTEST_CASE(mm_page_arithmetic),
 	KTEST_CASE(mm_vmemmap_pmd_leaves),

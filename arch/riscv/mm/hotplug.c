@@ -6,11 +6,21 @@
  */
 #include <asm/pgtable.h>
 #include <rvmm/mm.h>
+#include <rvmm/ptdump.h>
 
-/* The linear map of hot-added memory, with the largest leaves that fit. */
+unsigned long kernel_mappings_gen;
+
+/*
+ * The linear map of hot-added memory, with the largest leaves that fit.
+ * Neither this nor arch_remove_memory() touches the kernel image's pages
+ * (-EPERM): their alias stays read-only.
+ */
 int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
 {
 	(void)nid;
+	if (overlaps_kernel_image(start, size))
+		return -EPERM;
+	kernel_mappings_gen++;
 	return create_pgd_mapping(swapper_pg_dir, lm_va(start), start, size, PAGE_KERNEL);
 }
 
@@ -20,6 +30,9 @@ int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size)
  */
 int arch_remove_memory(phys_addr_t start, phys_addr_t size)
 {
+	if (overlaps_kernel_image(start, size))
+		return -EPERM;
+	kernel_mappings_gen++;
 	return remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
 }
 

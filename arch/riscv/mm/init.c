@@ -287,6 +287,7 @@ void __init paging_init(phys_addr_t dtb)
 			       ALIGN_DOWN(kl.syscon_pa, PAGE_SIZE), PAGE_SIZE, PAGE_KERNEL))
 		panic("paging_init: cannot map the test syscon");
 	map_linear();
+	protect_kernel_alias();
 	csr_write(satp, satp_value());
 	local_flush_tlb_all();
 	pt_ops_use_memblock();
@@ -303,6 +304,8 @@ void free_initmem(void)
 
 	if (end == start)
 		return;
+	if (kernel_alias_init_rw())
+		panic("free_initmem: cannot make the alias of .init writable");
 	remove_pgd_mapping(swapper_pg_dir, start, end - start);
 	for (unsigned long va = start; va < end; va += PAGE_SIZE) {
 		free_reserved_page(pfn_to_page(PHYS_PFN(__pa_symbol(va))));

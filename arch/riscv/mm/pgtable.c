@@ -255,6 +255,19 @@ static void free_deferred_tables(void)
 	}
 }
 
+/* Cut at both ends first: -ENOMEM then changes nothing at all. */
+static int split_ends(pgd_t *pgd, unsigned long va, unsigned long size)
+{
+	struct split_log log = { 0 };
+	int ret = split_at(pgd, va, &log);
+
+	if (!ret && va + size)
+		ret = split_at(pgd, va + size, &log);
+	if (ret)
+		unsplit(&log);
+	return ret;
+}
+
 /*
  * Unmap [va, va + size): clear leaves, split a huge leaf only where the
  * range cuts it, and free every table that becomes empty. If a split
@@ -265,18 +278,12 @@ static void free_deferred_tables(void)
  */
 int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size)
 {
-	struct split_log log = { 0 };
 	int ret;
 
 	if (!size)
 		return 0;
-	/* Cut at both ends first: -ENOMEM then changes nothing at all. */
-	ret = split_at(pgd, va, &log);
-	if (!ret && va + size)
-		ret = split_at(pgd, va + size, &log);
-	if (ret)
-		unsplit(&log);
-	else
+	ret = split_ends(pgd, va, size);
+	if (!ret)
 		remove_range(pgd, kl.levels - 1, va, va + (size - 1));
 	if (!unmap_batch) {
 		flush_tlb_kernel_range(va, va + size);
@@ -307,6 +314,46 @@ void arch_unmap_batch_end(unsigned long start, unsigned long end)
 		return;
 	flush_tlb_kernel_range(start, end);
 	free_deferred_tables();
+}
+
+/* Give every leaf in [start, last] (cut at both ends) the bits of @prot. */
+static void protect_range(pte_t *table, int level, unsigned long start,
+			  unsigned long last, pgprot_t prot)
+{
+	unsigned long sz = PT_LEVEL_SIZE(level), va = start;
+
+	for (;;) {
+		unsigned long end = min(ALIGN_DOWN(va, sz) + (sz - 1), last);
+		pte_t *e = &table[PT_INDEX(va, level)];
+
+		if (pte_leaf(*e))
+			*e = pfn_pte(pte_pfn(*e), prot);
+		else if (pte_present(*e))
+			protect_range(pt_virt(*e), level - 1, va, end, prot);
+		if (end == last)
+			return;
+		va = end + 1;
+	}
+}
+
+/*
+ * Change the permissions of what is mapped in [va, va + size), splitting
+ * huge leaves only where the range cuts them (Linux's set_memory_*).
+ * Holes stay holes. -ENOMEM if a split failed: then nothing changed.
+ */
+int change_pgd_prot(pgd_t *pgd, unsigned long va, unsigned long size, pgprot_t prot)
+{
+	int ret;
+
+	if (!size || !IS_ALIGNED(va | size, PAGE_SIZE))
+		return -EINVAL;
+	ret = split_ends(pgd, va, size);
+	if (!ret)
+		protect_range(pgd, kl.levels - 1, va, va + (size - 1), prot);
+	flush_tlb_kernel_range(va, va + size);	/* a downgrade: every hart */
+	if (!unmap_batch)
+		free_deferred_tables();
+	return ret;
 }
 
 phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot)

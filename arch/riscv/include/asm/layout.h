@@ -25,6 +25,10 @@
  *                | (2M), test scratch (8M)   |
  *   -2G          +---------------------------+ KERNEL_VA
  *                | kernel image, W^X         |
+ *                |   ...                     |
+ *   -2M          +---------------------------+ STACKS_START
+ *                | stacks: 64 slots of 32K,  |
+ *                | each [guard 16K|stack 16K]|
  *   -0           +---------------------------+
  *
  *   mode   T                    PAGE_OFFSET          LINEAR_SIZE
@@ -36,6 +40,13 @@
  * base), so hot-added memory anywhere below LINEAR_SIZE has a fixed place
  * and __va()/__pa() are one addition. Physical memory is further capped at
  * MAX_PHYSMEM_BITS so that the section table stays a small static array.
+ *
+ * Stacks (Linux's VMAP_STACK idea): slot n holds the stack of logical hart
+ * n, slot NR_CPUS + n its overflow stack. The lower half of every slot is
+ * never mapped, so running off a stack faults. The area is the top 2 MiB,
+ * so trap entry recognises it with one register and immediates only:
+ * (sp >> STACKS_SHIFT) == -1 is "in the area", bit STACK_SHIFT of sp
+ * clear is "in a guard".
  */
 #define PAGE_SHIFT		12
 #define PAGE_SIZE		(1UL << PAGE_SHIFT)
@@ -53,6 +64,22 @@
 #define FIXMAP_SCRATCH		(FIXMAP_START + 0x800000UL)	/* 8 MiB */
 #define FIXMAP_SCRATCH_SIZE	0x800000UL
 
+#ifdef __ASSEMBLY__
+#define _UL(x)			x
+#else
+#define _UL(x)			x##UL
+#endif
+
+#define STACKS_SHIFT		21
+#define STACKS_START		(-(1UL << STACKS_SHIFT))	/* 2 MiB, to -0 */
+#define STACK_SHIFT		14
+#define STACK_SIZE		(_UL(1) << STACK_SHIFT)		/* 16 KiB */
+#define STACK_SLOT_SHIFT	(STACK_SHIFT + 1)		/* guard + stack */
+#define STACK_SLOTS		(_UL(1) << (STACKS_SHIFT - STACK_SLOT_SHIFT))
+/* Top of the stack in slot @n; the guard is the STACK_SIZE below it. */
+#define STACK_SLOT_TOP(n)	(STACKS_START + ((unsigned long)(n) + 1) * (2 * STACK_SIZE))
+#define KERNEL_IMAGE_MAX	(1UL << 30)
+
 #define MAX_PHYSMEM_BITS	40
 #define IOREMAP_END		FIXMAP_START
 
@@ -63,6 +90,7 @@
 #define LAYOUT_VMEMMAP(vb)	LAYOUT_T(vb)
 #define LAYOUT_VMEMMAP_SIZE(vb)	(LAYOUT_LINEAR_SIZE(vb) / 64)
 
+#ifndef __ASSEMBLY__
 /* Compile-time proof that no two areas overlap, in every mode. */
 #define LAYOUT_CHECK(vb)							\
 	_Static_assert(LAYOUT_VMEMMAP(vb) + LAYOUT_VMEMMAP_SIZE(vb) <=		\
@@ -75,8 +103,9 @@
 LAYOUT_CHECK(39);
 LAYOUT_CHECK(48);
 LAYOUT_CHECK(57);
+_Static_assert(KERNEL_VA + KERNEL_IMAGE_MAX <= STACKS_START, "kernel overlaps stacks");
+_Static_assert(STACK_SLOT_TOP(STACK_SLOTS - 1) == 0, "stack slots do not fill the area");
 
-#ifndef __ASSEMBLY__
 #include <rvmm/types.h>
 
 /* Set once by the paging-mode probe (arch/riscv/mm/init.c). */
@@ -89,6 +118,7 @@ struct kernel_layout {
 	unsigned long vmemmap_size;
 	unsigned long ioremap_start;
 	phys_addr_t kernel_pa;	/* load address of the image */
+	phys_addr_t kernel_size;	/* whole image, 2 MiB-aligned (0 on the host) */
 	phys_addr_t syscon_pa;	/* test syscon, mapped at FIXMAP_IO, or 0 */
 	unsigned long kernel_va_pa_offset;
 };
@@ -120,6 +150,13 @@ phys_addr_t host_virt_to_phys(const void *p);
 /* Physical address of a kernel-image symbol. */
 #define __pa_symbol(v)	((phys_addr_t)((unsigned long)(v) - kl.kernel_va_pa_offset))
 #endif
+
+/* Hotplug never maps, unmaps or remaps the image's physical pages. */
+static inline bool overlaps_kernel_image(phys_addr_t pa, phys_addr_t size)
+{
+	return kl.kernel_size && pa < kl.kernel_pa + kl.kernel_size &&
+	       kl.kernel_pa < pa + size;
+}
 
 static inline phys_addr_t linear_map_limit(void)
 {

@@ -106,6 +106,7 @@ unsigned long best_map_size(phys_addr_t pa, unsigned long va, unsigned long size
 int create_pgd_mapping(pgd_t *pgd, unsigned long va, phys_addr_t pa,
 		       unsigned long size, pgprot_t prot);
 int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size);
+int change_pgd_prot(pgd_t *pgd, unsigned long va, unsigned long size, pgprot_t prot);
 /* Several removals, one flush at the end (see pgtable.c). */
 void arch_unmap_batch_begin(void);
 bool arch_unmap_batch_active(void);
