@@ -167,6 +167,11 @@ static void __init reserve_static(const struct dt_reserved *r)
 	phys_addr_t size = ALIGN(r->base + r->size, PAGE_SIZE) - base;
 	bool nomap = r->nomap;
 
+	if (base != r->base || size != r->size)
+		pr_warn("reserved-memory %s: [0x%llx-0x%llx] not page-aligned: reserving [0x%llx-0x%llx]\n",
+			r->name, (unsigned long long)r->base,
+			(unsigned long long)(r->base + r->size - 1), (unsigned long long)base,
+			(unsigned long long)(base + size - 1));
 	if (nomap && memblock_overlaps_memory(base, size) &&
 	    memblock_overlaps_reserved(base, size)) {
 		pr_warn("reserved-memory %s: no-map [0x%llx-0x%llx] overlaps the kernel, the DTB or an earlier reservation: no-map refused\n",
@@ -226,6 +231,23 @@ static void __init register_iomem(void)
 	}
 	if (dt->test_syscon)
 		iomem_register(dt->test_syscon, PAGE_SIZE, "test-syscon");
+}
+
+/*
+ * The self-tests run on every boot and take 4 MiB (MAX_ORDER) blocks:
+ * with less free RAM than this the boot stops here, saying why, rather
+ * than in a string of failed allocations.
+ */
+#define MIN_FREE_AFTER_BOOT	(8UL << 20)
+
+static void __init check_free_ram(void)
+{
+	unsigned long free = nr_free_pages() * PAGE_SIZE;
+
+	if (free < MIN_FREE_AFTER_BOOT)
+		panic("mm: only %lu KiB of RAM free after boot (%llu KiB in the memory map): rvmm needs %lu MiB",
+		      free >> 10, (unsigned long long)(memblock_phys_mem_size() >> 10),
+		      (unsigned long)(MIN_FREE_AFTER_BOOT >> 20));
 }
 
 static void mm_report(void)
@@ -317,6 +339,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	if (boot_params.online_normal)
 		default_online_zone = ZONE_NORMAL;
 	mm_report();
+	check_free_ram();
 	register_iomem();
 	smp_init(&boot_dt);
 	rest_init();
