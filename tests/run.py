@@ -13,7 +13,9 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          memory sizes, a hotplug + virtio-mem configuration, an awkward
          memory layout; then two virtio-mem devices, a two-socket NUMA
          machine, `make run`'s machine, a DEBUG=1 kernel, no5lvl/no4lvl),
-         the panic report, negative device-tree configurations, and the
+         mem= boots hiding RAM mid-1 GiB region, hostile memory layouts
+         (hostile_configs), the panic report, negative device-tree
+         configurations, and the
          virtio-mem end-to-end scenario (tests/e2e_virtio_mem.py). Logs go
          to build/logs/.
          Ends with exactly one line `N passed, N failed, N skipped`; exit
