@@ -492,7 +492,7 @@ G, M = rq.GiB, rq.MiB
 
 def big_ram(size):
     """-m beyond host RAM: a backend that reserves nothing up front."""
-    return (f"virt,memory-backend=ram",
+    return ("virt,memory-backend=ram",
             ["-object", f"memory-backend-ram,id=ram,size={size},reserve=off"])
 
 
@@ -587,7 +587,7 @@ def prepare_hostile(qemu, names):
             if not edit or name not in names:
                 continue
             if mem not in dumps:
-                dumps[mem] = hdt.dump_dts(rq.find_qemu(), mem, 2, HOSTILE_DIR / f"virt-{mem}.dtb")
+                dumps[mem] = hdt.dump_dts(qemu, mem, 2, HOSTILE_DIR / f"virt-{mem}.dtb")
             hdt.compile_dts(edit(dumps[mem]), HOSTILE_DIR / f"{name}.dtb")
     except (subprocess.SubprocessError, OSError) as e:
         return f"cannot build the hostile DTBs: {e}"

@@ -250,7 +250,8 @@ static void dt_host_hostile_memory(struct ktest *t)
 		KEXPECT_EQ(t, dti.mem[i].base, want[2 * i]);
 		KEXPECT_EQ(t, dti.mem[i].size, want[2 * i + 1]);
 	}
-	KEXPECT_EQ(t, dti.mem[DT_MAX_MEM - 1].base, 0x100000000ull + (DT_MAX_MEM - 5) * 0x2000000ull);
+	KEXPECT_EQ(t, dti.mem[DT_MAX_MEM - 1].base,
+		   0x100000000ull + (DT_MAX_MEM - 5) * 0x2000000ull);
 	/* One range more: refused, naming the node that holds it. */
 	BUILD(t, build_hostile_mem(dtb, sizeof(dtb), DT_MAX_MEM + 1));
 	PARSE_ERR(t, sizeof(dtb), -E2BIG, "dt: /memory@100000000: more than 32 memory ranges");
