@@ -129,6 +129,66 @@ static void __init enforce_mem_limit(void)
 	}
 }
 
+/*
+ * One DT memory range into memblock, as Linux's early_init_dt_add_memory_arch()
+ * does: whole pages only (rounded inward), and nothing beyond what the
+ * paging mode can map (clipped). Each change is a warning, not a stop.
+ */
+static void __init add_ram_range(phys_addr_t base, phys_addr_t size)
+{
+	phys_addr_t last = base + size - 1, start = ALIGN(base, PAGE_SIZE), end;
+
+	if (last >= linear_map_limit()) {
+		pr_warn("memory [0x%llx-0x%llx] beyond the Sv%d linear map (%llu GiB): %s\n",
+			(unsigned long long)base, (unsigned long long)last, kl.va_bits,
+			(unsigned long long)(linear_map_limit() >> 30),
+			base >= linear_map_limit() ? "ignored" : "clipped");
+		last = linear_map_limit() - 1;
+	}
+	end = ALIGN_DOWN(last + 1, PAGE_SIZE);
+	if (start >= end || start < base) {
+		if (base < linear_map_limit())
+			pr_warn("memory [0x%llx-0x%llx] holds no whole page: ignored\n",
+				(unsigned long long)base, (unsigned long long)last);
+		return;
+	}
+	if (start != base || ((last + 1) & ~PAGE_MASK))
+		pr_warn("memory [0x%llx-0x%llx] not page-aligned: using [0x%llx-0x%llx]\n",
+			(unsigned long long)base, (unsigned long long)last,
+			(unsigned long long)start, (unsigned long long)(end - 1));
+	if (memblock_add(start, end - start))
+		panic("memblock: too many memory regions");
+}
+
+/*
+ * A static reservation, widened to whole pages. "no-map" is refused, as
+ * Linux does, where the range is already reserved (the kernel, the DTB,
+ * an earlier region): unmapping the kernel's own pages would fault. The
+ * range stays reserved, so nothing else is placed there either.
+ */
+static void __init reserve_static(const struct dt_reserved *r)
+{
+	phys_addr_t base = ALIGN_DOWN(r->base, PAGE_SIZE);
+	phys_addr_t size = ALIGN(r->base + r->size, PAGE_SIZE) - base;
+	bool nomap = r->nomap;
+
+	if (base != r->base || size != r->size)
+		pr_warn("reserved-memory %s: [0x%llx-0x%llx] not page-aligned: reserving [0x%llx-0x%llx]\n",
+			r->name, (unsigned long long)r->base,
+			(unsigned long long)(r->base + r->size - 1), (unsigned long long)base,
+			(unsigned long long)(base + size - 1));
+	if (nomap && memblock_overlaps_memory(base, size) &&
+	    memblock_overlaps_reserved(base, size)) {
+		pr_warn("reserved-memory %s: no-map [0x%llx-0x%llx] overlaps the kernel, the DTB or an earlier reservation: no-map refused\n",
+			r->name, (unsigned long long)r->base,
+			(unsigned long long)(r->base + r->size - 1));
+		nomap = false;
+	}
+	memblock_check(memblock_reserve(base, size), "reserve", base, size);
+	if (nomap)
+		memblock_check(memblock_mark_nomap(base, size), "mark no-map", base, size);
+}
+
 static void __init setup_memblock(const void *fdt, phys_addr_t dtb_pa)
 {
 	const struct dt_info *dt = &boot_dt;
@@ -137,8 +197,10 @@ static void __init setup_memblock(const void *fdt, phys_addr_t dtb_pa)
 	phys_addr_t dtb_size = ALIGN(fdt_totalsize(fdt) + (dtb_pa & ~PAGE_MASK), PAGE_SIZE);
 
 	for (int i = 0; i < dt->nr_mem; i++)
-		if (memblock_add(dt->mem[i].base, dt->mem[i].size))
-			panic("memblock: too many memory regions");
+		add_ram_range(dt->mem[i].base, dt->mem[i].size);
+	if (!memblock.memory.cnt)
+		panic("no usable RAM: the device tree's memory ranges hold no whole page below the Sv%d linear-map limit",
+		      kl.va_bits);
 	enforce_mem_limit();
 	memblock_check(memblock_reserve(kbase, ksize), "reserve the kernel", kbase, ksize);
 	memblock_check(memblock_reserve(dtb_base, dtb_size), "reserve the DTB",
@@ -156,11 +218,7 @@ static void __init setup_memblock(const void *fdt, phys_addr_t dtb_pa)
 				      (unsigned long long)r->size);
 			continue;
 		}
-		memblock_check(memblock_reserve(r->base, r->size), "reserve",
-			       r->base, r->size);
-		if (r->nomap)
-			memblock_check(memblock_mark_nomap(r->base, r->size), "mark no-map",
-				       r->base, r->size);
+		reserve_static(r);
 	}
 }
 
@@ -178,6 +236,23 @@ static void __init register_iomem(void)
 	}
 	if (dt->test_syscon)
 		iomem_register(dt->test_syscon, PAGE_SIZE, "test-syscon");
+}
+
+/*
+ * The self-tests run on every boot and take 4 MiB (MAX_ORDER) blocks:
+ * with less free RAM than this the boot stops here, saying why, rather
+ * than in a string of failed allocations.
+ */
+#define MIN_FREE_AFTER_BOOT	(8UL << 20)
+
+static void __init check_free_ram(void)
+{
+	unsigned long free = nr_free_pages() * PAGE_SIZE;
+
+	if (free < MIN_FREE_AFTER_BOOT)
+		panic("mm: only %lu KiB of RAM free after boot (%llu KiB in the memory map): rvmm needs %lu MiB",
+		      free >> 10, (unsigned long long)(memblock_phys_mem_size() >> 10),
+		      (unsigned long)(MIN_FREE_AFTER_BOOT >> 20));
 }
 
 static void mm_report(void)
@@ -271,6 +346,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	if (boot_params.online_normal)
 		default_online_zone = ZONE_NORMAL;
 	mm_report();
+	check_free_ram();
 	register_iomem();
 	smp_init(&boot_dt);
 	cpus[0].stack_top = alloc_hart_stack(0);

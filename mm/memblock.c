@@ -244,6 +244,11 @@ bool memblock_overlaps_memory(phys_addr_t base, phys_addr_t size)
 	return overlaps(&memblock.memory, base, size);
 }
 
+bool memblock_overlaps_reserved(phys_addr_t base, phys_addr_t size)
+{
+	return overlaps(&memblock.reserved, base, size);
+}
+
 bool memblock_is_reserved(phys_addr_t addr)
 {
 	return overlaps(&memblock.reserved, addr, 1);

@@ -105,6 +105,11 @@ static void vmemmap_free_block(phys_addr_t pa, unsigned long size,
 		altmap->alloc -= nr;	/* the memory goes away with its block */
 		return;
 	}
+	if (!mm_buddy_ready) {		/* boot unwind: no struct page to read yet */
+		memblock_free(pa, size);
+		nr_memmap_pages -= nr;
+		return;
+	}
 	if (PageReserved(p)) {		/* boot memmap, from memblock */
 		for (unsigned long i = 0; i < nr; i++)
 			free_reserved_page(p + i);

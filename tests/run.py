@@ -15,8 +15,9 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          machine, `make run`'s machine, a DEBUG=1 kernel, no5lvl/no4lvl),
          the board's boot chain (`make vf2-sd`'s card and the FIT under
          Debian's S-mode U-Boot), OpenSBI 1.1, the sifive_u board and the
-         U54 CPU (board_configs()), the panic report, negative device-tree
-         configurations, and the virtio-mem end-to-end scenario
+         U54 CPU (board_configs()), mem= boots hiding RAM mid-1 GiB region,
+         hostile memory layouts (hostile_configs), the panic report, negative
+         device-tree configurations, and the virtio-mem end-to-end scenario
          (tests/e2e_virtio_mem.py). Logs go to build/logs/.
          Ends with exactly one line `N passed, N failed, N skipped`; exit
          status 1 on any failure.
@@ -41,6 +42,7 @@ sys.dont_write_bytecode = True   # keep tests/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rvmm_qemu as rq  # noqa: E402
 import layouts  # noqa: E402
+import hostile_dts as hdt  # noqa: E402
 import e2e_virtio_mem  # noqa: E402
 
 ROOT, BUILD = rq.ROOT, rq.BUILD
@@ -207,6 +209,7 @@ class Config:
     expect: str = ""            # negative configs: "kernel" or "qemu" must stop it
     typing: list = None         # U-Boot commands typed after stopping autoboot
     stop: bool = False          # no test syscon: the runner stops QEMU at the end
+    want: tuple = ()            # regexes the console must show (hostile configs)
 
 
 def selftest_configs(qemu, timeout):
@@ -778,6 +781,152 @@ def board_configs(qemu, timeout):
     return configs
 
 
+# ---- hostile memory layouts ------------------------------------------------------
+#
+# Device trees and machines that describe memory wrongly or awkwardly
+# (tests/hostile_dts.py builds the trees). Each config states the layer
+# that must handle it and the message it must print: "boot" ones must boot
+# and pass every self-test after warning; "kernel" ones must stop with a
+# clear panic. README's "Broken device trees" lists what each one does.
+
+HOSTILE_DIR = BUILD / "hostile"
+G, M = rq.GiB, rq.MiB
+
+
+def big_ram(size):
+    """-m beyond host RAM: a backend that reserves nothing up front."""
+    return ("virt,memory-backend=ram",
+            ["-object", f"memory-backend-ram,id=ram,size={size},reserve=off"])
+
+
+def vmem_dev(i, size, req):
+    return ["-object", f"memory-backend-ram,id=vmem{i},size={size},reserve=off",
+            "-device", f"virtio-mem-pci,id=vm{i},memdev=vmem{i},block-size=2M,"
+                       f"requested-size={req}"]
+
+
+# name, -m, cpu, DT edit (or None), expect, messages; then keyword extras.
+HOSTILE = [
+    ("hostile-nomap-over-kernel-sv57", "1G", "rv64",
+     lambda d: hdt.with_reserved(d, "fw@80200000", 0x80200000, 2 * M, True), "boot",
+     [r"warning: reserved-memory fw@80200000: no-map \[0x80200000-0x803fffff\] overlaps "
+      r"the kernel, the DTB or an earlier reservation: no-map refused"]),
+    ("hostile-unaligned-sv48", "1G", "rv64,sv57=off",
+     lambda d: hdt.with_reserved(hdt.with_memory(d, [[(0x80000800, G - 0x1000)],
+                                                     [(0xc0000800, 0x400)]]),
+                                 "fw@90000800", 0x90000800, 0x1000, True), "boot",
+     [r"warning: memory \[0x80000800-0xbffff7ff\] not page-aligned: using "
+      r"\[0x80001000-0xbfffefff\]",
+      r"warning: memory \[0xc0000800-0xc0000bff\] holds no whole page: ignored",
+      r"warning: reserved-memory fw@90000800: \[0x90000800-0x900017ff\] not page-aligned: "
+      r"reserving \[0x90000000-0x90001fff\]"]),
+    ("hostile-130G-sv39", "130G", "rv64", None, "boot",
+     [r"warning: memory \[0x80000000-0x20ffffffff\] beyond the Sv39 linear map \(128 GiB\): "
+      r"clipped", r"rvmm: mm: total 129024 MiB"],
+     dict(append="no4lvl", big=True)),
+    ("hostile-virtio-mem-beyond-sv39", "125G,maxmem=135G", "rv64", None, "boot",
+     [r"warning: virtio-mem: only 0x1fc0000000-0x1fffffffff of the region is usable",
+      r"error: virtio-mem: region 0x2040000000-0x20bfffffff holds no whole 128 MiB memory "
+      r"block below the Sv39 linear-map limit 0x2000000000: not used",
+      r"rvmm: mem plugged=1073741824 requested=2147483648 "],
+     dict(append="mem=1G no4lvl", big=True,
+          extra=vmem_dev(0, "2G", "2G") + vmem_dev(1, "2G", "1G"))),
+    ("hostile-mem-overlap-sv39", "1G", "rv64,sv48=off,sv57=off",
+     lambda d: hdt.with_memory(d, [[(0x80000000, 768 * M)],
+                                   [(0xa0000000, 512 * M), (0x80000000, 64 * M)]]), "boot",
+     [r"rvmm: mm: total 1024 MiB"]),
+    ("hostile-address-cells-1-sv57", "1G", "rv64",
+     lambda d: hdt.with_memory(hdt.with_root_cells(d, 1, 1), [[(0x80000000, G)]], 1, 1),
+     "boot", [r"rvmm: mm: total 1024 MiB"]),
+    ("hostile-32-mem-ranges-sv48", "1G", "rv64,sv57=off",
+     lambda d: hdt.with_memory(d, [[(0x80000000 + i * 32 * M, 16 * M) for i in range(32)]]),
+     "boot", [r"rvmm: memblock memory: 33 regions, 524288 KiB", r"rvmm: mm: total 512 MiB"]),
+    ("neg-dt-33-mem-ranges", "1G", "rv64",
+     lambda d: hdt.with_memory(d, [[(0x80000000 + i * 16 * M, 16 * M) for i in range(33)]]),
+     "kernel", [r"PANIC: invalid device tree .*: dt: /memory@80000000: more than 32 memory "
+                r"ranges"]),
+    ("neg-tiny-ram", "1G", "rv64",
+     lambda d: hdt.with_memory(d, [[(0x80000000, 4 * M)]]), "kernel",
+     [r"PANIC: mm: only \d+ KiB of RAM free after boot \(4096 KiB in the memory map\): "
+      r"rvmm needs 8 MiB"]),
+    ("neg-memmap-out-of-memory", "8G", "rv64",
+     lambda d: hdt.with_memreserve(d, 0x80400000, 8 * G - 4 * M), "kernel",
+     [r"PANIC: sparse_init: no memory for the memmap of section \d+"]),
+]
+# mem= that hides RAM starting mid-1 GiB region: the hotplug self-tests
+# must compute their expectations from the layout (paging modes alternate).
+HIDDEN_MEM = [("1G", "128M", "sv57"), ("1G", "384M", "sv39"), ("1G", "768M", "sv48"),
+              ("2G", "128M", "sv39"), ("2G", "384M", "sv48"), ("2G", "768M", "sv57")]
+
+
+def hostile_configs(qemu, timeout):
+    """The hostile boots; their DTBs are written by prepare_hostile()."""
+    configs = []
+    for name, mem, cpu, edit, expect, want, *kw in HOSTILE:
+        kw = kw[0] if kw else {}
+        machine, extra = big_ram(mem.split(",")[0]) if kw.get("big") else ("virt", [])
+        if edit:
+            extra = extra + ["-dtb", str(HOSTILE_DIR / f"{name}.dtb")]
+        cmd = rq.qemu_args(qemu, smp=2, mem=mem, cpu=cpu, machine=machine,
+                           append=kw.get("append"), extra=extra + kw.get("extra", []))
+        judge = judge_hostile_boot if expect == "boot" else judge_hostile_stop
+        configs.append(Config(name, cmd, timeout if expect == "boot" else NEG_TIMEOUT,
+                              judge, "kernel", tuple(want)))
+    cpus = dict(MODES)
+    for ram, hide, mode in HIDDEN_MEM:
+        configs.append(Config(f"{mode}-{ram}-mem{hide}-smp2",
+                              rq.qemu_args(qemu, smp=2, mem=ram, cpu=cpus[mode],
+                                           append=f"mem={hide}"),
+                              timeout, judge_hidden_mem))
+    return configs
+
+
+def prepare_hostile(qemu, names):
+    """Write the DTBs of the hostile configs in @names. None, or why not."""
+    HOSTILE_DIR.mkdir(parents=True, exist_ok=True)
+    dumps = {}
+    try:
+        for name, mem, _cpu, edit, *_ in HOSTILE:
+            if not edit or name not in names:
+                continue
+            if mem not in dumps:
+                dumps[mem] = hdt.dump_dts(qemu, mem, 2, HOSTILE_DIR / f"virt-{mem}.dtb")
+            hdt.compile_dts(edit(dumps[mem]), HOSTILE_DIR / f"{name}.dtb")
+    except (subprocess.SubprocessError, OSError) as e:
+        return f"cannot build the hostile DTBs: {e}"
+    return None
+
+
+def expect_lines(r, text, want):
+    for pat in want:
+        if not re.search(pat, text):
+            r.fail(f"the console lacks /{pat}/")
+
+
+def judge_hostile_boot(cfg, con, rc, timed_out):
+    """Boots, passes its self-tests, and printed the expected warnings."""
+    r = judge_selftest(cfg, con, rc, timed_out)
+    expect_lines(r, con.text(), cfg.want)
+    return r
+
+
+def judge_hostile_stop(cfg, con, rc, timed_out):
+    """Stopped by the kernel (judge_negative), with the expected message."""
+    r = judge_negative(cfg, con, rc, timed_out)
+    expect_lines(r, con.text(), cfg.want)
+    if r.reasons:
+        r.passed = 0
+    return r
+
+
+def judge_hidden_mem(cfg, con, rc, timed_out):
+    """judge_selftest, and the hotplug suite must have run, not skipped."""
+    r = judge_selftest(cfg, con, rc, timed_out)
+    if re.search(r"ok \d+ hp_\w+ # SKIP", con.text()):
+        r.fail("hotplug self-tests skipped: no hidden RAM")
+    return r
+
+
 # ---- running configurations ------------------------------------------------------
 
 def run_config(cfg):
@@ -875,6 +1024,13 @@ def cmd_test(args):
         configs += boards
     negatives = [c for c in negative_configs(qemu) if wanted(c.name)]
     configs += [c for c in crash_configs(qemu) if wanted(c.name)]
+    hostile = [c for c in hostile_configs(qemu, args.timeout) if wanted(c.name)]
+    why = prepare_hostile(qemu, {c.name for c in hostile})
+    if why:
+        for c in hostile:
+            results.append(Result(c.name, reasons=[why]).finish())
+            results[-1].report()
+        hostile = []
     if negatives:
         why = prepare_dtbs(qemu)
         if why:
@@ -883,7 +1039,7 @@ def cmd_test(args):
                 results[-1].report()
             negatives = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for r in pool.map(run_config, configs + negatives):   # in order, as they finish
+        for r in pool.map(run_config, configs + hostile + negatives):   # in order
             r.report()
             results.append(r)
     if wanted("e2e"):

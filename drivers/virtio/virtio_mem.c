@@ -197,7 +197,7 @@ static int reconcile(struct vmem *vm, bool print)
 	unsigned long n, got;
 
 	check_plugged(vm, "");
-	target = ALIGN_DOWN(min(vm->cfg.requested_size, vm->cfg.usable_region_size), vm->bs);
+	target = ALIGN_DOWN(min(vm->cfg.requested_size, sbm_usable_size(vm)), vm->bs);
 	if (vm->plugged_bytes < target) {
 		n = (target - vm->plugged_bytes) / vm->bs;
 		got = sbm_plug(vm, n);
@@ -408,6 +408,7 @@ bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
 	read_config(vm, &vm->cfg);
 	info->cfg = vm->cfg;
 	info->boot_requested_size = vm->boot_requested;
+	info->usable = sbm_usable_size(vm);
 	info->plugged = vm->plugged_bytes;
 	info->online = vm->online_bytes;
 	info->nr_blocks = vm->nr_blocks;

@@ -43,6 +43,8 @@ const char *vmem_resp_name(int resp);
 bool vmem_region_claimed(u64 addr, u64 size);
 /* From vm->cfg: block and memory-block geometry, -EINVAL if unusable. */
 int sbm_setup_geometry(struct vmem *vm);
+/* Bytes the driver can plug (the geometry may cut the region short). */
+u64 sbm_usable_size(const struct vmem *vm);
 /* The driver's bitmaps (after the geometry). */
 int sbm_init(struct vmem *vm);
 /* Plug / unplug up to @want device blocks; returns how many were. */

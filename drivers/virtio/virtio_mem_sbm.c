@@ -94,10 +94,25 @@ int sbm_setup_geometry(struct vmem *vm)
 	vm->first_mb_block = (vm->mb_base - c->addr) / vm->bs;
 	/* node_id names an ACPI PXM only with VIRTIO_MEM_F_ACPI_PXM; one node here. */
 	vm->nid = 0;
+	if (!vm->nr_mbs) {
+		pr_err("virtio-mem: region 0x%llx-0x%llx holds no whole %llu MiB memory block below the Sv%d linear-map limit 0x%llx: not used\n",
+		       (unsigned long long)c->addr,
+		       (unsigned long long)(c->addr + c->region_size - 1),
+		       (unsigned long long)(vm->mb_size >> 20), kl.va_bits,
+		       (unsigned long long)linear_map_limit());
+		return -EINVAL;
+	}
 	if (vm->mb_base != c->addr || mb_end != c->addr + c->region_size)
-		pr_warn("virtio-mem: only 0x%llx-0x%llx is usable (memory blocks, linear map)\n",
-			(unsigned long long)vm->mb_base, (unsigned long long)mb_end);
-	return vm->nr_mbs ? 0 : -EINVAL;
+		pr_warn("virtio-mem: only 0x%llx-0x%llx of the region is usable (memory blocks, Sv%d linear map)\n",
+			(unsigned long long)vm->mb_base, (unsigned long long)(mb_end - 1),
+			kl.va_bits);
+	return 0;
+}
+
+/* What the driver can plug: whole memory blocks below the linear-map limit. */
+u64 sbm_usable_size(const struct vmem *vm)
+{
+	return min((u64)vm->nr_mbs * vm->mb_size, vm->cfg.usable_region_size);
 }
 
 int sbm_init(struct vmem *vm)

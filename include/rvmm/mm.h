@@ -152,6 +152,7 @@ phys_addr_t memblock_phys_alloc_range(phys_addr_t size, phys_addr_t align,
 phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align);
 bool memblock_is_memory(phys_addr_t addr);
 bool memblock_overlaps_memory(phys_addr_t base, phys_addr_t size);
+bool memblock_overlaps_reserved(phys_addr_t base, phys_addr_t size);
 bool memblock_is_reserved(phys_addr_t addr);
 phys_addr_t memblock_phys_mem_size(void);
 phys_addr_t memblock_reserved_size(void);

@@ -183,6 +183,7 @@ struct virtio_mem_info {
 	bool present;
 	struct virtio_mem_config cfg;	/* last config read */
 	u64 boot_requested_size;	/* requested_size when probed */
+	u64 usable;			/* bytes the driver can plug (linear map) */
 	u64 plugged;			/* bytes the driver has plugged */
 	u64 online;			/* bytes handed to the page allocator */
 	unsigned long nr_blocks;	/* device blocks in the region */

@@ -208,6 +208,56 @@ static void dt_host_fuzz_regressions(struct ktest *t)
 }
 
 /*
+ * The hostile memory layouts of `make test` (tests/run.py, HOSTILE) as the
+ * parser sees them: ranges not page-aligned, overlapping nodes, a range
+ * across the Sv39 limit, @nr ranges in all. The parser passes every value
+ * through unchanged (rounding and clipping are setup_memblock()'s).
+ */
+static int build_hostile_mem(void *buf, int size, int nr)
+{
+	static const u64 odd[] = { 0x80000800, 0x3ffff000, 0xc0000800, 0x400,
+				   0xa0000000, 0x20000000, 0x1fc0000000, 0xc0000000 };
+	struct dtb_cpu cpu = { .mmu = "riscv,sv39", .isa = "rv64imac" };
+	u64 many[2 * (DT_MAX_MEM + 1)];
+
+	for (int i = 0; i < nr - 4; i++) {
+		many[2 * i] = 0x100000000ull + i * 0x2000000ull;
+		many[2 * i + 1] = 0x1000000;
+	}
+	DTB_TRY(dtb_begin(buf, size, NULL, 0, 2, 2));
+	DTB_TRY(dtb_memory(buf, 2, 2, odd, 2, NULL));
+	DTB_TRY(dtb_memory(buf, 2, 2, odd + 4, 2, NULL));
+	DTB_TRY(dtb_memory(buf, 2, 2, many, nr - 4, NULL));
+	DTB_TRY(fdt_begin_node(buf, "cpus"));
+	DTB_TRY(fdt_property_u32(buf, "#address-cells", 1));
+	DTB_TRY(fdt_property_u32(buf, "#size-cells", 0));
+	DTB_TRY(fdt_property_u32(buf, "timebase-frequency", DTB_TIMEBASE));
+	DTB_TRY(dtb_cpu(buf, &cpu));
+	DTB_TRY(fdt_end_node(buf));
+	DTB_TRY(dtb_chosen(buf, "quiet"));
+	return dtb_end(buf);
+}
+
+static void dt_host_hostile_memory(struct ktest *t)
+{
+	static const u64 want[] = { 0x80000800, 0x3ffff000, 0xc0000800, 0x400,
+				    0xa0000000, 0x20000000, 0x1fc0000000, 0xc0000000 };
+
+	BUILD(t, build_hostile_mem(dtb, sizeof(dtb), DT_MAX_MEM));
+	PARSE_OK(t);
+	KASSERT_EQ(t, dti.nr_mem, DT_MAX_MEM);
+	for (int i = 0; i < 4; i++) {
+		KEXPECT_EQ(t, dti.mem[i].base, want[2 * i]);
+		KEXPECT_EQ(t, dti.mem[i].size, want[2 * i + 1]);
+	}
+	KEXPECT_EQ(t, dti.mem[DT_MAX_MEM - 1].base,
+		   0x100000000ull + (DT_MAX_MEM - 5) * 0x2000000ull);
+	/* One range more: refused, naming the node that holds it. */
+	BUILD(t, build_hostile_mem(dtb, sizeof(dtb), DT_MAX_MEM + 1));
+	PARSE_ERR(t, sizeof(dtb), -E2BIG, "dt: /memory@100000000: more than 32 memory ranges");
+}
+
+/*
  * The real target: `qemu-system-riscv64 -M virt,dumpdtb=FILE`, one socket
  * (with -numa, each socket has its own PLIC and dt_info describes the first).
  */
@@ -249,4 +299,5 @@ static void dt_host_qemu_dtb(struct ktest *t)
 KTEST_SUITE(dt_host, false,
 	KTEST_CASE(dt_host_random),
 	KTEST_CASE(dt_host_fuzz_regressions),
+	KTEST_CASE(dt_host_hostile_memory),
 	KTEST_CASE(dt_host_qemu_dtb));

@@ -1396,10 +1396,40 @@ static void sparse_populate_enomem(struct ktest *t)
 	       tried, failed);
 }
 
+/*
+ * Boot memory runs out in the middle of a section's memmap (a DT whose
+ * reservations leave 2 MiB free): the 2 MiB block cannot be had, the 4 KiB
+ * fallback runs dry, and the unwind must give every page and table back to
+ * memblock. No struct page exists yet to read (it once went through
+ * pt_free_page(), which read one: a fault, then the wrong panic).
+ */
+static void sparse_boot_memmap_enomem(struct ktest *t)
+{
+	static const struct sim_range ram = { 0x80000000UL, 64 * SZ_1M };
+	static const struct sim_range rsv = { 0x80400000UL, 60 * SZ_1M };
+	const struct sim_mem m = { .ram = &ram, .nr_ram = 1, .reserved = &rsv, .nr_reserved = 1 };
+	unsigned long va, pt0;
+	phys_addr_t rsv0;
+	int level;
+
+	sim_boot_memblock(48, &m);
+	va = (unsigned long)pfn_to_page(PHYS_PFN(ram.base));
+	rsv0 = memblock_reserved_size();
+	pt0 = nr_pt_pages;
+	KEXPECT_EQ(t, vmemmap_populate(va, va + SUBBLOCK_PAGES * PAGE_SIZE, 0, NULL), -ENOMEM);
+	KEXPECT_GT(t, vmemmap_stats.pte_leaves, 0);	/* the fallback did map some */
+	KEXPECT_EQ(t, memblock_reserved_size(), rsv0);
+	KEXPECT_EQ(t, nr_pt_pages, pt0);
+	KEXPECT_EQ(t, nr_memmap_pages, 0);
+	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, va, &level, NULL), WALK_NONE);
+	KEXPECT_TRUE(t, !sim_host_readable((void *)va));
+}
+
 KTEST_SUITE(host_sparse, false,
 	KTEST_CASE(sparse_boot_layouts),
 	KTEST_CASE(sparse_random_layouts),
 	KTEST_CASE(sparse_hotadd_vmemmap),
 	KTEST_CASE(sparse_vmemmap_tables_freed),
 	KTEST_CASE(sparse_populate_partial),
-	KTEST_CASE(sparse_populate_enomem));
+	KTEST_CASE(sparse_populate_enomem),
+	KTEST_CASE(sparse_boot_memmap_enomem));

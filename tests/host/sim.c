@@ -514,7 +514,7 @@ static void map_linear(void)
 	}
 }
 
-void sim_boot(int va_bits, const struct sim_mem *m)
+void sim_boot_memblock(int va_bits, const struct sim_mem *m)
 {
 	phys_addr_t root;
 
@@ -549,7 +549,11 @@ void sim_boot(int va_bits, const struct sim_mem *m)
 	memset(__va(root), 0, PAGE_SIZE);
 	swapper_pg_dir = __va(root);
 	map_linear();
+}
 
+void sim_boot(int va_bits, const struct sim_mem *m)
+{
+	sim_boot_memblock(va_bits, m);
 	sparse_init();
 	free_area_init();
 	memblock_free_all();

@@ -45,6 +45,8 @@ struct sim_mem {
 
 /* Reset every piece of mm state and boot @m in Sv@va_bits. */
 void sim_boot(int va_bits, const struct sim_mem *m);
+/* Only up to the linear map: memblock rules, no memmap yet (sparse_init next). */
+void sim_boot_memblock(int va_bits, const struct sim_mem *m);
 /* 1 GiB of RAM at 2 GiB, like QEMU virt with -m 1G. */
 void sim_boot_simple(int va_bits, phys_addr_t ram_size);
 extern phys_addr_t sim_kernel_pa;

@@ -22,8 +22,19 @@ static phys_addr_t memblock_pt_alloc(void)
 	return pa;
 }
 
+/*
+ * A table emptied while memblock still rules (a failed boot mapping being
+ * unwound) goes back to memblock: its struct page may not exist yet, so
+ * pt_free_page(), which reads it, cannot be used before the buddy phase.
+ */
+static void memblock_pt_free(phys_addr_t pa)
+{
+	if (!arch_pt_page_is_static(pa))
+		memblock_free(pa, PAGE_SIZE);
+}
+
 static const struct pt_ops memblock_pt_ops = {
-	.name = "memblock", .alloc = memblock_pt_alloc, .free = pt_free_page,
+	.name = "memblock", .alloc = memblock_pt_alloc, .free = memblock_pt_free,
 	.virt = linear_pt_virt,
 };
 
