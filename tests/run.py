@@ -297,14 +297,18 @@ def selftest_configs(qemu, timeout):
     return configs
 
 
+def check_lines(r, text, patterns):
+    """Fail @r for each regex of @patterns the log does not match."""
+    for pat in patterns:
+        if not re.search(pat, text, re.M):
+            r.fail(f"the log lacks /{pat}/")
+
+
 def expect_lines(judge, *patterns):
     """@judge, and the log must match every regex of @patterns."""
     def judge_lines(cfg, con, rc, timed_out):
         r = judge(cfg, con, rc, timed_out)
-        text = con.text()
-        for pat in patterns:
-            if not re.search(pat, text, re.M):
-                r.fail(f"the log lacks /{pat}/")
+        check_lines(r, con.text(), patterns)
         return r
     return judge_lines
 
@@ -871,7 +875,7 @@ def hostile_configs(qemu, timeout):
                            append=kw.get("append"), extra=extra + kw.get("extra", []))
         judge = judge_hostile_boot if expect == "boot" else judge_hostile_stop
         configs.append(Config(name, cmd, timeout if expect == "boot" else NEG_TIMEOUT,
-                              judge, "kernel", tuple(want)))
+                              judge, "kernel", want=tuple(want)))
     cpus = dict(MODES)
     for ram, hide, mode in HIDDEN_MEM:
         configs.append(Config(f"{mode}-{ram}-mem{hide}-smp2",
@@ -897,23 +901,17 @@ def prepare_hostile(qemu, names):
     return None
 
 
-def expect_lines(r, text, want):
-    for pat in want:
-        if not re.search(pat, text):
-            r.fail(f"the console lacks /{pat}/")
-
-
 def judge_hostile_boot(cfg, con, rc, timed_out):
     """Boots, passes its self-tests, and printed the expected warnings."""
     r = judge_selftest(cfg, con, rc, timed_out)
-    expect_lines(r, con.text(), cfg.want)
+    check_lines(r, con.text(), cfg.want)
     return r
 
 
 def judge_hostile_stop(cfg, con, rc, timed_out):
     """Stopped by the kernel (judge_negative), with the expected message."""
     r = judge_negative(cfg, con, rc, timed_out)
-    expect_lines(r, con.text(), cfg.want)
+    check_lines(r, con.text(), cfg.want)
     if r.reasons:
         r.passed = 0
     return r
