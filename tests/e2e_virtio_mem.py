@@ -7,7 +7,9 @@ For each block size (2 MiB, 128 MiB) it boots the CONTRACT default machine
 with a virtio-mem device (requested-size=0) and `-append rvmm.serve`, waits
 for the kernel's self-test summary, then:
 
-* steps the requested size through 1G, 3G, 256M, 0, 2G; each step passes
+* steps the requested size through 1G, 3G, 256M, 0, 2G, then sizes that
+  leave a memory block with one block (2 MiB blocks: 2M, 678M, 2M, the
+  issue's reproduction; 128 MiB blocks: 384M, 128M); each step passes
   when query-memory-devices reports the device's `size` == requested and the
   kernel printed `rvmm: mem plugged=<requested> ...` (60 s per step; after
   a failed step the remaining steps are counted failed without running);
@@ -39,7 +41,9 @@ import rvmm_qemu as rq  # noqa: E402
 BOOT_TIMEOUT = 120
 STEP_TIMEOUT = 60
 STEPS = [1 * rq.GiB, 3 * rq.GiB, 256 * rq.MiB, 0, 2 * rq.GiB]
-VARIANTS = [("2M", 2 * rq.MiB), ("128M", 128 * rq.MiB)]
+# (block size, its bytes, steps after STEPS)
+VARIANTS = [("2M", 2 * rq.MiB, [2 * rq.MiB, 678 * rq.MiB, 2 * rq.MiB]),
+            ("128M", 128 * rq.MiB, [384 * rq.MiB, 128 * rq.MiB])]
 TWO_DEVICE_STEPS = [("vm1", 1 * rq.GiB), ("vm0", 512 * rq.MiB), ("vm1", 256 * rq.MiB),
                     ("vm0", 0), ("vm1", 0)]
 
@@ -81,10 +85,10 @@ def boot_problem(con, hit, rc):
     return None
 
 
-def case_names():
+def case_names(steps):
     """The planned cases of one variant, in order."""
     names = ["boot"]
-    names += [f"resize to {rq.fmt_size(s)}" for s in STEPS]
+    names += [f"resize to {rq.fmt_size(s)}" for s in steps]
     names += ["refuse oversize request", "refuse unaligned request",
               "quit without panic"]
     return names
@@ -171,13 +175,15 @@ def session(qemu, label, devices, log, names, steps):
     return tally.passed, tally.failed
 
 
-def run_variant(qemu, log_dir, block_name, block_bytes):
+def run_variant(qemu, log_dir, block_name, block_bytes, more_steps):
     """One boot with one block size. Returns (passed, failed)."""
+    sizes = STEPS + more_steps
+
     def steps(qmp, con, done):
         # After a failed step the device state is unknown: the remaining
         # steps count as failed without spending another timeout each.
         failed_step = None
-        for size in STEPS:
+        for size in sizes:
             if failed_step:
                 done(False, f"not run: {failed_step}")
                 continue
@@ -192,7 +198,8 @@ def run_variant(qemu, log_dir, block_name, block_bytes):
         done(*refuse(qmp, con, 1 * rq.GiB + block_bytes // 2))
 
     return session(qemu, f"block-size={block_name}", rq.virtio_mem_args(block_size=block_name),
-                   Path(log_dir) / f"e2e-virtio-mem-{block_name}.log", case_names(), steps)
+                   Path(log_dir) / f"e2e-virtio-mem-{block_name}.log", case_names(sizes),
+                   steps)
 
 
 def two_device_case_names():
@@ -224,15 +231,16 @@ def run_two_devices(qemu, log_dir):
 def run(qemu_path, log_dir):
     """Run every variant. Returns (passed, failed, skipped)."""
     if not rq.has_virtio_mem(qemu_path):
-        n = len(case_names()) * len(VARIANTS) + len(two_device_case_names())
+        n = (sum(len(case_names(STEPS + v[2])) for v in VARIANTS) +
+             len(two_device_case_names()))
         print("!" * 72)
         print(f"e2e: SKIPPED: {qemu_path} has no virtio-mem-pci device "
               f"(build the patched QEMU with `make qemu`); {n} cases not run")
         print("!" * 72, flush=True)
         return 0, 0, n
     passed = failed = 0
-    for name, block in VARIANTS:
-        p, f = run_variant(qemu_path, log_dir, name, block)
+    for name, block, more in VARIANTS:
+        p, f = run_variant(qemu_path, log_dir, name, block, more)
         passed += p
         failed += f
     p, f = run_two_devices(qemu_path, log_dir)

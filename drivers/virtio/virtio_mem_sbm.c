@@ -505,11 +505,13 @@ unsigned long sbm_unplug(struct vmem *vm, unsigned long want)
 			k += vmem_test(vm->plugged, b);
 		/*
 		 * Emptying the mb costs k + 1 blocks (its memmap block goes
-		 * too); with less to give, keep one data block so that we
-		 * never overshoot below the requested size.
+		 * too). With exactly k to give, all data blocks go and the mb
+		 * stays with its memmap block alone: that is the requested
+		 * size, and no other mb could give the last block instead
+		 * without leaving this one's memmap behind anyway.
 		 */
 		left = want - done;
-		limit = left >= k + 1 ? k : min(left, k ? k - 1 : 0);
+		limit = min(left, k);
 		got = unplug_data_blocks(vm, mb, limit, &err);
 		done += got;
 		if (err)

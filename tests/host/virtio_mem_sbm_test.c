@@ -358,6 +358,56 @@ static void sbm_readd_fails(struct ktest *t)
 	printk("    # %lu failed re-adds left a stale block, each cleaned up\n", stale);
 }
 
+/*
+ * Every shrink reaches its target exactly when the device agrees and
+ * nothing is in use: targets that leave one block (the memmap block) in
+ * a memory block, one or two blocks more, a memory block less one, for
+ * small blocks, blocks of half a memory block (64 MiB: every odd multiple)
+ * and blocks of one memory block or more.
+ */
+static void sbm_exact_targets(struct ktest *t)
+{
+	static const u64 sizes[] = { SZ_2M, 64 * SZ_1M, SECTION_SIZE, 2 * SECTION_SIZE, SZ_1G };
+	unsigned long shapes = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes) && !t->failed; i++) {
+		u64 mb = max(sizes[i], (u64)SECTION_SIZE), region = 4 * mb;
+		const struct geometry g = { sizes[i], 4 * SZ_1G, region, region };
+		unsigned long movable0, full;
+		struct mm_snap s0;
+
+		setup(t, sim_modes[i % 3], &g);
+		if (t->failed)
+			return;
+		movable0 = zones[ZONE_MOVABLE].present_pages;
+		mm_snap_take(&s0);
+		full = vmem.nr_blocks;
+		sim_log_mute++;
+		for (unsigned long m = 0; m < vmem.nr_mbs && !t->failed; m++) {
+			static const long offs[] = { 0, 1, 2, -1 };
+
+			for (unsigned int o = 0; o < ARRAY_SIZE(offs) && !t->failed; o++) {
+				long target = (long)(m * vmem.bpm) + offs[o];
+				unsigned long need = full - vmem.plugged_bytes / vmem.bs;
+
+				if (target < 0 || (unsigned long)target >= full)
+					continue;
+				KEXPECT_EQ(t, sbm_plug(&vmem, need), need);
+				KEXPECT_EQ(t, sbm_unplug(&vmem, full - target), full - target);
+				KEXPECT_EQ(t, vmem.plugged_bytes, target * vmem.bs);
+				check(t, movable0, (int)target);
+				shapes++;
+			}
+		}
+		sbm_unplug(&vmem, vmem.nr_blocks);
+		sim_log_mute--;
+		check(t, movable0, -1);
+		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
+		EXPECT_SNAP_EQ(t, s0);
+	}
+	printk("    # %lu shrinks, each to its exact target\n", shapes);
+}
+
 /* Geometries the driver must refuse, with nothing allocated. */
 static void sbm_bad_geometry(struct ktest *t)
 {
@@ -414,4 +464,5 @@ static void sbm_bad_geometry(struct ktest *t)
 KTEST_SUITE(host_virtio_mem_sbm, false,
 	KTEST_CASE(sbm_random),
 	KTEST_CASE(sbm_readd_fails),
+	KTEST_CASE(sbm_exact_targets),
 	KTEST_CASE(sbm_bad_geometry));

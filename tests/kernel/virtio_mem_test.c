@@ -306,6 +306,30 @@ static void unplug_replug_cycle(struct ktest *t)
 	KEXPECT_EQ(t, probe_read(lm_va(top), &val), 0);
 }
 
+/*
+ * Shrink to a single block and back: the last block is the memmap block
+ * of the lowest memory block, which must give up every data block (the
+ * shrink once stopped one block short there).
+ */
+static void shrink_to_one_block(struct ktest *t)
+{
+	struct virtio_mem_info vi, mid;
+	u64 size = shrink_size(t, &vi);
+
+	if (!size)
+		return;
+	size = vi.plugged - vi.cfg.block_size;
+	KEXPECT_EQ(t, virtio_mem_unplug(dev, size), size);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &mid));
+	KEXPECT_EQ(t, mid.plugged, vi.cfg.block_size);
+	KEXPECT_EQ(t, mid.cfg.plugged_size, mid.plugged);
+	state_agrees(t);
+	KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &mid));
+	KEXPECT_EQ(t, mid.plugged, vi.plugged);
+	KEXPECT_EQ(t, mid.online, vi.online);
+}
+
 /* ---- refusals (injected: QEMU's device refuses only on host errors) ---- */
 
 struct vm_snap {
@@ -509,6 +533,7 @@ static void every_other_device(struct ktest *t)
 		KTEST_CASE(refused_requests),
 		KTEST_CASE(state_agrees),
 		KTEST_CASE(unplug_replug_cycle),
+		KTEST_CASE(shrink_to_one_block),
 		KTEST_CASE(busy_is_retried),
 		KTEST_CASE(busy_forever_changes_nothing),
 		KTEST_CASE(error_on_unplug_changes_nothing),
@@ -559,6 +584,7 @@ KTEST_SUITE(virtio_mem, false,
 	KTEST_CASE(refused_requests),
 	KTEST_CASE(state_agrees),
 	KTEST_CASE(unplug_replug_cycle),
+	KTEST_CASE(shrink_to_one_block),
 	KTEST_CASE(busy_is_retried),
 	KTEST_CASE(busy_forever_changes_nothing),
 	KTEST_CASE(error_on_unplug_changes_nothing),
