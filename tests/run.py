@@ -11,7 +11,8 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
   test   host unit tests (`make host-test`, ASan+UBSan), kernel self-tests in
          every QEMU configuration of selftest_configs() (per paging mode: 4
          memory sizes, a hotplug + virtio-mem configuration, an awkward
-         memory layout; then two virtio-mem devices, a two-socket NUMA
+         memory layout, virtio-mem with big blocks (128M/256M/1G); then two
+         virtio-mem devices, a two-socket NUMA
          machine, `make run`'s machine, a DEBUG=1 kernel, no5lvl/no4lvl),
          the board's boot chain (`make vf2-sd`'s card and the FIT under
          Debian's S-mode U-Boot), OpenSBI 1.1, the sifive_u board and the
@@ -55,6 +56,8 @@ MODES = [("sv57", "rv64"), ("sv48", "rv64,sv57=off"), ("sv39", "rv64,sv48=off,sv
 SIZES = [("512M", 1), ("3G", 4), ("8G", 1), ("16G", 4)]
 # virtio-mem sizes of the hotplug configs: partly plugged memory blocks, and not.
 VMEM_REQUEST = {"sv57": "1G", "sv48": "1000M", "sv39": "326M"}
+# Big Block Mode configs: block size and requested-size at boot.
+BIG_BLOCKS = [("128M", "1G"), ("256M", "1280M"), ("1G", "2G")]
 DEBUG_IMAGE = BUILD / "debug" / "Image"   # DEBUG=1 (page poisoning); `make test` builds it
 NOSELFTESTS = BUILD / "noselftests"        # SELFTESTS=n; `make test` builds it
 # The test hooks of include/rvmm/fault-inject.h: none may exist in SELFTESTS=n.
@@ -252,6 +255,16 @@ def selftest_configs(qemu, timeout):
                                                index=1, block_size="4M", requested_size="392M",
                                                backend_size=4 * rq.GiB)),
                               timeout, judge_selftest))
+    # Big blocks (one device block per memory block, or more): Big Block
+    # Mode, plugged at boot and resized by the virtio_mem cases.
+    if rq.has_virtio_mem(qemu):
+        for (mode, cpu), (block, request) in zip(MODES, BIG_BLOCKS):
+            configs.append(Config(f"{mode}-2G-mem1G-virtio-mem-{block}-blocks-smp2",
+                                  rq.qemu_args(qemu, smp=2, mem="2G,maxmem=10G", cpu=cpu,
+                                               append="mem=1G",
+                                               extra=rq.virtio_mem_args(
+                                                   block_size=block, requested_size=request)),
+                                  timeout, judge_selftest))
     # Two sockets, two NUMA nodes: two PLICs and two memory nodes in the
     # DT (rvmm uses the first PLIC, which QEMU routes PCI INTx to; memory
     # is one node), virtio-mem on node 1.

@@ -7,9 +7,13 @@
  * after it go to the device in one PLUG request, then add_memory() puts
  * the memmap into that first block and every other plugged block is
  * onlined on its own. Unplugging works from the highest memory block
- * down, takes only device blocks whose pages are all free, and removes a
- * memory block (then unplugs its memmap block) when nothing else of it
- * is left. Contiguous device blocks share one request.
+ * down and takes only device blocks whose pages are all free. A memory
+ * block that goes entirely is offlined, removed, then unplugged in one
+ * request, as Linux's Big Block Mode does; with blocks of 128 MiB and
+ * more (one device block per memory block) that is the only way. A
+ * device refusal puts back what it touched and ends the shrink; a block
+ * in use only moves it on to the next memory block. Contiguous device
+ * blocks share one request.
  *
  * Invariants: a block is online only if plugged; an mb is added iff its
  * first device block is plugged (but for a "stale" block, see readd_mb(vm));
@@ -441,11 +445,49 @@ static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsig
 }
 
 /*
- * The device refused to unplug the memmap block of a removed mb: bring the
- * mb back rather than leak the block. add_memory() maps all of it, and the
- * rest of the mb is unplugged (that is why it was removed): unmap that again.
- * If even that fails, the block stays plugged with no mb (a "stale" block),
- * and the next shrink tries to unplug it again.
+ * Unplug every plugged block of @mb (removed, or stale), one request per
+ * run, highest run first: the memmap block goes last, so whatever a
+ * refusal leaves plugged still starts with it. Adds the blocks unplugged
+ * to *done.
+ */
+static int unplug_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long *done)
+{
+	unsigned long b0 = mb_first(vm, mb), b = b0 + vm->bpm;
+
+	while (b > b0) {
+		unsigned long hi, lo;
+		int ret;
+
+		while (b > b0 && !vmem_test(vm->plugged, b - 1))
+			b--;
+		if (b == b0)
+			break;
+		hi = b - 1;
+		while (b > b0 && vmem_test(vm->plugged, b - 1))
+			b--;
+		lo = b;
+		ret = change_range(vm, false, lo, hi - lo + 1);
+		if (ret)
+			return ret;
+		*done += hi - lo + 1;
+	}
+	return 0;
+}
+
+/* Online the plugged blocks of @mb again, from @from on (a rollback). */
+static void online_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long from)
+{
+	for (unsigned long b = mb_first(vm, mb) + from; b < mb_first(vm, mb) + vm->bpm; b++)
+		if (vmem_test(vm->plugged, b))
+			online_block(vm, b, false);
+}
+
+/*
+ * The device refused to unplug (part of) a removed mb: bring the mb back
+ * rather than leak its blocks. add_memory() maps all of it: unmap what is
+ * unplugged, online what is plugged. If even that fails, the blocks stay
+ * plugged with no mb (a "stale" mb, its memmap block among them), and the
+ * next shrink tries to unplug them again.
  */
 static int readd_mb(struct vmem *vm, unsigned long mb)
 {
@@ -459,16 +501,39 @@ static int readd_mb(struct vmem *vm, unsigned long mb)
 		return ret;
 	}
 	vmem_set(vm->added, mb, true);
-	unmap_blocks(vm, b0 + 1, vm->bpm - 1);
-	online_block(vm, b0, false);
+	for (unsigned long b = b0 + 1, n; b < b0 + vm->bpm; b += n + 1) {
+		for (n = 0; b + n < b0 + vm->bpm && !vmem_test(vm->plugged, b + n); n++)
+			;
+		unmap_blocks(vm, b, n);
+	}
+	online_mb_blocks(vm, mb, 0);
 	return 0;
 }
 
-/* The mb has only its first block left: remove it, then unplug that block. */
-static int remove_mb(struct vmem *vm, unsigned long mb)
+/* Offline every plugged block of @mb, or none: -EBUSY if one is in use. */
+static int offline_mb_blocks(struct vmem *vm, unsigned long mb)
 {
 	unsigned long b0 = mb_first(vm, mb);
-	int ret = offline_block(vm, b0);
+
+	for (unsigned long b = b0 + vm->bpm; b-- > b0;) {
+		if (vmem_test(vm->plugged, b) && offline_block(vm, b)) {
+			online_mb_blocks(vm, mb, b + 1 - b0);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Linux's order for a whole memory block (Big Block Mode's only one):
+ * offline it, remove it, then unplug its blocks (one request when they
+ * are contiguous). -EBUSY if some of it is in use (nothing changed; try
+ * another mb); on a refusal the mb is added and onlined again and the
+ * error returned, which ends the shrink. Adds what went to *done.
+ */
+static int remove_mb(struct vmem *vm, unsigned long mb, unsigned long *done)
+{
+	int ret = offline_mb_blocks(vm, mb);
 
 	if (ret)
 		return ret;
@@ -476,48 +541,61 @@ static int remove_mb(struct vmem *vm, unsigned long mb)
 	if (ret) {
 		pr_err("virtio-mem: remove_memory(0x%llx) failed (%d)\n",
 		       (unsigned long long)mb_addr(vm, mb), ret);
-		online_block(vm, b0, false);
-		return ret;
+		online_mb_blocks(vm, mb, 0);
+		return ret == -EBUSY ? -EIO : ret;
 	}
 	vmem_set(vm->added, mb, false);
-	ret = change_range(vm, false, b0, 1);
+	ret = unplug_mb_blocks(vm, mb, done);
 	if (ret)
 		readd_mb(vm, mb);
 	return ret;
 }
 
+/* Plugged data blocks of an added mb (all but its memmap block). */
+static unsigned long mb_data_blocks(struct vmem *vm, unsigned long mb)
+{
+	unsigned long b0 = mb_first(vm, mb), k = 0;
+
+	for (unsigned long b = b0 + 1; b < b0 + vm->bpm; b++)
+		k += vmem_test(vm->plugged, b);
+	return k;
+}
+
+/*
+ * From the highest memory block down: an mb that can go entirely (its
+ * data blocks and its memmap block, k + 1) is removed as a whole; else
+ * its free data blocks go, up to what is left to unplug, and the mb stays
+ * with its memmap block. A block in use only moves the shrink on to the
+ * next mb; a device refusal ends it.
+ */
 unsigned long sbm_unplug(struct vmem *vm, unsigned long want)
 {
 	unsigned long done = 0;
 
 	for (unsigned long mb = vm->nr_mbs; mb-- > 0 && done < want;) {
-		unsigned long b0 = mb_first(vm, mb), k = 0, left, limit, got;
+		unsigned long k, got;
 		int err = 0;
 
 		if (stale_mb(vm, mb)) {
-			if (!change_range(vm, false, b0, 1))
-				done++;
+			if (unplug_mb_blocks(vm, mb, &done))
+				break;
 			continue;
 		}
 		if (!vmem_test(vm->added, mb))
 			continue;
-		for (unsigned long b = b0 + 1; b < b0 + vm->bpm; b++)
-			k += vmem_test(vm->plugged, b);
-		/*
-		 * Emptying the mb costs k + 1 blocks (its memmap block goes
-		 * too). With exactly k to give, all data blocks go and the mb
-		 * stays with its memmap block alone: that is the requested
-		 * size, and no other mb could give the last block instead
-		 * without leaving this one's memmap behind anyway.
-		 */
-		left = want - done;
-		limit = min(left, k);
-		got = unplug_data_blocks(vm, mb, limit, &err);
+		k = mb_data_blocks(vm, mb);
+		if (want - done > k) {
+			err = remove_mb(vm, mb, &done);
+			if (!err)
+				continue;
+			if (err != -EBUSY)
+				break;
+			err = 0;
+		}
+		got = unplug_data_blocks(vm, mb, min(want - done, k), &err);
 		done += got;
 		if (err)
 			break;
-		if (got == k && want - done >= 1 && !remove_mb(vm, mb))
-			done++;
 	}
 	return done;
 }

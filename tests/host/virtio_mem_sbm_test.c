@@ -38,6 +38,8 @@ static struct {
 	struct sim_rng rng;
 	unsigned long requests, refusals, bad;
 	long refuse_block;	/* ERROR for an UNPLUG of just this block */
+	unsigned int refuse_next;	/* answer the next PLUG/UNPLUGs refuse_resp */
+	int refuse_resp;
 	bool allow_stale;	/* a plugged memmap block without its mb is fine */
 	char why[160];		/* the first bad request */
 } dev;
@@ -81,6 +83,11 @@ int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u1
 	if (nr_p != (plug ? 0 : n))
 		return dev_bad(plug ? "PLUG of plugged blocks" : "UNPLUG of unplugged blocks",
 			       b, n);
+	if (dev.refuse_next) {
+		dev.refuse_next--;
+		dev.refusals++;
+		return dev.refuse_resp;
+	}
 	if (!plug && n == 1 && (long)b == dev.refuse_block) {
 		dev.refusals++;
 		return VIRTIO_MEM_RESP_ERROR;
@@ -128,6 +135,7 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	dev.plugged_size = 0;
 	dev.requests = dev.refusals = dev.bad = 0;
 	dev.refuse_block = -1;
+	dev.refuse_next = 0;
 	dev.allow_stale = false;
 	dev.refuse_pct = 0;
 }
@@ -289,12 +297,13 @@ static void sbm_random(struct ktest *t)
 }
 
 /*
- * The device refuses to unplug the memmap block of a memory block just
- * removed, and re-adding the mb then fails at each of its allocations in
- * turn (the mb is alone in its GiB, so its linear-map table went with it):
- * the block stays plugged without its mb ("stale"), plugging passes it by,
- * and the next shrink unplugs it. Once the re-add gets all it needs, the mb
- * is back. Either way the way back restores exactly the state before.
+ * The device refuses to unplug a memory block just removed, and re-adding
+ * the mb then fails at each of its allocations in turn (the mb is alone
+ * in its GiB, so its linear-map table went with it): the refusal ends the
+ * shrink, the block stays plugged without its mb ("stale"), plugging
+ * passes it by, and the next shrink unplugs it. Once the re-add gets all
+ * it needs, the mb is back. Either way the way back restores exactly the
+ * state before.
  */
 static void sbm_readd_fails(struct ktest *t)
 {
@@ -323,8 +332,8 @@ static void sbm_readd_fails(struct ktest *t)
 			dev.allow_stale = true;
 			printk_capture(log, sizeof(log));
 			fail_alloc_nth = n;
-			/* mb 8 goes (refused, re-add), then a block of mb 7. */
-			KEXPECT_EQ(t, sbm_unplug(&vmem, 1), 1);
+			/* mb 8 goes, is refused and re-added: the shrink stops there. */
+			KEXPECT_EQ(t, sbm_unplug(&vmem, 1), 0);
 			fail_alloc_nth = 0;
 			done = nr_alloc_calls - calls0 < n;	/* nothing failed */
 			printk_capture(NULL, 0);
@@ -333,12 +342,10 @@ static void sbm_readd_fails(struct ktest *t)
 			check(t, movable0, (int)n);
 			if (vmem_test(vmem.added, top)) {
 				dev.allow_stale = false;
-				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* mb 7's hole */
 			} else {
 				stale++;
 				KEXPECT_TRUE(t, vmem_test(vmem.plugged, b0));
 				KEXPECT_TRUE(t, strstr(log, "stays plugged") != NULL);
-				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* mb 7's hole */
 				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* passes mb 8 by */
 				KEXPECT_TRUE(t, vmem_test(vmem.added, top + 1));
 				KEXPECT_TRUE(t, !vmem_test(vmem.added, top));
@@ -408,6 +415,78 @@ static void sbm_exact_targets(struct ktest *t)
 	printk("    # %lu shrinks, each to its exact target\n", shapes);
 }
 
+/* What a refused shrink must leave exactly as it was. */
+struct sbm_snap {
+	u64 plugged, online;
+	unsigned long free, requests;
+};
+
+static struct sbm_snap sbm_snap(void)
+{
+	return (struct sbm_snap){ vmem.plugged_bytes, vmem.online_bytes, nr_free_pages(),
+				  dev.requests };
+}
+
+/*
+ * A refusal ends a shrink and changes nothing (Linux's Big Block Mode, and
+ * Sub-Block Mode alike): for every block size and answer, the first
+ * UNPLUG refused means one request sent, nothing unplugged, every figure
+ * as before. A memory block in use is passed by instead: the shrink takes
+ * the next one.
+ */
+static void sbm_refusal_stops(struct ktest *t)
+{
+	static const u64 sizes[] = { SZ_2M, 64 * SZ_1M, SECTION_SIZE, 2 * SECTION_SIZE, SZ_1G };
+	static const int answers[] = { VIRTIO_MEM_RESP_BUSY, VIRTIO_MEM_RESP_NACK,
+				       VIRTIO_MEM_RESP_ERROR };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes) && !t->failed; i++) {
+		u64 mb = max(sizes[i], (u64)SECTION_SIZE), region = 4 * mb;
+		const struct geometry g = { sizes[i], 4 * SZ_1G, region, region };
+		unsigned long movable0, per_mb;
+		struct sbm_snap before, after;
+		struct page *pin;
+
+		setup(t, sim_modes[i % 3], &g);
+		if (t->failed)
+			return;
+		movable0 = zones[ZONE_MOVABLE].present_pages;
+		per_mb = vmem.bpm;
+		sim_log_mute++;
+		KASSERT_EQ(t, sbm_plug(&vmem, vmem.nr_blocks), vmem.nr_blocks);
+		for (unsigned int a = 0; a < ARRAY_SIZE(answers); a++) {
+			before = sbm_snap();
+			dev.refuse_next = 1;
+			dev.refuse_resp = answers[a];
+			KEXPECT_EQ(t, sbm_unplug(&vmem, 2 * per_mb), 0);
+			after = sbm_snap();
+			KEXPECT_EQ(t, dev.refuse_next, 0);
+			KEXPECT_EQ(t, after.requests, before.requests + 1);
+			KEXPECT_EQ(t, after.plugged, before.plugged);
+			KEXPECT_EQ(t, after.online, before.online);
+			KEXPECT_EQ(t, after.free, before.free);
+			check(t, movable0, (int)a);
+		}
+		/*
+		 * A page of the top mb in use: the shrink still gets all it
+		 * asked for, the top mb stays; with big blocks (one per mb)
+		 * the two below it go whole.
+		 */
+		pin = alloc_pages(GFP_MOVABLE, 0);
+		KASSERT_TRUE(t, pin && page_to_phys(pin) >= vmem.mb_base + 3 * vmem.mb_size);
+		KEXPECT_EQ(t, sbm_unplug(&vmem, 2 * per_mb), 2 * per_mb);
+		KEXPECT_TRUE(t, vmem_test(vmem.added, 3));
+		if (per_mb == 1)
+			KEXPECT_TRUE(t, !vmem_test(vmem.added, 2) && !vmem_test(vmem.added, 1));
+		check(t, movable0, 10);
+		free_pages(pin, 0);
+		sbm_unplug(&vmem, vmem.nr_blocks);
+		sim_log_mute--;
+		check(t, movable0, 11);
+		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
+	}
+}
+
 /* Geometries the driver must refuse, with nothing allocated. */
 static void sbm_bad_geometry(struct ktest *t)
 {
@@ -465,4 +544,5 @@ KTEST_SUITE(host_virtio_mem_sbm, false,
 	KTEST_CASE(sbm_random),
 	KTEST_CASE(sbm_readd_fails),
 	KTEST_CASE(sbm_exact_targets),
+	KTEST_CASE(sbm_refusal_stops),
 	KTEST_CASE(sbm_bad_geometry));
