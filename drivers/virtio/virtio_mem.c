@@ -191,24 +191,77 @@ static void check_plugged(struct vmem *vm, const char *when)
 	}
 }
 
+/* Requested size overridden by the self-tests (virtio_mem_inject_target()). */
+static struct {
+	u64 size;
+	unsigned int skip, reads;
+} inject_target;
+
+/* Where the device wants plugged_size: requested, usable, whole blocks. */
+static u64 read_target(struct vmem *vm)
+{
+	u64 req = vm->cfg.requested_size;
+
+	if (inject_target.reads && !inject_target.skip) {
+		inject_target.reads--;
+		req = inject_target.size;
+	} else if (inject_target.reads) {
+		inject_target.skip--;
+	}
+	return ALIGN_DOWN(min(req, sbm_usable_size(vm)), vm->bs);
+}
+
+unsigned long vmem_target_left(struct vmem *vm, bool plug)
+{
+	u64 target;
+
+	read_config(vm, &vm->cfg);
+	target = read_target(vm);
+	if (plug ? target > vm->plugged_bytes : target < vm->plugged_bytes)
+		return (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->bs;
+	if (target != vm->plugged_bytes && !vm->target_moved) {
+		vm->target_moved = true;
+		pr_info("virtio-mem: requested size now %llu MiB: %s stopped at %llu MiB\n",
+			(unsigned long long)(target >> 20), plug ? "plugging" : "unplugging",
+			(unsigned long long)(vm->plugged_bytes >> 20));
+	}
+	return 0;
+}
+
+/*
+ * One pass toward @target, re-reading it between memory blocks. Returns
+ * the blocks that moved; warns when it stopped short with the target
+ * still where it was.
+ */
+static unsigned long resize_pass(struct vmem *vm, u64 target)
+{
+	bool plug = vm->plugged_bytes < target;
+	unsigned long n = (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->bs;
+	unsigned long got;
+
+	vm->follow_target = true;
+	vm->target_moved = false;
+	got = plug ? sbm_plug(vm, n) : sbm_unplug(vm, n);
+	vm->follow_target = false;
+	if (got < n && !vm->target_moved && read_target(vm) == target)
+		pr_warn("virtio-mem: %splugged %lu of %lu blocks%s\n", plug ? "" : "un", got, n,
+			plug ? "" : " (the rest is in use)");
+	return got;
+}
+
+#define RECONCILE_PASSES	8	/* a target that keeps moving: catch up later */
+
 static int reconcile(struct vmem *vm, bool print)
 {
 	u64 before = vm->plugged_bytes, target;
-	unsigned long n, got;
 
 	check_plugged(vm, "");
-	target = ALIGN_DOWN(min(vm->cfg.requested_size, sbm_usable_size(vm)), vm->bs);
-	if (vm->plugged_bytes < target) {
-		n = (target - vm->plugged_bytes) / vm->bs;
-		got = sbm_plug(vm, n);
-		if (got < n)
-			pr_warn("virtio-mem: plugged %lu of %lu blocks\n", got, n);
-	} else if (vm->plugged_bytes > target) {
-		n = (vm->plugged_bytes - target) / vm->bs;
-		got = sbm_unplug(vm, n);
-		if (got < n)
-			pr_warn("virtio-mem: unplugged %lu of %lu blocks (the rest is in use)\n",
-				got, n);
+	target = read_target(vm);
+	for (int pass = 0; pass < RECONCILE_PASSES && vm->plugged_bytes != target; pass++) {
+		if (!resize_pass(vm, target))
+			break;
+		read_config(vm, &vm->cfg);
+		target = read_target(vm);
 	}
 	if (vm->plugged_bytes != before)
 		check_plugged(vm, "after the change the ");
@@ -446,6 +499,13 @@ unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned in
 	inject.skip = skip;
 	inject.nr = nr;
 	return pending;
+}
+
+void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads)
+{
+	inject_target.size = size;
+	inject_target.skip = skip;
+	inject_target.reads = reads;
 }
 
 u64 virtio_mem_unplug(unsigned int dev, u64 bytes)

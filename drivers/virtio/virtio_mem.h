@@ -33,6 +33,9 @@ struct vmem {
 	u64 plugged_bytes, online_bytes;
 	u64 boot_requested;		/* requested_size at probe */
 	unsigned long nr_errors;	/* refusals and STATE disagreements */
+	bool follow_target;		/* reconcile: re-read the target between mbs */
+	bool target_moved;		/* ...and it moved the other way */
+	unsigned long target_seen;	/* blocks done when it was last read */
 };
 
 /* Request with BUSY retry and backoff; response type or -errno. */
@@ -41,13 +44,24 @@ const char *vmem_resp_name(int resp);
 
 /* Does [addr, addr + size) overlap the region of a device already set up? */
 bool vmem_region_claimed(u64 addr, u64 size);
+
+/*
+ * Re-read the requested size: blocks still to plug (@plug) or unplug
+ * toward it, 0 once it is reached or has moved the other way.
+ */
+unsigned long vmem_target_left(struct vmem *vm, bool plug);
+
 /* From vm->cfg: block and memory-block geometry, -EINVAL if unusable. */
 int sbm_setup_geometry(struct vmem *vm);
 /* Bytes the driver can plug (the geometry may cut the region short). */
 u64 sbm_usable_size(const struct vmem *vm);
 /* The driver's bitmaps (after the geometry). */
 int sbm_init(struct vmem *vm);
-/* Plug / unplug up to @want device blocks; returns how many were. */
+/*
+ * Plug / unplug up to @want device blocks; returns how many were. With
+ * vm->follow_target, also stop at a memory-block boundary once the
+ * requested size says enough (vmem_target_left()).
+ */
 unsigned long sbm_plug(struct vmem *vm, unsigned long want);
 unsigned long sbm_unplug(struct vmem *vm, unsigned long want);
 

@@ -308,6 +308,22 @@ static int change_range(struct vmem *vm, bool plug, unsigned long b, unsigned lo
 	return 0;
 }
 
+/* ---- the requested size, between memory blocks ---- */
+
+/*
+ * Before the next memory block: may the resize go on? Re-reads the target
+ * (reconcile only, and only once something changed since the last read),
+ * lowering *want to what it still asks for.
+ */
+static bool go_on(struct vmem *vm, bool plug, unsigned long done, unsigned long *want)
+{
+	if (vm->follow_target && done != vm->target_seen) {
+		vm->target_seen = done;
+		*want = min(*want, done + vmem_target_left(vm, plug));
+	}
+	return done < *want;
+}
+
 /* ---- plugging ---- */
 
 /* Plug [b, b + n) inside an added mb and online each block. */
@@ -363,8 +379,9 @@ unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 {
 	unsigned long done = 0;
 
+	vm->target_seen = 0;
 	/* Holes in memory blocks that exist: no new memmap needed. */
-	for (unsigned long mb = 0; mb < vm->nr_mbs && done < want; mb++) {
+	for (unsigned long mb = 0; mb < vm->nr_mbs && go_on(vm, true, done, &want); mb++) {
 		unsigned long b0 = mb_first(vm, mb), b = b0 + 1;
 
 		if (!vmem_test(vm->added, mb))
@@ -382,7 +399,7 @@ unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 		}
 	}
 	/* New memory blocks, lowest address first. */
-	for (unsigned long mb = 0; mb < vm->nr_mbs && done < want; mb++) {
+	for (unsigned long mb = 0; mb < vm->nr_mbs && go_on(vm, true, done, &want); mb++) {
 		unsigned long b0 = mb_first(vm, mb), n = 0;
 
 		if (vmem_test(vm->added, mb) || stale_mb(vm, mb))
@@ -572,7 +589,8 @@ unsigned long sbm_unplug(struct vmem *vm, unsigned long want)
 {
 	unsigned long done = 0;
 
-	for (unsigned long mb = vm->nr_mbs; mb-- > 0 && done < want;) {
+	vm->target_seen = 0;
+	for (unsigned long mb = vm->nr_mbs; mb-- > 0 && go_on(vm, false, done, &want);) {
 		unsigned long k, got;
 		int err = 0;
 

@@ -216,6 +216,12 @@ u64 virtio_mem_unplug(unsigned int dev, u64 bytes);
  * (0, 0, 0) cancels them.
  */
 unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr);
+/*
+ * For the self-tests: after @skip reads of the requested size (at the
+ * start of a reconcile and between its memory blocks), the next @reads
+ * return @size; (0, 0, 0) cancels.
+ */
+void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads);
 /* BUSY answers retried (with backoff) before a request is given up. */
 #define VIRTIO_MEM_BUSY_RETRIES	10
 

@@ -40,6 +40,9 @@ static struct {
 	long refuse_block;	/* ERROR for an UNPLUG of just this block */
 	unsigned int refuse_next;	/* answer the next PLUG/UNPLUGs refuse_resp */
 	int refuse_resp;
+	unsigned long target_reads;	/* vmem_target_left() calls */
+	long move_at;			/* at that read, requested_size becomes move_to */
+	u64 move_to;
 	bool allow_stale;	/* a plugged memmap block without its mb is fine */
 	char why[160];		/* the first bad request */
 } dev;
@@ -111,6 +114,19 @@ int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u1
 	return VIRTIO_MEM_RESP_ACK;
 }
 
+/* The host changes requested_size when the driver reads it for the move_at-th time. */
+unsigned long vmem_target_left(struct vmem *vm, bool plug)
+{
+	u64 target;
+
+	if ((long)++dev.target_reads == dev.move_at)
+		vm->cfg.requested_size = dev.move_to;
+	target = ALIGN_DOWN(min(vm->cfg.requested_size, sbm_usable_size(vm)), vm->bs);
+	if (plug ? target > vm->plugged_bytes : target < vm->plugged_bytes)
+		return (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->bs;
+	return 0;
+}
+
 /* ---- the machine and the device for one run ---- */
 
 struct geometry {
@@ -136,6 +152,8 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	dev.requests = dev.refusals = dev.bad = 0;
 	dev.refuse_block = -1;
 	dev.refuse_next = 0;
+	dev.target_reads = 0;
+	dev.move_at = -1;
 	dev.allow_stale = false;
 	dev.refuse_pct = 0;
 }
@@ -487,6 +505,52 @@ static void sbm_refusal_stops(struct ktest *t)
 	}
 }
 
+/*
+ * The host moves requested_size while a resize runs: the driver re-reads
+ * it between memory blocks (follow_target) and stops as soon as it points
+ * the other way; lowered in the same direction, it stops at the new size.
+ */
+static void sbm_target_moves(struct ktest *t)
+{
+	static const u64 sizes[] = { SZ_2M, 64 * SZ_1M, SECTION_SIZE, SZ_1G };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes) && !t->failed; i++) {
+		u64 mb = max(sizes[i], (u64)SECTION_SIZE), region = 4 * mb;
+		const struct geometry g = { sizes[i], 4 * SZ_1G, region, region };
+		unsigned long movable0, bpm, all;
+
+		setup(t, sim_modes[i % 3], &g);
+		if (t->failed)
+			return;
+		movable0 = zones[ZONE_MOVABLE].present_pages;
+		bpm = vmem.bpm;
+		all = vmem.nr_blocks;
+		sim_log_mute++;
+		vmem.follow_target = true;
+		/* Plug toward all; after the first mb the host wants 0: stop there. */
+		dev.move_at = 1, dev.move_to = 0;
+		KEXPECT_EQ(t, sbm_plug(&vmem, all), bpm);
+		/* Plug toward all; the host lowers it to 2 mbs: plug stops at 2. */
+		dev.target_reads = 0, dev.move_at = 1, dev.move_to = 2 * mb;
+		vmem.cfg.requested_size = region;
+		KEXPECT_EQ(t, sbm_plug(&vmem, all), bpm);
+		KEXPECT_EQ(t, vmem.plugged_bytes, 2 * mb);
+		vmem.cfg.requested_size = region;
+		KEXPECT_EQ(t, sbm_plug(&vmem, all - 2 * bpm), all - 2 * bpm);	/* the rest */
+		/* Unplug toward 0; after the first mb the host wants all again. */
+		dev.target_reads = 0, dev.move_at = 1, dev.move_to = region;
+		vmem.cfg.requested_size = 0;
+		KEXPECT_EQ(t, sbm_unplug(&vmem, all), bpm);
+		KEXPECT_EQ(t, vmem.plugged_bytes, region - mb);
+		check(t, movable0, (int)i);
+		vmem.follow_target = false;
+		sbm_unplug(&vmem, all);
+		sim_log_mute--;
+		check(t, movable0, (int)i);
+		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
+	}
+}
+
 /* Geometries the driver must refuse, with nothing allocated. */
 static void sbm_bad_geometry(struct ktest *t)
 {
@@ -545,4 +609,5 @@ KTEST_SUITE(host_virtio_mem_sbm, false,
 	KTEST_CASE(sbm_readd_fails),
 	KTEST_CASE(sbm_exact_targets),
 	KTEST_CASE(sbm_refusal_stops),
+	KTEST_CASE(sbm_target_moves),
 	KTEST_CASE(sbm_bad_geometry));

@@ -6,6 +6,7 @@
  * and the driver's handling of BUSY, NACK and ERROR answers. Every case
  * skips when there is no virtio-mem device.
  */
+#include <stdio.h>
 #include <string.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
@@ -330,6 +331,61 @@ static void shrink_to_one_block(struct ktest *t)
 	KEXPECT_EQ(t, mid.online, vi.online);
 }
 
+/*
+ * The requested size moves the other way while a resize runs (injected:
+ * reads of requested_size return @moved after @skip reads): the resize
+ * stops after the first memory block, says where, and the same reconcile
+ * then heads for the real size.
+ */
+static void target_reversed(struct ktest *t, u64 moved, unsigned int skip, u64 stop_at)
+{
+	static char log[1024];
+	struct virtio_mem_info vi;
+	char want[96];
+	int ret;
+
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &vi));
+	printk_capture(log, sizeof(log));
+	virtio_mem_inject_target(moved, skip, 1);
+	ret = virtio_mem_reconcile(dev);
+	virtio_mem_inject_target(0, 0, 0);
+	printk_capture(NULL, 0);
+	KEXPECT_EQ(t, ret, 0);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &vi));
+	KEXPECT_EQ(t, vi.plugged, vi.cfg.requested_size);
+	snprintf(want, sizeof(want), "stopped at %llu MiB", (unsigned long long)(stop_at >> 20));
+	if (!strstr(log, want))
+		ktest_fail(t, __FILE__, __LINE__, "log lacks '%s': %s", want, log);
+}
+
+/*
+ * Lowered for a shrink, raised again after one memory block; then the same
+ * for a plug. Plugged blocks run from the region's start (plugging is
+ * lowest-first), so the first memory block moved ends at an mb boundary.
+ */
+static void target_moves_mid_resize(struct ktest *t)
+{
+	struct virtio_mem_info vi;
+	u64 mb, size, p, q;
+
+	if (!get_info(t, &vi))
+		return;
+	mb = max(vi.cfg.block_size, (u64)SECTION_SIZE);
+	size = 2 * mb;
+	p = vi.plugged;
+	q = p - size;
+	if (p < size || p != vi.cfg.requested_size) {
+		ktest_skip(t, "fewer than two memory blocks plugged, or a resize pending");
+		return;
+	}
+	/* Shrink toward q; after the top mb the real p is read again. */
+	target_reversed(t, q, 0, ALIGN_DOWN(p - 1, mb));
+	/* Plug back toward p; after the first mb touched the target reads q. */
+	KASSERT_EQ(t, virtio_mem_unplug(dev, size), size);
+	target_reversed(t, q, 1, ALIGN_DOWN(q, mb) + mb);
+	state_agrees(t);
+}
+
 /* ---- refusals (injected: QEMU's device refuses only on host errors) ---- */
 
 struct vm_snap {
@@ -535,6 +591,7 @@ static void every_other_device(struct ktest *t)
 		KTEST_CASE(state_agrees),
 		KTEST_CASE(unplug_replug_cycle),
 		KTEST_CASE(shrink_to_one_block),
+		KTEST_CASE(target_moves_mid_resize),
 		KTEST_CASE(busy_is_retried),
 		KTEST_CASE(busy_forever_changes_nothing),
 		KTEST_CASE(error_on_unplug_changes_nothing),
@@ -586,6 +643,7 @@ KTEST_SUITE(virtio_mem, false,
 	KTEST_CASE(state_agrees),
 	KTEST_CASE(unplug_replug_cycle),
 	KTEST_CASE(shrink_to_one_block),
+	KTEST_CASE(target_moves_mid_resize),
 	KTEST_CASE(busy_is_retried),
 	KTEST_CASE(busy_forever_changes_nothing),
 	KTEST_CASE(error_on_unplug_changes_nothing),
