@@ -46,8 +46,6 @@ struct vmem_resp {
 _Static_assert(sizeof(struct vmem_req) == 24, "virtio_mem_req layout");
 _Static_assert(sizeof(struct vmem_resp) == 10, "virtio_mem_resp layout");
 
-#define REQ_TIMEOUT_US		2000000
-#define UNPLUG_ALL_TIMEOUT_US	30000000
 #define POLL_PERIOD_US		100000	/* timer wakeups without an irq */
 
 const char *vmem_resp_name(int r)
@@ -56,7 +54,7 @@ const char *vmem_resp_name(int r)
 
 	if (r >= 0 && r < (int)ARRAY_SIZE(names))
 		return names[r];
-	return r == -ETIMEDOUT ? "timeout" : r < 0 ? "transport error" : "unknown response";
+	return r < 0 ? "transport error" : "unknown response";
 }
 
 /* Every device we drive, in PCI order; only set-up devices are counted. */
@@ -80,21 +78,24 @@ static struct {
 	unsigned int skip, nr;
 } inject;
 
-static int request_once(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state,
-			unsigned long timeout)
+static int request_once(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state)
 {
 	struct vmem_req req = { .type = type, .addr = addr, .nb_blocks = nb };
 	struct vmem_resp resp = { 0 };
 	int len;
 
+	vm->vq.late = false;
 	if (inject.nr && type != VIRTIO_MEM_REQ_STATE) {
 		if (!inject.skip) {
 			inject.nr--;
-			return inject.resp;
+			if (inject.resp != VIRTIO_MEM_INJECT_DELAY)
+				return inject.resp;
+			vm->vq.test_hold_us = VIRTIO_MEM_INJECT_DELAY_US;
+		} else {
+			inject.skip--;
 		}
-		inject.skip--;
 	}
-	len = virtqueue_exec(&vm->vq, &req, sizeof(req), &resp, sizeof(resp), timeout);
+	len = virtqueue_exec(&vm->vq, &req, sizeof(req), &resp, sizeof(resp), VIRTIO_MEM_WARN_US);
 	if (len < 0)
 		return len;
 	if (len < 2 || (type == VIRTIO_MEM_REQ_STATE && resp.type == VIRTIO_MEM_RESP_ACK &&
@@ -105,16 +106,41 @@ static int request_once(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state,
 	return resp.type;
 }
 
+/*
+ * A PLUG or UNPLUG answered late: ask STATE what the device did, and go by
+ * that. An answer that does not match it (a device that changed its mind
+ * while we waited) counts as an error; a MIXED range is a transport error.
+ */
+static int resync_late(struct vmem *vm, u16 type, u64 addr, u16 nb, int r)
+{
+	u16 done = type == VIRTIO_MEM_REQ_PLUG ? VIRTIO_MEM_STATE_PLUGGED :
+		   VIRTIO_MEM_STATE_UNPLUGGED;
+	u16 state = 0xffff;
+	int s = request_once(vm, VIRTIO_MEM_REQ_STATE, addr, nb, &state);
+	int now = s != VIRTIO_MEM_RESP_ACK || state == VIRTIO_MEM_STATE_MIXED ? -EIO :
+		  state == done ? VIRTIO_MEM_RESP_ACK : VIRTIO_MEM_RESP_ERROR;
+
+	pr_warn("virtio-mem: late answer %s to request %u of 0x%llx+%u blocks; STATE says %u\n",
+		vmem_resp_name(r), type, (unsigned long long)addr, nb, state);
+	if ((now == VIRTIO_MEM_RESP_ACK) != (r == VIRTIO_MEM_RESP_ACK)) {
+		vm->nr_errors++;
+		pr_err("virtio-mem: the late answer disagrees with STATE; going by STATE\n");
+		return now;
+	}
+	return r;
+}
+
 /* BUSY means "try again later" (§5.15.6.1): back off 1 ms, 2 ms, ... */
 static int request_addr(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state)
 {
-	unsigned long timeout = type == VIRTIO_MEM_REQ_UNPLUG_ALL ? UNPLUG_ALL_TIMEOUT_US :
-				REQ_TIMEOUT_US;
 	unsigned long backoff = 1000;
 
 	for (int i = 0;; i++) {
-		int r = request_once(vm, type, addr, nb, state, timeout);
+		int r = request_once(vm, type, addr, nb, state);
 
+		if (vm->vq.late && r >= 0 &&
+		    (type == VIRTIO_MEM_REQ_PLUG || type == VIRTIO_MEM_REQ_UNPLUG))
+			r = resync_late(vm, type, addr, nb, r);
 		if (r != VIRTIO_MEM_RESP_BUSY || i == VIRTIO_MEM_BUSY_RETRIES)
 			return r;
 		if (!i)

@@ -5,6 +5,8 @@
  * completion polled on the used ring with a timeout. Rings and bounce
  * buffers come from the page allocator (GFP_KERNEL, so never from
  * hot-pluggable memory), and their bus address is their physical address.
+ * An answer is waited for as long as it takes (with a warning now and
+ * then): the queue is given up only when the device breaks the protocol.
  *
  * Layout of the ring page for num <= 64: descriptors at 0 (16 * num),
  * avail ring at 1024 (6 + 2 * num), used ring at 2048 (6 + 8 * num).
@@ -84,12 +86,37 @@ static void kick(struct virtqueue *vq, u16 head)
 	}
 }
 
+/*
+ * Wait for the used ring to move. A slow host is not a broken one: past
+ * @warn_us keep waiting, saying so every @warn_us, and mark the answer
+ * late so that the caller can check what the device did (vq->late).
+ * vq->test_hold_us (self-tests) makes one answer look that much later.
+ */
+static void wait_used(struct virtqueue *vq, unsigned long warn_us)
+{
+	unsigned long start = time_us(), hold = vq->test_hold_us, next = start + warn_us;
+
+	vq->test_hold_us = 0;
+	vq->late = false;
+	for (;;) {
+		unsigned long now = time_us();
+
+		if (READ_ONCE(vq->used->idx) != vq->last_used && now >= start + hold)
+			return;
+		if (now >= next) {
+			vq->late = true;
+			pr_warn("virtqueue %u: no answer for %lu ms, still waiting\n", vq->index,
+				(now - start) / 1000);
+			next = now + warn_us;
+		}
+	}
+}
+
 int virtqueue_exec(struct virtqueue *vq, const void *out, u32 out_len, void *in,
-		   u32 in_len, unsigned long timeout_us)
+		   u32 in_len, unsigned long warn_us)
 {
 	u8 *buf;
 	phys_addr_t pa;
-	unsigned long end;
 	struct virtq_used_elem e;
 	u16 head = 0;
 
@@ -105,17 +132,7 @@ int virtqueue_exec(struct virtqueue *vq, const void *out, u32 out_len, void *in,
 	vq->desc[1] = (struct virtq_desc){ pa + IN_OFF, in_len, VIRTQ_DESC_F_WRITE, 0 };
 	kick(vq, head);
 	vq->nr_requests++;
-
-	end = time_us() + timeout_us;
-	while (READ_ONCE(vq->used->idx) == vq->last_used) {
-		if (time_us() > end) {
-			/* The device may still complete it later: stop using the queue. */
-			pr_err("virtqueue %u: no answer in %lu us, queue disabled\n", vq->index,
-			       timeout_us);
-			vq->broken = true;
-			return -ETIMEDOUT;
-		}
-	}
+	wait_used(vq, warn_us);
 	/* The used entry and the response after the index that announced them. */
 	dma_rmb();
 	e = vq->used->ring[vq->last_used % vq->num];

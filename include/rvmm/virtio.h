@@ -117,7 +117,9 @@ struct virtqueue {
 	struct page *buf_page;		/* request/response bounce buffers */
 	u16 avail_idx, last_used;
 	u16 *notify_addr;
-	bool broken;			/* timed out: device must be reset */
+	bool broken;			/* protocol error: device must be reset */
+	bool late;			/* the last answer came after a warning */
+	unsigned long test_hold_us;	/* self-tests: see the next answer this late */
 	unsigned long nr_requests, nr_notifies;
 };
 
@@ -125,11 +127,12 @@ int virtqueue_setup(struct virtqueue *vq, struct virtio_device *vd, u16 index);
 void virtqueue_destroy(struct virtqueue *vq);
 /*
  * Send @out (device-readable), receive up to @in_len bytes into @in
- * (device-writable) and wait up to @timeout_us for the device. Returns the
- * number of bytes the device wrote, or -ETIMEDOUT / -EIO (queue broken).
+ * (device-writable) and wait for the device however long it takes,
+ * warning every @warn_us (then vq->late is set). Returns the number of
+ * bytes the device wrote, or -EIO (queue broken by a protocol error).
  */
 int virtqueue_exec(struct virtqueue *vq, const void *out, u32 out_len, void *in,
-		   u32 in_len, unsigned long timeout_us);
+		   u32 in_len, unsigned long warn_us);
 
 /* ---- time, from the timebase (rdtime) ---- */
 /* Exact for any timebase (a 32768 Hz one too), without overflowing. */
@@ -216,6 +219,14 @@ u64 virtio_mem_unplug(unsigned int dev, u64 bytes);
  * (0, 0, 0) cancels them.
  */
 unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr);
+/*
+ * Pseudo-answer for virtio_mem_inject_response(): the request reaches the
+ * device, but its answer is seen only VIRTIO_MEM_INJECT_DELAY_US later.
+ */
+#define VIRTIO_MEM_INJECT_DELAY		0x100
+#define VIRTIO_MEM_INJECT_DELAY_US	2500000
+/* A request unanswered this long gets a warning (and again as long again). */
+#define VIRTIO_MEM_WARN_US		2000000
 /*
  * For the self-tests: after @skip reads of the requested size (at the
  * start of a reconcile and between its memory blocks), the next @reads

@@ -561,6 +561,33 @@ static void nack_on_plug_changes_nothing(struct ktest *t)
 	KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
 }
 
+/*
+ * An answer later than the warning period (injected: seen 2.5 s late):
+ * the driver warns, keeps waiting, checks STATE, and the shrink completes;
+ * the queue keeps working (the reconcile after it needs it).
+ */
+static void late_answer_waited_for(struct ktest *t)
+{
+	static char log[1024];
+	struct virtio_mem_info vi, after;
+	unsigned int pending;
+	u64 size = shrink_size(t, &vi), got = 0;
+
+	if (!size)
+		return;
+	WITH_INJECTED(log, VIRTIO_MEM_INJECT_DELAY, 0, 1, pending,
+		      got = virtio_mem_unplug(dev, size));
+	KEXPECT_EQ(t, got, size);
+	KEXPECT_EQ(t, pending, 0);
+	KEXPECT_TRUE(t, strstr(log, "still waiting") != NULL);
+	KEXPECT_TRUE(t, strstr(log, "late answer ACK") != NULL);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &after));
+	KEXPECT_EQ(t, after.nr_errors, vi.nr_errors);
+	state_agrees(t);
+	KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
+	KEXPECT_EQ(t, vm_snap().plugged, vi.plugged);
+}
+
 /* Device memory regions never overlap. */
 static void regions_disjoint(struct ktest *t)
 {
@@ -596,6 +623,7 @@ static void every_other_device(struct ktest *t)
 		KTEST_CASE(busy_forever_changes_nothing),
 		KTEST_CASE(error_on_unplug_changes_nothing),
 		KTEST_CASE(nack_on_plug_changes_nothing),
+		KTEST_CASE(late_answer_waited_for),
 		KTEST_CASE(refusal_at_every_request),
 	};
 	unsigned int n = virtio_mem_nr_devices(), ran = 0, big = 0;
@@ -648,5 +676,6 @@ KTEST_SUITE(virtio_mem, false,
 	KTEST_CASE(busy_forever_changes_nothing),
 	KTEST_CASE(error_on_unplug_changes_nothing),
 	KTEST_CASE(nack_on_plug_changes_nothing),
+	KTEST_CASE(late_answer_waited_for),
 	KTEST_CASE(refusal_at_every_request),
 	KTEST_CASE(every_other_device));
