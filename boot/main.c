@@ -20,6 +20,7 @@
 #include <rvmm/trap.h>
 
 struct boot_params boot_params;
+bool verify_full;
 struct dt_info boot_dt;
 unsigned long boot_instret;
 phys_addr_t hidden_mem_base, hidden_mem_size;
@@ -80,6 +81,8 @@ static void __init parse_bootargs(const char *args)
 			boot_params.ptdump = true;
 		else if (!strcmp(tok, "rvmm.bench"))
 			boot_params.bench = true;
+		else if (!strcmp(tok, "rvmm.verify=full"))
+			verify_full = true;
 		else if (!strcmp(tok, "rvmm.reboot"))
 			boot_params.reboot = true;
 		else if (!strncmp(tok, "rvmm.crash", 10) && !crash_parse(tok + 10))

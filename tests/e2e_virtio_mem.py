@@ -4,7 +4,8 @@ Called by tests/run.py as `run(qemu_path, log_dir)`; returns
 (passed, failed, skipped). Standalone: `python3 tests/e2e_virtio_mem.py`.
 
 For each block size (2 MiB, 128 MiB) it boots the CONTRACT default machine
-with a virtio-mem device (requested-size=0) and `-append rvmm.serve`, waits
+with a virtio-mem device (requested-size=0) and `-append rvmm.serve` (128 MiB:
+also `rvmm.verify=full`), waits
 for the kernel's self-test summary, then:
 
 * steps the requested size through 1G, 3G, 256M, 0, 2G, then sizes that
@@ -41,9 +42,10 @@ import rvmm_qemu as rq  # noqa: E402
 BOOT_TIMEOUT = 120
 STEP_TIMEOUT = 60
 STEPS = [1 * rq.GiB, 3 * rq.GiB, 256 * rq.MiB, 0, 2 * rq.GiB]
-# (block size, its bytes, steps after STEPS)
-VARIANTS = [("2M", 2 * rq.MiB, [2 * rq.MiB, 678 * rq.MiB, 2 * rq.MiB]),
-            ("128M", 128 * rq.MiB, [384 * rq.MiB, 128 * rq.MiB])]
+# (block size, its bytes, steps after STEPS, boot args): the 128M boot
+# checks every plugged word and request (rvmm.verify=full).
+VARIANTS = [("2M", 2 * rq.MiB, [2 * rq.MiB, 678 * rq.MiB, 2 * rq.MiB], "rvmm.serve"),
+            ("128M", 128 * rq.MiB, [384 * rq.MiB, 128 * rq.MiB], "rvmm.serve rvmm.verify=full")]
 TWO_DEVICE_STEPS = [("vm1", 1 * rq.GiB), ("vm0", 512 * rq.MiB), ("vm1", 256 * rq.MiB),
                     ("vm0", 0), ("vm1", 0)]
 
@@ -117,7 +119,7 @@ def refuse(qmp, con, size):
     return False, f"qom-set accepted {size}"
 
 
-def session(qemu, label, devices, log, names, steps):
+def session(qemu, label, devices, log, names, steps, append="rvmm.serve"):
     """One boot with `devices` (QEMU args), rvmm.serve and QMP.
 
     `names` are the planned cases in order: "boot" first, "quit without
@@ -130,7 +132,7 @@ def session(qemu, label, devices, log, names, steps):
     sock_dir = tempfile.mkdtemp(prefix="rvmm-qmp-")
     sock = Path(sock_dir) / "qmp.sock"
     # rvmm.ptdump: the mappings are dumped and audited after every change.
-    cmd = rq.default_args(qemu, append="rvmm.serve rvmm.ptdump",
+    cmd = rq.default_args(qemu, append=append + " rvmm.ptdump",
                           extra=devices + rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=log)
     qmp = None
@@ -175,7 +177,7 @@ def session(qemu, label, devices, log, names, steps):
     return tally.passed, tally.failed
 
 
-def run_variant(qemu, log_dir, block_name, block_bytes, more_steps):
+def run_variant(qemu, log_dir, block_name, block_bytes, more_steps, append):
     """One boot with one block size. Returns (passed, failed)."""
     sizes = STEPS + more_steps
 
@@ -199,7 +201,7 @@ def run_variant(qemu, log_dir, block_name, block_bytes, more_steps):
 
     return session(qemu, f"block-size={block_name}", rq.virtio_mem_args(block_size=block_name),
                    Path(log_dir) / f"e2e-virtio-mem-{block_name}.log", case_names(sizes),
-                   steps)
+                   steps, append)
 
 
 def two_device_case_names():
@@ -239,8 +241,8 @@ def run(qemu_path, log_dir):
         print("!" * 72, flush=True)
         return 0, 0, n
     passed = failed = 0
-    for name, block, more in VARIANTS:
-        p, f = run_variant(qemu_path, log_dir, name, block, more)
+    for name, block, more, append in VARIANTS:
+        p, f = run_variant(qemu_path, log_dir, name, block, more, append)
         passed += p
         failed += f
     p, f = run_two_devices(qemu_path, log_dir)

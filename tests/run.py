@@ -56,8 +56,10 @@ MODES = [("sv57", "rv64"), ("sv48", "rv64,sv57=off"), ("sv39", "rv64,sv48=off,sv
 SIZES = [("512M", 1), ("3G", 4), ("8G", 1), ("16G", 4)]
 # virtio-mem sizes of the hotplug configs: partly plugged memory blocks, and not.
 VMEM_REQUEST = {"sv57": "1G", "sv48": "1000M", "sv39": "326M"}
-# Big Block Mode configs: block size and requested-size at boot.
-BIG_BLOCKS = [("128M", "1G"), ("256M", "1280M"), ("1G", "2G")]
+# Big Block Mode configs: block size, requested-size at boot, boot args
+# (one of them checks every plugged word and request: rvmm.verify=full).
+BIG_BLOCKS = [("128M", "1G", "mem=1G"), ("256M", "1280M", "mem=1G rvmm.verify=full"),
+              ("1G", "2G", "mem=1G")]
 DEBUG_IMAGE = BUILD / "debug" / "Image"   # DEBUG=1 (page poisoning); `make test` builds it
 NOSELFTESTS = BUILD / "noselftests"        # SELFTESTS=n; `make test` builds it
 # The test hooks of include/rvmm/fault-inject.h: none may exist in SELFTESTS=n.
@@ -258,10 +260,11 @@ def selftest_configs(qemu, timeout):
     # Big blocks (one device block per memory block, or more): Big Block
     # Mode, plugged at boot and resized by the virtio_mem cases.
     if rq.has_virtio_mem(qemu):
-        for (mode, cpu), (block, request) in zip(MODES, BIG_BLOCKS):
-            configs.append(Config(f"{mode}-2G-mem1G-virtio-mem-{block}-blocks-smp2",
+        for (mode, cpu), (block, request, append) in zip(MODES, BIG_BLOCKS):
+            verify = "-verify" if "verify" in append else ""
+            configs.append(Config(f"{mode}-2G-mem1G-virtio-mem-{block}-blocks{verify}-smp2",
                                   rq.qemu_args(qemu, smp=2, mem="2G,maxmem=10G", cpu=cpu,
-                                               append="mem=1G",
+                                               append=append,
                                                extra=rq.virtio_mem_args(
                                                    block_size=block, requested_size=request)),
                                   timeout, judge_selftest))
@@ -1158,7 +1161,11 @@ BENCH_APPEND = "rvmm.bench rvmm.tests=bench"
 REQUIRED_BENCH = ["boot_mm_init_8g", "hotadd_1g", "hotremove_1g", "vmemmap_bytes_per_gib",
                   "vmemmap_pt_pages_per_gib", "dax_vmemmap_pages_per_2m",
                   "dax_vmemmap_pages_per_1g", "host_memmap_init_vs_memset",
-                  "tlb_syncs_per_gib_add"]
+                  "tlb_syncs_per_gib_add",
+                  "serve_plug_1g", "serve_unplug_1g", "vmem_requests_per_gib_plug",
+                  "vmem_requests_per_gib_unplug"]
+# The serve benchmarks: make run's path, 1 GiB up then down over QMP.
+SERVE_BENCH_STEPS = [2 * rq.GiB, 1 * rq.GiB]
 
 
 def warn(msg):
@@ -1191,6 +1198,44 @@ def bench_boot(name, cmd, timeout, emitted, rename):
     return True
 
 
+def bench_serve(qemu, timeout, emitted):
+    """The default device under -icount with rvmm.serve: the probe-time
+    figures (hotadd_1g, ...), then 1 GiB more and 1 GiB less over QMP for
+    the serve_* figures the kernel prints. False on panic/hang/failure."""
+    name = "bench-virtio-mem"
+    sock = BUILD / "bench-qmp.sock"
+    sock.unlink(missing_ok=True)
+    # sleep=on: an idle guest (wfi, no timer armed) with sleep=off keeps
+    # QEMU from answering QMP. Counts stay exact; only the clock follows
+    # the host, and nothing on this path reads it.
+    icount = ["-icount", "shift=0,sleep=on"] + ICOUNT[2:]
+    cmd = rq.qemu_args(qemu, smp=1, mem=rq.DEFAULT_MEM, append="rvmm.serve " + BENCH_APPEND,
+                       extra=icount + rq.virtio_mem_args(requested_size=rq.DEFAULT_REQUEST,
+                                                         deterministic=True) +
+                       rq.qmp_args(sock))
+    con, qmp, ok = rq.Console(cmd, log_path=LOGS / f"{name}.log"), None, False
+    try:
+        qmp = rq.QMP(sock, console=con)
+        if con.wait_for(re.compile("serving devices"), timeout):
+            ok = all(rq.resize(qmp, con, size)[0] for size in SERVE_BENCH_STEPS)
+        qmp.quit()
+        con.wait(30)
+    except (OSError, ValueError, rq.QMPError) as e:
+        warn(f"{name}: QMP failed: " + con.why_gone(e))
+    finally:
+        if qmp:
+            qmp.close()
+        con.kill()
+        sock.unlink(missing_ok=True)
+    # Its boot figure is for 1 GiB of boot RAM, not 8: keep it apart.
+    emit_bench(con.text(), emitted, {"boot_mm_init": "boot_mm_init_1g"})
+    warn(f"{name}: {'ok' if ok else 'FAILED'}, log build/logs/{name}.log")
+    if not ok or con.panicked():
+        for line in con.lines[-TAIL_LINES:]:
+            print("    | " + line, file=sys.stderr)
+    return ok and not con.panicked()
+
+
 def cmd_bench(args):
     """`make bench`. Returns the exit status."""
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -1209,12 +1254,7 @@ def cmd_bench(args):
         warn(f"host-bench: make failed (exit status {p.returncode}): "
              + (p.stderr.strip().splitlines() or ["?"])[-1])
     if rq.has_virtio_mem(qemu):
-        cmd = rq.qemu_args(qemu, smp=1, mem=rq.DEFAULT_MEM, append=BENCH_APPEND,
-                           extra=ICOUNT + rq.virtio_mem_args(requested_size="1G",
-                                                             deterministic=True))
-        # Its boot figure is for 1 GiB of boot RAM, not 8: keep it apart.
-        ok &= bench_boot("bench-virtio-mem", cmd, args.timeout, emitted,
-                         {"boot_mm_init": "boot_mm_init_1g"})
+        ok &= bench_serve(qemu, args.timeout, emitted)
     else:
         warn(f"{qemu} has no virtio-mem: no hot-add/hot-remove figures")
     missing = [n for n in REQUIRED_BENCH if n not in emitted]

@@ -157,6 +157,13 @@ int vmem_request(struct vmem *vm, u16 type, unsigned long block, unsigned long n
 	return request_addr(vm, type, vmem_block_addr(vm, block), (u16)nb, state);
 }
 
+int vmem_probe_word(u64 pa)
+{
+	unsigned long v;
+
+	return probe_read((unsigned long)__va(pa), &v);
+}
+
 /* ---- config ---- */
 
 /* All fields from one generation (§2.5.1: re-read if it moved). */
@@ -331,6 +338,22 @@ static void run_bench(struct vmem *vm)
 	print_mem();
 }
 
+/*
+ * A config change served (rvmm.bench): instructions from the interrupt to
+ * the memory view printed, and requests sent, when it moved 1 GiB.
+ */
+static void bench_serve(struct vmem *vm, u64 before, unsigned long t0, unsigned long req0)
+{
+	unsigned long insns = rdinstret() - t0, reqs = vm->vq.nr_requests - req0;
+	bool plug = vm->plugged_bytes > before;
+
+	if ((plug ? vm->plugged_bytes - before : before - vm->plugged_bytes) != SZ_1G)
+		return;
+	bench_report(plug ? "serve_plug_1g" : "serve_unplug_1g", insns, "instructions");
+	bench_report(plug ? "vmem_requests_per_gib_plug" : "vmem_requests_per_gib_unplug", reqs,
+		     "requests");
+}
+
 /* ---- probe and serve ---- */
 
 static void poll_tick(void)
@@ -374,6 +397,7 @@ static int vmem_setup(struct vmem *vm, struct pci_dev *pci)
 	if (ret)
 		return ret;
 	read_config(vm, &vm->cfg);
+	vm->verify = verify_full;
 	ret = sbm_setup_geometry(vm);
 	if (!ret)
 		ret = virtqueue_setup(&vm->vq, &vm->vd, 0);
@@ -418,7 +442,7 @@ static int vmem_probe_one(struct pci_dev *pci)
 		vm->vd.irq_on ? "config changes by INTx" : "polled");
 	if (boot_params.bench && nr_vmem == 1)
 		run_bench(vm);
-	vm->pattern_test = boot_params.serve;
+	vm->probe = boot_params.serve;
 	reconcile(vm, true);
 	return 0;
 }
@@ -456,8 +480,13 @@ static void vmem_poll(void)
 
 		virtio_read_isr(&vm->vd);	/* polled, or a lost irq */
 		if (vm->vd.config_changed) {
+			unsigned long t0 = vm->vd.config_instret, req0 = vm->vq.nr_requests;
+			u64 before = vm->plugged_bytes;
+
 			vm->vd.config_changed = false;
 			reconcile(vm, false);
+			if (boot_params.bench)
+				bench_serve(vm, before, t0, req0);
 		}
 	}
 }
@@ -493,6 +522,7 @@ bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
 	info->nr_blocks = vm->nr_blocks;
 	info->irq = vm->vd.irq_on ? vm->vd.pci->irq : -1;
 	info->nr_errors = vm->nr_errors;
+	info->nr_requests = vm->vq.nr_requests;
 	return true;
 }
 

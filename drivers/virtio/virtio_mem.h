@@ -19,7 +19,8 @@ struct vmem {
 	struct virtio_device vd;
 	struct virtqueue vq;
 	struct virtio_mem_config cfg;	/* last config read */
-	bool pattern_test;		/* test pages before onlining (serve) */
+	bool probe;			/* serve: probe a plugged block before onlining */
+	bool verify;			/* rvmm.verify=full: every word, and STATE */
 	int nid;
 	u64 bs;				/* device block size */
 	u64 mb_size, mb_base;		/* memory blocks: size, first address */
@@ -50,6 +51,9 @@ bool vmem_region_claimed(u64 addr, u64 size);
  * toward it, 0 once it is reached or has moved the other way.
  */
 unsigned long vmem_target_left(struct vmem *vm, bool plug);
+
+/* Read the word at @pa without faulting; -EFAULT if it is not there. */
+int vmem_probe_word(u64 pa);
 
 /* From vm->cfg: block and memory-block geometry, -EINVAL if unusable. */
 int sbm_setup_geometry(struct vmem *vm);

@@ -21,6 +21,12 @@ struct boot_params {
 
 enum { CRASH_NONE, CRASH_NULL, CRASH_WILD, CRASH_STACK };
 extern struct boot_params boot_params;
+/*
+ * rvmm.verify=full: check hot-plugged memory word by word and every
+ * virtio-mem request with STATE (tests, debugging). Off, serving costs
+ * what the benchmarks measure. Other checks may key on it too.
+ */
+extern bool verify_full;
 extern struct dt_info boot_dt;
 extern unsigned long boot_instret;	/* rdinstret at kernel entry */
 

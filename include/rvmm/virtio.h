@@ -44,6 +44,7 @@ struct virtio_device {
 	u64 features;			/* negotiated */
 	struct irq_action irq;
 	volatile bool config_changed;	/* ISR bit 1 seen (irq or poll) */
+	unsigned long config_instret;	/* rdinstret when it was first seen */
 	volatile unsigned long nr_config_irqs;
 	bool irq_on;
 };
@@ -192,6 +193,7 @@ struct virtio_mem_info {
 	unsigned long nr_blocks;	/* device blocks in the region */
 	int irq;			/* PLIC irq of INTx, or -1 (polled) */
 	unsigned long nr_errors;	/* refusals and STATE/plugged_size disagreements */
+	unsigned long nr_requests;	/* requests sent so far (STATE included) */
 };
 
 /* Devices driven (in PCI order); @dev below indexes them. */
