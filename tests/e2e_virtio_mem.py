@@ -3,14 +3,15 @@
 Called by tests/run.py as `run(qemu_path, log_dir)`; returns
 (passed, failed, skipped). Standalone: `python3 tests/e2e_virtio_mem.py`.
 
-For each block size (2 MiB, 128 MiB) it boots the CONTRACT default machine
-with a virtio-mem device (requested-size=0) and `-append rvmm.serve` (128 MiB:
-also `rvmm.verify=full`), waits
-for the kernel's self-test summary, then:
+For each block size (2 MiB, 128 MiB, 1 GiB) it boots the CONTRACT default
+machine with a virtio-mem device and `-append rvmm.serve` (128 MiB: also
+`rvmm.verify=full`), requested-size 0 at boot (1 GiB blocks: 2G, plugged at
+boot in Big Block Mode), waits for the kernel's self-test summary, then:
 
 * steps the requested size through 1G, 3G, 256M, 0, 2G, then sizes that
   leave a memory block with one block (2 MiB blocks: 2M, 678M, 2M, the
-  issue's reproduction; 128 MiB blocks: 384M, 128M); each step passes
+  issue's reproduction; 128 MiB blocks: 384M, 128M); 1 GiB blocks step
+  through 1G, 3G, 0, 2G. Each step passes
   when query-memory-devices reports the device's `size` == requested and the
   kernel printed `rvmm: mem plugged=<requested> ...` (60 s per step; after
   a failed step the remaining steps are counted failed without running);
@@ -32,6 +33,7 @@ Without a virtio-mem capable QEMU every case is skipped (and said loudly).
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.dont_write_bytecode = True
@@ -42,10 +44,24 @@ import rvmm_qemu as rq  # noqa: E402
 BOOT_TIMEOUT = 120
 STEP_TIMEOUT = 60
 STEPS = [1 * rq.GiB, 3 * rq.GiB, 256 * rq.MiB, 0, 2 * rq.GiB]
-# (block size, its bytes, steps after STEPS, boot args): the 128M boot
-# checks every plugged word and request (rvmm.verify=full).
-VARIANTS = [("2M", 2 * rq.MiB, [2 * rq.MiB, 678 * rq.MiB, 2 * rq.MiB], "rvmm.serve"),
-            ("128M", 128 * rq.MiB, [384 * rq.MiB, 128 * rq.MiB], "rvmm.serve rvmm.verify=full")]
+
+
+@dataclass
+class Variant:
+    """One boot: block size, its steps, boot args, requested-size at boot."""
+    block: str
+    block_bytes: int
+    steps: list
+    append: str = "rvmm.serve"
+    boot_request: str = "0"
+
+
+# The 128M boot checks every plugged word and request (rvmm.verify=full);
+# the 1G one (Big Block Mode) is plugged at boot.
+VARIANTS = [Variant("2M", 2 * rq.MiB, STEPS + [2 * rq.MiB, 678 * rq.MiB, 2 * rq.MiB]),
+            Variant("128M", 128 * rq.MiB, STEPS + [384 * rq.MiB, 128 * rq.MiB],
+                    "rvmm.serve rvmm.verify=full"),
+            Variant("1G", rq.GiB, [1 * rq.GiB, 3 * rq.GiB, 0, 2 * rq.GiB], boot_request="2G")]
 TWO_DEVICE_STEPS = [("vm1", 1 * rq.GiB), ("vm0", 512 * rq.MiB), ("vm1", 256 * rq.MiB),
                     ("vm0", 0), ("vm1", 0)]
 
@@ -177,9 +193,9 @@ def session(qemu, label, devices, log, names, steps, append="rvmm.serve"):
     return tally.passed, tally.failed
 
 
-def run_variant(qemu, log_dir, block_name, block_bytes, more_steps, append):
+def run_variant(qemu, log_dir, v):
     """One boot with one block size. Returns (passed, failed)."""
-    sizes = STEPS + more_steps
+    sizes, block_bytes = v.steps, v.block_bytes
 
     def steps(qmp, con, done):
         # After a failed step the device state is unknown: the remaining
@@ -199,9 +215,10 @@ def run_variant(qemu, log_dir, block_name, block_bytes, more_steps, append):
         done(*refuse(qmp, con, rq.VMEM_BACKEND_SIZE + block_bytes))
         done(*refuse(qmp, con, 1 * rq.GiB + block_bytes // 2))
 
-    return session(qemu, f"block-size={block_name}", rq.virtio_mem_args(block_size=block_name),
-                   Path(log_dir) / f"e2e-virtio-mem-{block_name}.log", case_names(sizes),
-                   steps, append)
+    return session(qemu, f"block-size={v.block}",
+                   rq.virtio_mem_args(block_size=v.block, requested_size=v.boot_request),
+                   Path(log_dir) / f"e2e-virtio-mem-{v.block}.log", case_names(sizes),
+                   steps, v.append)
 
 
 def two_device_case_names():
@@ -233,7 +250,7 @@ def run_two_devices(qemu, log_dir):
 def run(qemu_path, log_dir):
     """Run every variant. Returns (passed, failed, skipped)."""
     if not rq.has_virtio_mem(qemu_path):
-        n = (sum(len(case_names(STEPS + v[2])) for v in VARIANTS) +
+        n = (sum(len(case_names(v.steps)) for v in VARIANTS) +
              len(two_device_case_names()))
         print("!" * 72)
         print(f"e2e: SKIPPED: {qemu_path} has no virtio-mem-pci device "
@@ -241,8 +258,8 @@ def run(qemu_path, log_dir):
         print("!" * 72, flush=True)
         return 0, 0, n
     passed = failed = 0
-    for name, block, more, append in VARIANTS:
-        p, f = run_variant(qemu_path, log_dir, name, block, more, append)
+    for v in VARIANTS:
+        p, f = run_variant(qemu_path, log_dir, v)
         passed += p
         failed += f
     p, f = run_two_devices(qemu_path, log_dir)
