@@ -72,29 +72,69 @@ bool vmem_region_claimed(u64 addr, u64 size)
 
 /* ---- requests ---- */
 
-/* Refusals injected by the self-tests (virtio_mem_inject_response()). */
+#ifdef CONFIG_SELFTESTS
+/* Answers injected by the self-tests (virtio_mem_inject_response()). */
 static struct {
 	int resp;
 	unsigned int skip, nr;
 } inject;
 
+/* Requested size overridden by the self-tests (virtio_mem_inject_target()). */
+static struct {
+	u64 size;
+	unsigned int skip, reads;
+} inject_target;
+
+/* An injected answer to this request in *@resp: do not send it. */
+static bool injected_answer(struct vmem *vm, u16 type, int *resp)
+{
+	if (!inject.nr || type == VIRTIO_MEM_REQ_STATE)
+		return false;
+	if (inject.skip) {
+		inject.skip--;
+		return false;
+	}
+	inject.nr--;
+	if (inject.resp != VIRTIO_MEM_INJECT_DELAY) {
+		*resp = inject.resp;
+		return true;
+	}
+	vm->vq.test_hold_us = VIRTIO_MEM_INJECT_DELAY_US;
+	return false;
+}
+
+static u64 injected_target(u64 req)
+{
+	if (inject_target.reads && !inject_target.skip) {
+		inject_target.reads--;
+		return inject_target.size;
+	}
+	if (inject_target.reads)
+		inject_target.skip--;
+	return req;
+}
+#else
+static bool injected_answer(struct vmem *vm, u16 type, int *resp)
+{
+	(void)vm, (void)type, (void)resp;
+	return false;
+}
+
+static u64 injected_target(u64 req)
+{
+	return req;
+}
+#endif
+
 static int request_once(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state)
 {
 	struct vmem_req req = { .type = type, .addr = addr, .nb_blocks = nb };
 	struct vmem_resp resp = { 0 };
-	int len;
+	int len, injected;
 
 	vm->vq.late = false;
-	if (inject.nr && type != VIRTIO_MEM_REQ_STATE) {
-		if (!inject.skip) {
-			inject.nr--;
-			if (inject.resp != VIRTIO_MEM_INJECT_DELAY)
-				return inject.resp;
-			vm->vq.test_hold_us = VIRTIO_MEM_INJECT_DELAY_US;
-		} else {
-			inject.skip--;
-		}
-	}
+	if (injected_answer(vm, type, &injected))
+		return injected;
 	len = virtqueue_exec(&vm->vq, &req, sizeof(req), &resp, sizeof(resp), VIRTIO_MEM_WARN_US);
 	if (len < 0)
 		return len;
@@ -224,23 +264,11 @@ static void check_plugged(struct vmem *vm, const char *when)
 	}
 }
 
-/* Requested size overridden by the self-tests (virtio_mem_inject_target()). */
-static struct {
-	u64 size;
-	unsigned int skip, reads;
-} inject_target;
-
 /* Where the device wants plugged_size: requested, usable, whole blocks. */
 static u64 read_target(struct vmem *vm)
 {
-	u64 req = vm->cfg.requested_size;
+	u64 req = injected_target(vm->cfg.requested_size);
 
-	if (inject_target.reads && !inject_target.skip) {
-		inject_target.reads--;
-		req = inject_target.size;
-	} else if (inject_target.reads) {
-		inject_target.skip--;
-	}
 	return ALIGN_DOWN(min(req, sbm_usable_size(vm)), vm->bs);
 }
 
@@ -547,6 +575,7 @@ int virtio_mem_reconcile(unsigned int dev)
 	return vm ? reconcile(vm, false) : -ENODEV;
 }
 
+#ifdef CONFIG_SELFTESTS
 unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr)
 {
 	unsigned int pending = inject.nr;
@@ -563,6 +592,7 @@ void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads)
 	inject_target.skip = skip;
 	inject_target.reads = reads;
 }
+#endif
 
 u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 {
