@@ -280,11 +280,12 @@ void ptdump_print(void)
 
 /*
  * Serve mode, after hot-add or hot-remove: the dump if asked for, and the
- * audit with it or in a debug build (the e2e scenario boots rvmm.ptdump).
+ * audit with it, with rvmm.verify=full or in a debug build (the e2e
+ * scenario boots rvmm.ptdump, its 128 MiB-block device rvmm.verify=full).
  */
 void ptdump_after_change(void)
 {
-	bool audit = IS_ENABLED_DEBUG || boot_params.ptdump;
+	bool audit = IS_ENABLED_DEBUG || boot_params.ptdump || verify_full;
 
 	if (boot_params.ptdump)
 		ptdump_print();
