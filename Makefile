@@ -130,7 +130,7 @@ clean:
 help:
 	@echo "make          build build/kernel.elf and build/Image"
 	@echo "make run      install deps, build, boot the default machine (CONTRACT.md)"
-	@echo "make test     host tests (ASan+UBSan), kernel self-tests in every QEMU config, virtio-mem e2e"
+	@echo "make test     host tests (ASan+UBSan), kernel self-tests in every QEMU config, virtio-mem e2e, short soak"
 	@echo "make bench    print 'bench: <name> <value> <unit>' lines"
 	@echo "make soak     long seeded random virtio-mem soak over QMP (SEED=, STEPS=, MAX_PLUGGED=)"
 	@echo "make qemu     build the patched QEMU (tools/qemu/) into $(B)/qemu-system-riscv64"
