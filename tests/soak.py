@@ -24,7 +24,8 @@ budget bounds the host memory a config uses, not the region.
 
 Checks, per step: QEMU takes every valid request and refuses the invalid
 ones; within a bounded time (STEP_BASE_S + STEP_PER_GIB_S per GiB the step
-may move) query-memory-devices shows every device's size and
+may move, and never STALL_S without a size change or a console line)
+query-memory-devices shows every device's size and
 requested-size at the expected value AND the kernel's last printed memory
 view (`rvmm: mem ...`, virtio_mem.c print_mem) agrees (per device with two);
 while a burst settles, no printed view may leave the range between the
@@ -76,8 +77,9 @@ REGIONS = [256 * MiB, 512 * MiB, 1 * GiB, 2 * GiB, 3 * GiB, 4 * GiB, 8 * GiB, 16
 RESERVE_OFF_ABOVE = 4 * GiB     # NOTES.md: large backends need reserve=off
 
 BOOT_TIMEOUT = 180
-STEP_BASE_S = 30                # generous: the machine is shared
-STEP_PER_GIB_S = 30
+STEP_BASE_S = 60                # generous: the machine is shared
+STEP_PER_GIB_S = 120
+STALL_S = 30                    # no size change, no console line: stuck
 NO_CHANGE_SETTLE_S = 1.5        # a step that ends where it began: let the kernel react
 REFUSE_SETTLE_S = 0.5
 TAIL_LINES = 30
@@ -396,19 +398,27 @@ class Soak:
         `changed`: the kernel must print a view after line `start`; else
         (a step that ends where it began) the state must hold after a settle.
         """
-        deadline = time.monotonic() + timeout
+        t0 = time.monotonic()
         if not changed:
             time.sleep(NO_CHANGE_SETTLE_S)
+        progress, moved = None, t0
         while True:
             why = self.console_problem(start, burst)
             if why:
                 raise StepFailed(why)
+            devs = self.devices_now()
             seen = views(self.con.lines, start if changed else 0)
-            why = "; ".join(filter(None, (self.qemu_mismatch(self.devices_now()),
+            why = "; ".join(filter(None, (self.qemu_mismatch(devs),
                                           self.view_mismatch(seen[-1] if seen else None))))
             if not why:
                 return seen[-1]
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            state = (tuple(d["size"] for d in devs.values()), len(self.con.lines))
+            if state != progress:
+                progress, moved = state, now
+            if now - moved > STALL_S:
+                raise StepFailed(f"stuck for {STALL_S} s: {why}")
+            if now - t0 > timeout:
                 raise StepFailed(f"not reached after {timeout:.0f} s: {why}")
             time.sleep(0.2)
 
