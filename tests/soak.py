@@ -15,8 +15,9 @@ about it drawn from one integer seed (random.Random(seed)):
 * the steps, planned up front against the expected sizes: 0, full, +-1..3
   blocks, one block off a memory-block boundary ("edge"), any aligned
   size, an unaligned and an oversize request (QEMU must refuse both and
-  nothing may change), and bursts of 2-4 `qom-set` with no wait between
-  them (often "far end first, then back": a target lowered mid-resize).
+  nothing may change), and bursts of 2-4 `qom-set` sent at once, answers
+  read afterwards (often "far end first, then back": a target lowered
+  mid-resize).
 
 "full" is the device's region capped by the plug budget (--max-plugged,
 split between the devices): the serve path touches what it plugs, so the
@@ -469,11 +470,14 @@ class Soak:
         before = list(self.sizes)
         start = len(self.con.lines)
         t0 = time.monotonic()
-        for d, size in step.actions:
-            try:
-                rq.request_size(self.qmp, size, self.geo.devices[d].dev_id)
-            except rq.QMPError as e:
-                raise StepFailed(f"QEMU refused a valid request of {fmt(size)}: {e}")
+        # All at once: the driver sees the target move within microseconds.
+        answers = self.qmp.pipelined([
+            ("qom-set", {"path": "/machine/peripheral/" + self.geo.devices[d].dev_id,
+                         "property": "requested-size", "value": size})
+            for d, size in step.actions])
+        for (d, size), answer in zip(step.actions, answers):
+            if isinstance(answer, rq.QMPError):
+                raise StepFailed(f"QEMU refused a valid request of {fmt(size)}: {answer}")
             self.sizes[d] = size
         view = self.wait_reached(start, timeout, self.sizes != before, step.kind == "burst")
         if step.kind == "burst":
