@@ -39,7 +39,7 @@ endif
 KSRC := $(filter-out $(EXCLUDE),$(KSRC))
 KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
-.PHONY: all deps run test bench fit vf2-sd qemu debug help clean host-test fuzz format FORCE
+.PHONY: all deps run test bench soak fit vf2-sd qemu debug help clean host-test fuzz format FORCE
 all: $(B)/Image
 
 # The flags and the object list: a change (DEBUG=1, EXCLUDE=...) rebuilds
@@ -103,6 +103,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all qemu >&2
 	@python3 tests/run.py bench
 
+# The long seeded virtio-mem soak (tests/soak.py); SEED= replays a config.
+SOAK_ARGS := $(if $(SEED),--seed $(SEED)) $(if $(STEPS),--steps $(STEPS)) \
+	$(if $(MAX_PLUGGED),--max-plugged $(MAX_PLUGGED))
+soak: deps
+	@$(MAKE) --no-print-directory all qemu
+	@python3 tests/soak.py $(SOAK_ARGS)
+
 debug: deps
 	@$(MAKE) --no-print-directory all
 	@python3 tests/run.py debug
@@ -123,8 +130,9 @@ clean:
 help:
 	@echo "make          build build/kernel.elf and build/Image"
 	@echo "make run      install deps, build, boot the default machine (CONTRACT.md)"
-	@echo "make test     host tests (ASan+UBSan), kernel self-tests in every QEMU config, virtio-mem e2e"
+	@echo "make test     host tests (ASan+UBSan), kernel self-tests in every QEMU config, virtio-mem e2e, short soak"
 	@echo "make bench    print 'bench: <name> <value> <unit>' lines"
+	@echo "make soak     long seeded random virtio-mem soak over QMP (SEED=, STEPS=, MAX_PLUGGED=)"
 	@echo "make qemu     build the patched QEMU (tools/qemu/) into $(B)/qemu-system-riscv64"
 	@echo "make fit      U-Boot FIT image for the VisionFive 2: $(B)/rvmm.itb"
 	@echo "make vf2-sd   SD-card image U-Boot's distro boot boots: $(B)/rvmm-vf2-sd.img"

@@ -18,8 +18,10 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          Debian's S-mode U-Boot), OpenSBI 1.1, the sifive_u board and the
          U54 CPU (board_configs()), mem= boots hiding RAM mid-1 GiB region,
          hostile memory layouts (hostile_configs), the panic report, negative
-         device-tree configurations, and the virtio-mem end-to-end scenario
-         (tests/e2e_virtio_mem.py). Logs go to build/logs/.
+         device-tree configurations, the virtio-mem end-to-end scenario
+         (tests/e2e_virtio_mem.py) and the short seeded soak (tests/soak.py:
+         one case per step, plus boot and quit per seed). Logs go to
+         build/logs/.
          Ends with exactly one line `N passed, N failed, N skipped`; exit
          status 1 on any failure.
   bench  `bench: <name> <value> <unit>` lines only, on stdout (diagnostics on
@@ -45,6 +47,7 @@ import rvmm_qemu as rq  # noqa: E402
 import layouts  # noqa: E402
 import hostile_dts as hdt  # noqa: E402
 import e2e_virtio_mem  # noqa: E402
+import soak  # noqa: E402
 
 ROOT, BUILD = rq.ROOT, rq.BUILD
 LOGS = BUILD / "logs"
@@ -1005,6 +1008,18 @@ def e2e(qemu):
     return r.finish()
 
 
+def soak_part(qemu, jobs):
+    """The short seeded soak of tests/soak.py: fixed seeds and a new one."""
+    t0 = time.monotonic()
+    r = Result("soak")
+    try:
+        r.passed, r.failed, r.skipped = soak.run_short(qemu, str(LOGS), jobs)
+    except Exception as e:  # a broken soak script is a failure, not a crash
+        r.fail(f"soak.py raised {type(e).__name__}: {e}")
+    r.seconds = time.monotonic() - t0
+    return r.finish()
+
+
 def cmd_test(args):
     """`make test`. Returns the exit status."""
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -1060,6 +1075,9 @@ def cmd_test(args):
             results.append(r)
     if wanted("e2e"):
         results.append(e2e(qemu))
+        results[-1].report(None)
+    if wanted("soak"):
+        results.append(soak_part(qemu, args.jobs))
         results[-1].report(None)
 
     passed = sum(r.passed for r in results)
@@ -1289,7 +1307,7 @@ def main():
                     help="QEMU boots run in parallel by `test` (default 2)")
     ap.add_argument("--only", metavar="REGEX",
                     help="`test`: only parts whose name matches (host-test, "
-                         "sv57-512M-smp1, neg-dtb-..., e2e)")
+                         "sv57-512M-smp1, neg-dtb-..., e2e, soak)")
     args = ap.parse_args()
     commands = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench, "debug": cmd_debug}
     try:

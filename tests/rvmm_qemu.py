@@ -342,6 +342,23 @@ class QMP:
                 raise QMPError(reply["error"].get("desc", str(reply["error"])))
             return reply.get("return")
 
+    def pipelined(self, commands):
+        """Send every (name, arguments) before reading any answer, so that
+        QEMU runs them back to back; returns a list of results, a QMPError
+        instance for each command that failed."""
+        for name, arguments in commands:
+            self._file.write(json.dumps({"execute": name, "arguments": arguments}).encode() +
+                             b"\n")
+        self._file.flush()
+        results = []
+        while len(results) < len(commands):
+            reply = self._read()
+            if "event" in reply:
+                continue
+            results.append(QMPError(reply["error"].get("desc", str(reply["error"])))
+                           if "error" in reply else reply.get("return"))
+        return results
+
     def quit(self):
         """Ask QEMU to exit; the connection may drop before the answer."""
         try:
