@@ -669,8 +669,13 @@ static void every_other_device(struct ktest *t)
 	for (dev = 1; dev < n && !t->failed; dev++) {
 		struct virtio_mem_info vi;
 
-		/* Booted with 256 MiB or more: every case has something to do. */
-		if (virtio_mem_get_info(dev, &vi) && vi.boot_requested_size >= (256UL << 20))
+		/*
+		 * Booted with two memory blocks or more (and 256 MiB): every case
+		 * has something to do, the per-memory-block ones included.
+		 */
+		if (virtio_mem_get_info(dev, &vi) &&
+		    vi.boot_requested_size >= max(256UL << 20,
+						  2 * max(vi.cfg.block_size, SECTION_SIZE)))
 			big++;
 		for (unsigned int c = 0; c < ARRAY_SIZE(cases); c++) {
 			struct ktest sub = { .name = cases[c].name };
