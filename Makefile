@@ -40,7 +40,7 @@ KSRC := $(filter-out $(EXCLUDE),$(KSRC))
 KOBJ := $(patsubst %,$(B)/k/%.o,$(basename $(KSRC)))
 
 .PHONY: all deps run test bench soak fit vf2-sd qemu debug help clean host-test fuzz format FORCE
-all: $(B)/Image
+all: $(B)/Image $(B)/host/rvmm-dtinfo
 
 # The flags and the object list: a change (DEBUG=1, EXCLUDE=...) rebuilds
 # and relinks without `make clean`.
@@ -83,6 +83,7 @@ $(B)/Image: $(B)/kernel.elf
 
 -include $(wildcard $(KOBJ:.o=.d))
 include tests/host/host.mk
+include tools/dtinfo/dtinfo.mk
 -include tests/fuzz/fuzz.mk
 
 qemu:

@@ -1015,6 +1015,49 @@ static int dt_parse_pci(struct dt_ctx *c)
 	return 0;
 }
 
+/* ---- what the kernel makes of a cpu ----------------------------------- */
+
+/* The single letters before the first '_' include @letter. */
+static bool dt_isa_has_letter(const char *isa, char letter)
+{
+	for (const char *p = isa + 4; *p && *p != '_'; p++)
+		if (*p == letter || (*p == 'g' && strchr("imafd", letter)))
+			return true;
+	return false;
+}
+
+const char *dt_cpu_unusable(const struct dt_cpu *cpu)
+{
+	if (!cpu->enabled)
+		return "disabled";
+	if (cpu->mmu == DT_MMU_NONE)
+		return "no usable mmu-type";
+	if (strncmp(cpu->isa, "rv64", 4) || !dt_isa_has_letter(cpu->isa, 'i') ||
+	    !dt_isa_has_letter(cpu->isa, 'm') || !dt_isa_has_letter(cpu->isa, 'a') ||
+	    !dt_isa_has_letter(cpu->isa, 'c'))
+		return "ISA is not rv64imac";
+	return NULL;
+}
+
+bool dt_isa_has(const char *isa, const char *ext)
+{
+	size_t n = strlen(ext);
+
+	for (const char *p = strchr(isa, '_'); p; p = strchr(p + 1, '_'))
+		if (!strncmp(p + 1, ext, n) && (p[1 + n] == '_' || !p[1 + n]))
+			return true;
+	return false;
+}
+
+u32 dt_cpu_cboz_block(const struct dt_cpu *cpu)
+{
+	u32 bs = cpu->cboz_block_size;
+
+	if (!dt_isa_has(cpu->isa, "zicboz") || !is_power_of_2(bs) || bs > 64)
+		return 0;
+	return bs;
+}
+
 /* ---- entry points ----------------------------------------------------- */
 
 int dt_parse(const void *fdt, size_t bufsize, struct dt_info *info, char *err, size_t errlen)
@@ -1076,6 +1119,17 @@ int dt_early_mmu_limit(const void *fdt)
 			best = mmu;
 	}
 	return best;
+}
+
+int dt_paging_limit(int mmu_limit, const char *bootargs)
+{
+	int limit = mmu_limit != DT_MMU_NONE ? mmu_limit : DT_MMU_SV57;
+
+	if (strstr(bootargs, "no5lvl") && limit > DT_MMU_SV48)
+		limit = DT_MMU_SV48;
+	if (strstr(bootargs, "no4lvl"))
+		limit = DT_MMU_SV39;
+	return limit;
 }
 
 /* MMU off; @fdt must have passed dt_early_check(). Truncates to @len. */

@@ -274,16 +274,6 @@ static __noreturn __attribute__((noinline)) void rest_init(void);
 
 unsigned int cboz_block_size;
 
-static bool __init isa_has(const char *isa, const char *ext)
-{
-	size_t n = strlen(ext);
-
-	for (const char *p = strchr(isa, '_'); p; p = strchr(p + 1, '_'))
-		if (!strncmp(p + 1, ext, n) && (p[1 + n] == '_' || !p[1 + n]))
-			return true;
-	return false;
-}
-
 /*
  * Zicboz lets clear_pages() zero a cache block per instruction. The DT
  * must name it on the boot hart, and M-mode must have enabled it for us
@@ -294,14 +284,11 @@ static void __init detect_zicboz(void)
 	static u8 probe_buf[256] __aligned(256);
 
 	for (int i = 0; i < boot_dt.nr_cpus; i++) {
-		if (boot_dt.cpus[i].hartid != cpus[0].hartid ||
-		    !isa_has(boot_dt.cpus[i].isa, "zicboz"))
-			continue;
-		/* clear_pages() issues 4 blocks per step: it needs <= 64 */
-		if (is_power_of_2(boot_dt.cpus[i].cboz_block_size) &&
-		    boot_dt.cpus[i].cboz_block_size <= 64 &&
+		u32 bs = dt_cpu_cboz_block(&boot_dt.cpus[i]);
+
+		if (boot_dt.cpus[i].hartid == cpus[0].hartid && bs &&
 		    probe_cbo_zero((unsigned long)probe_buf) == 0)
-			cboz_block_size = boot_dt.cpus[i].cboz_block_size;
+			cboz_block_size = bs;
 	}
 	if (cboz_block_size)
 		pr_info("clear_pages: Zicboz cbo.zero, %u-byte blocks\n", cboz_block_size);

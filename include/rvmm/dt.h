@@ -115,5 +115,34 @@ int dt_early_mmu_limit(const void *fdt);
 void dt_early_bootargs(const void *fdt, char *buf, size_t len);
 /* Base of the "sifive,test1"/"sifive,test0" syscon, or 0. */
 u64 dt_early_test_syscon(const void *fdt);
+/*
+ * Early-safe. The largest satp mode (39, 48 or 57) to try: @mmu_limit
+ * (dt_early_mmu_limit(), DT_MMU_NONE for no cap) lowered by "no5lvl" and
+ * "no4lvl" in @bootargs.
+ */
+int dt_paging_limit(int mmu_limit, const char *bootargs);
+
+/*
+ * Why the kernel cannot run on @cpu, or NULL when it can. A hart is used
+ * when it is enabled, its "mmu-type" names a mode the kernel runs (absent,
+ * "riscv,none" and unknown values do not: such a hart has no S-mode with
+ * paging, e.g. the JH7110's S7 or the FU540's E51), and its ISA is RV64
+ * with the I, M, A and C the image is built for.
+ */
+const char *dt_cpu_unusable(const struct dt_cpu *cpu);
+
+static inline bool dt_cpu_usable(const struct dt_cpu *cpu)
+{
+	return !dt_cpu_unusable(cpu);
+}
+
+/* @isa ("rv64imac_zicboz_...") names the multi-letter extension @ext. */
+bool dt_isa_has(const char *isa, const char *ext);
+/*
+ * The cbo.zero block size the kernel would use on @cpu: its ISA names
+ * Zicboz and "riscv,cboz-block-size" is a power of 2 up to 64 bytes
+ * (clear_pages() issues four blocks per step). 0 otherwise.
+ */
+u32 dt_cpu_cboz_block(const struct dt_cpu *cpu);
 
 #endif

@@ -193,6 +193,29 @@ static void sim_init(void)
 	iomem_register(SIM_MMIO_BASE, SIM_MMIO_SIZE, "sim-mmio");
 }
 
+/* ---- memory that is not zero ---- */
+
+/*
+ * On a board, RAM holds whatever was there; the memfd hands out zeroes.
+ * Garbage is a page of random words (a new page per call), copied over
+ * the range: pointers in it are non-canonical, counts huge, flags set.
+ */
+void sim_scribble(phys_addr_t pa, phys_addr_t size)
+{
+	static struct sim_rng rng;
+	static u64 garbage[PAGE_SIZE / 8];
+
+	if (!rng.s)
+		sim_rng_init(&rng, "sim_scribble");
+	for (unsigned int i = 0; i < ARRAY_SIZE(garbage); i++)
+		garbage[i] = sim_rand(&rng) | 1;
+	if (!IS_ALIGNED(pa | size, PAGE_SIZE) || pa + size > SIM_PHYS_SIZE || pa + size < pa)
+		panic("sim: scribbling 0x%llx+0x%llx", (unsigned long long)pa,
+		      (unsigned long long)size);
+	for (phys_addr_t off = 0; off < size; off += PAGE_SIZE)
+		memcpy(phys_base + pa + off, garbage, PAGE_SIZE);
+}
+
 /* ---- host probes ---- */
 
 bool sim_host_readable(const void *va)
@@ -526,9 +549,13 @@ void sim_boot_memblock(int va_bits, const struct sim_mem *m)
 	/* setup_memblock() */
 	if (!m->nr_ram)
 		panic("sim: no RAM");
-	for (int i = 0; i < m->nr_ram; i++)
+	for (int i = 0; i < m->nr_ram; i++) {
+		phys_addr_t top = min(m->ram[i].size, SIM_SCRIBBLE_BOOT);
+
+		sim_scribble(m->ram[i].base + m->ram[i].size - top, top);
 		if (memblock_add(m->ram[i].base, m->ram[i].size))
 			panic("sim: memblock_add");
+	}
 	sim_kernel_pa = m->kernel_pa ? m->kernel_pa :
 		ALIGN(memblock.memory.regions[0].base, SZ_2M) + SZ_2M;
 	kl.kernel_pa = sim_kernel_pa;
@@ -568,3 +595,4 @@ void sim_boot_simple(int va_bits, phys_addr_t ram_size)
 
 	sim_boot(va_bits, &m);
 }
+

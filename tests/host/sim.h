@@ -47,6 +47,23 @@ struct sim_mem {
 void sim_boot(int va_bits, const struct sim_mem *m);
 /* Only up to the linear map: memblock rules, no memmap yet (sparse_init next). */
 void sim_boot_memblock(int va_bits, const struct sim_mem *m);
+/*
+ * Boot the RAM and reservations of the device tree at @path, with
+ * "mem=@mem_limit" (0: all RAM), in the largest paging mode the tree
+ * allows. @hidden receives what mem= kept out (size 0: nothing). Returns 0,
+ * or a negative errno after printing why ("# sim: ...").
+ */
+int sim_boot_dtb(const char *path, phys_addr_t mem_limit, struct sim_range *hidden);
+/*
+ * Memory that is not zero: fill [pa, pa + size) (page-aligned) with
+ * garbage. sim_boot() does it to the top SIM_SCRIBBLE_BOOT of every RAM
+ * range (where memblock's top-down allocations land: the boot memmap and
+ * page tables); tests/host/garbage.c does it to every fresh add_memory()
+ * range. The bound keeps host RAM and time in proportion: the whole of
+ * every range would fault in gigabytes per boot.
+ */
+#define SIM_SCRIBBLE_BOOT	(128UL << 20)
+void sim_scribble(phys_addr_t pa, phys_addr_t size);
 /* 1 GiB of RAM at 2 GiB, like QEMU virt with -m 1G. */
 void sim_boot_simple(int va_bits, phys_addr_t ram_size);
 extern phys_addr_t sim_kernel_pa;

@@ -94,17 +94,9 @@ static __noreturn void __init early_panic(const char *msg)
 static int __init early_mode_limit(phys_addr_t dtb)
 {
 	static char args[256] __initdata;
-	int limit = 57, mmu;
 
-	mmu = dt_early_mmu_limit((const void *)dtb);
-	if (mmu)
-		limit = mmu;
 	dt_early_bootargs((const void *)dtb, args, sizeof(args));
-	if (strstr(args, "no5lvl") && limit > 48)
-		limit = 48;
-	if (strstr(args, "no4lvl"))
-		limit = 39;
-	return limit;
+	return dt_paging_limit(dt_early_mmu_limit((const void *)dtb), args);
 }
 
 /*
