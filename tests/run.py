@@ -8,7 +8,8 @@ formats, default machine) is CONTRACT.md; QEMU facts are in NOTES.md.
          live; with a virtio-mem capable QEMU, live resizes over QMP
          (build/qmp.sock) after the self-tests, then quit. Exit status 0 iff
          the kernel reported 0 failed, no panic (and the resizes worked).
-  test   host unit tests (`make host-test`, ASan+UBSan), kernel self-tests in
+  test   host unit tests (`make host-test`, ASan+UBSan), the boards' device
+         trees through rvmm-dtinfo (tests/boards.py), kernel self-tests in
          every QEMU configuration of selftest_configs() (per paging mode: 4
          memory sizes, a hotplug + virtio-mem configuration, an awkward
          memory layout, virtio-mem with big blocks (128M/256M/1G); then two
@@ -48,6 +49,7 @@ import layouts  # noqa: E402
 import hostile_dts as hdt  # noqa: E402
 import e2e_virtio_mem  # noqa: E402
 import soak  # noqa: E402
+import boards  # noqa: E402
 
 ROOT, BUILD = rq.ROOT, rq.BUILD
 LOGS = BUILD / "logs"
@@ -993,6 +995,25 @@ def host_tests(timeout):
     return r.finish()
 
 
+def board_trees():
+    """rvmm-dtinfo on the JH7110 boards' trees (tests/boards.py)."""
+    t0 = time.monotonic()
+    r = Result("board-trees", log=LOGS / "board-trees.log")
+    p = subprocess.run(["make", "--no-print-directory", "build/boards/.stamp",
+                        "build/host/rvmm-dtinfo"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode:
+        r.fail("building the board trees or rvmm-dtinfo failed: "
+               + (p.stderr.strip().splitlines() or ["?"])[-1])
+    else:
+        try:
+            r.passed, r.failed, r.failed_names = boards.run(BUILD, r.log)
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+            r.fail(f"tests/boards.py: {e}")
+    r.seconds = time.monotonic() - t0
+    return r.finish()
+
+
 def e2e(qemu):
     """The virtio-mem scenario of tests/e2e_virtio_mem.py."""
     t0 = time.monotonic()
@@ -1041,6 +1062,9 @@ def cmd_test(args):
     results = []
     if wanted("host-test"):
         results.append(host_tests(args.host_timeout))
+        results[-1].report(None)
+    if wanted("board-trees"):
+        results.append(board_trees())
         results[-1].report(None)
     configs = [c for c in selftest_configs(qemu, args.timeout) if wanted(c.name)]
     if any("layout" in c.name for c in configs):
