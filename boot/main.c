@@ -293,7 +293,7 @@ static void __init detect_zicboz(void)
 	if (cboz_block_size)
 		pr_info("clear_pages: Zicboz cbo.zero, %u-byte blocks\n", cboz_block_size);
 	else
-		pr_info("clear_pages: memset\n");
+		pr_info("clear_pages: 8-byte stores\n");
 }
 
 void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long instret0)

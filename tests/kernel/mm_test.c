@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <asm/csr.h>
+#include <asm/page.h>
 #include <asm/pgtable.h>
 #include <asm/sections.h>
 #include <rvmm/boot.h>
@@ -567,9 +568,44 @@ static void mm_unmovable_never_movable(struct ktest *t)
 	}
 }
 
+/* @len bytes at @p all equal @c. */
+static bool bytes_are(const u8 *p, unsigned long len, u8 c)
+{
+	for (unsigned long i = 0; i < len; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+/*
+ * Both ways of zeroing (cbo.zero where the DT offers Zicboz, the store
+ * loop elsewhere) clear exactly the pages asked for, nothing around them.
+ */
+static void mm_clear_pages_exact(struct ktest *t)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 2);
+	u8 *p;
+
+	KASSERT_TRUE(t, pg != NULL);
+	p = page_address(pg);
+	for (int way = 0; way < 2; way++) {
+		memset(p, 0xa5, 4 * PAGE_SIZE);
+		if (way)
+			clear_pages_stores((unsigned long)p + PAGE_SIZE,
+					   (unsigned long)p + 3 * PAGE_SIZE);
+		else
+			clear_pages(p + PAGE_SIZE, 2 * PAGE_SIZE);
+		KEXPECT_TRUE(t, bytes_are(p, PAGE_SIZE, 0xa5));
+		KEXPECT_TRUE(t, bytes_are(p + PAGE_SIZE, 2 * PAGE_SIZE, 0));
+		KEXPECT_TRUE(t, bytes_are(p + 3 * PAGE_SIZE, PAGE_SIZE, 0xa5));
+	}
+	free_pages(pg, 2);
+}
+
 KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_satp_mode_matches),
 	KTEST_CASE(mm_best_map_size),
+	KTEST_CASE(mm_clear_pages_exact),
 	KTEST_CASE(mm_pmd_leaf_alias),
 	KTEST_CASE(mm_pud_leaf_ro),
 	KTEST_CASE(mm_partial_remove_splits),

@@ -6,7 +6,7 @@
 #include <rvmm/types.h>
 
 /*
- * Zero whole pages. With Zicboz, cbo.zero clears a cache block per
+ * Zero whole pages (@addr and @size page-aligned). With Zicboz, cbo.zero clears a cache block per
  * instruction (Linux's riscv clear_page does the same); the memmap is the
  * bulk of what hotplug writes, so this is most of hot-add's cost.
  */
@@ -18,13 +18,33 @@ static inline void clear_pages(void *addr, unsigned long size)
 #else
 extern unsigned int cboz_block_size;	/* 0: no Zicboz */
 
+/*
+ * Without Zicboz (the VisionFive 2's U74): 64 doubleword stores per
+ * 512-byte step, 66 instructions, near the floor of one store per 8 bytes.
+ * picolibc's memset is built for -mstrict-align targets and costs about
+ * twice that. [@p, @end) is whole pages.
+ */
+static inline void clear_pages_stores(unsigned long p, unsigned long end)
+{
+	__asm__ __volatile__("1:\n"
+			     ".set off, 0\n"
+			     ".rept 64\n"
+			     "sd zero, off(%0)\n"
+			     ".set off, off + 8\n"
+			     ".endr\n"
+			     "addi %0, %0, 512\n"
+			     "bltu %0, %1, 1b\n"
+			     : "+r"(p) : "r"(end) : "memory");
+}
+
 static inline void clear_pages(void *addr, unsigned long size)
 {
 	unsigned long p = (unsigned long)addr, end = p + size;
 	unsigned int bs = cboz_block_size;
 
 	if (!bs) {
-		memset(addr, 0, size);
+		if (size)
+			clear_pages_stores(p, end);
 		return;
 	}
 	for (; p < end; p += 4 * bs) {
