@@ -41,6 +41,82 @@ static struct mm_snapshot snap(void)
 	KEXPECT_EQ(t, __s.sections, (s0).sections);			\
 } while (0)
 
+/*
+ * Memory that is not zero. On a board, RAM holds whatever was there; QEMU
+ * hands out zeroes, which would hide a memmap the kernel forgot to
+ * initialise. So before the other cases, the first SECTION_SIZE / 64
+ * bytes of every section of the hot-pluggable RAM (where its memmap goes
+ * with MHP_MEMMAP_ON_MEMORY, and where onlining starts handing out pages)
+ * are mapped at their linear-map place for a moment and filled with
+ * garbage. The suite's leak check proves the mapping went away.
+ */
+#define HP_GARBAGE_BYTES	(SECTION_SIZE / 64)
+
+static u64 hp_garbage_word(phys_addr_t pa)
+{
+	return (pa * 0x9e3779b97f4a7c15ull) | 1;	/* never zero, never canonical */
+}
+
+static int hp_scribble_head(phys_addr_t pa)
+{
+	int ret = arch_add_memory(0, pa, HP_GARBAGE_BYTES);
+	u64 *p = (u64 *)lm_va(pa);
+
+	if (ret)
+		return ret;
+	for (unsigned long i = 0; i < HP_GARBAGE_BYTES / 8; i++)
+		p[i] = hp_garbage_word(pa + i * 8);
+	ret = p[HP_GARBAGE_BYTES / 8 - 1] == hp_garbage_word(pa + HP_GARBAGE_BYTES - 8) ?
+		      0 : -EIO;
+	return arch_remove_memory(pa, HP_GARBAGE_BYTES) ?: ret;
+}
+
+static void hp_garbage_first(struct ktest *t)
+{
+	phys_addr_t base, size;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	for (phys_addr_t pa = base; pa < base + size; pa += SECTION_SIZE)
+		KASSERT_EQ(t, hp_scribble_head(pa), 0);
+	KEXPECT_EQ(t, probe_read(lm_va(base), &(unsigned long){ 0 }), -EFAULT);
+}
+
+/*
+ * A freshly added struct page is zero but for PG_vmemmap on the memmap's
+ * own pages: nothing else writes it before onlining.
+ */
+static bool hp_memmap_clean(struct ktest *t, phys_addr_t start, phys_addr_t size)
+{
+	for (unsigned long pfn = PHYS_PFN(start); pfn < PHYS_PFN(start + size); pfn++) {
+		const struct page *p = pfn_to_page(pfn);
+
+		if ((p->flags & ~BIT(PG_vmemmap)) || p->refcount || p->order || p->private ||
+		    p->compound_head || p->pgmap || p->lru.next || p->lru.prev) {
+			ktest_fail(t, __FILE__, __LINE__, "pfn 0x%lx: memmap not initialised",
+				   pfn);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* With the memmap from boot RAM and on the (garbage) memory itself. */
+static void hp_memmap_starts_clean(struct ktest *t)
+{
+	static const unsigned int flags[] = { MHP_NONE, MHP_MEMMAP_ON_MEMORY };
+	phys_addr_t base, size;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	size = min(size, 2 * SECTION_SIZE);
+	for (unsigned int i = 0; i < ARRAY_SIZE(flags); i++) {
+		KASSERT_EQ(t, add_memory(0, base, size, flags[i]), 0);
+		KEXPECT_TRUE(t, hp_memmap_clean(t, base, size));
+		KEXPECT_EQ(t, remove_memory(base, size), 0);
+	}
+}
+
 static void hp_add_online_offline_remove(struct ktest *t)
 {
 	phys_addr_t base, size;
@@ -478,6 +554,8 @@ static void hp_block_dump_states(struct ktest *t)
 }
 
 KTEST_SUITE(hotplug, true,
+	KTEST_CASE(hp_garbage_first),
+	KTEST_CASE(hp_memmap_starts_clean),
 	KTEST_CASE(hp_add_online_offline_remove),
 	KTEST_CASE(hp_memmap_on_memory),
 	KTEST_CASE(hp_bad_input),
