@@ -129,7 +129,7 @@ clean:
 	rm -rf $(B)
 
 help:
-	@echo "make          build build/kernel.elf and build/Image"
+	@echo "make          build build/kernel.elf, build/Image and build/host/rvmm-dtinfo"
 	@echo "make run      install deps, build, boot the default machine (CONTRACT.md)"
 	@echo "make test     host tests (ASan+UBSan), kernel self-tests in every QEMU config, virtio-mem e2e, short soak"
 	@echo "make bench    print 'bench: <name> <value> <unit>' lines"

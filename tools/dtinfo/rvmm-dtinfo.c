@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	printf("timebase %llu\n", (unsigned long long)info.timebase_freq);
 	print_harts();
 	print_devices();
-	printf("bootargs %s\n", info.bootargs);
+	printf("bootargs%s%s\n", info.bootargs[0] ? " " : "", info.bootargs);
 	free(fdt);
 	return 0;
 }
