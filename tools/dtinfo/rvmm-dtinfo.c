@@ -106,13 +106,11 @@ static void print_devices(void)
 	else
 		printf("test-syscon none\n");
 	if (info.plic.base)
-		printf("plic 0x%llx ndev %u\n", (unsigned long long)info.plic.base,
-		       info.plic.ndev);
+		printf("plic 0x%llx ndev %u\n", (unsigned long long)info.plic.base, info.plic.ndev);
 	else
 		printf("plic none\n");
 	if (info.has_pci)
-		printf("pci-host 0x%llx 0x%llx bus %u-%u\n",
-		       (unsigned long long)info.pci.ecam_base,
+		printf("pci-host 0x%llx 0x%llx bus %u-%u\n", (unsigned long long)info.pci.ecam_base,
 		       (unsigned long long)info.pci.ecam_size, info.pci.bus_start,
 		       info.pci.bus_end);
 	else
