@@ -537,6 +537,24 @@ static void map_linear(void)
 	}
 }
 
+/*
+ * Garbage where memblock's top-down allocations land: the top of every
+ * RAM range, as much as the boot memmap (1/64 of all RAM) plus 4 MiB for
+ * page tables and the rest.
+ */
+static void scribble_boot_ram(const struct sim_mem *m)
+{
+	phys_addr_t total = 0;
+
+	for (int i = 0; i < m->nr_ram; i++)
+		total += m->ram[i].size;
+	for (int i = 0; i < m->nr_ram; i++) {
+		phys_addr_t top = min(m->ram[i].size, ALIGN(total / 64, PAGE_SIZE) + (4UL << 20));
+
+		sim_scribble(m->ram[i].base + m->ram[i].size - top, top);
+	}
+}
+
 void sim_boot_memblock(int va_bits, const struct sim_mem *m)
 {
 	phys_addr_t root;
@@ -549,13 +567,10 @@ void sim_boot_memblock(int va_bits, const struct sim_mem *m)
 	/* setup_memblock() */
 	if (!m->nr_ram)
 		panic("sim: no RAM");
-	for (int i = 0; i < m->nr_ram; i++) {
-		phys_addr_t top = min(m->ram[i].size, SIM_SCRIBBLE_BOOT);
-
-		sim_scribble(m->ram[i].base + m->ram[i].size - top, top);
+	for (int i = 0; i < m->nr_ram; i++)
 		if (memblock_add(m->ram[i].base, m->ram[i].size))
 			panic("sim: memblock_add");
-	}
+	scribble_boot_ram(m);
 	sim_kernel_pa = m->kernel_pa ? m->kernel_pa :
 		ALIGN(memblock.memory.regions[0].base, SZ_2M) + SZ_2M;
 	kl.kernel_pa = sim_kernel_pa;

@@ -56,13 +56,12 @@ void sim_boot_memblock(int va_bits, const struct sim_mem *m);
 int sim_boot_dtb(const char *path, phys_addr_t mem_limit, struct sim_range *hidden);
 /*
  * Memory that is not zero: fill [pa, pa + size) (page-aligned) with
- * garbage. sim_boot() does it to the top SIM_SCRIBBLE_BOOT of every RAM
- * range (where memblock's top-down allocations land: the boot memmap and
- * page tables); tests/host/garbage.c does it to every fresh add_memory()
- * range. The bound keeps host RAM and time in proportion: the whole of
- * every range would fault in gigabytes per boot.
+ * garbage. sim_boot() does it to the top of every RAM range, 1/64 of all
+ * RAM plus 4 MiB (where memblock's top-down allocations land: the boot
+ * memmap and page tables); tests/host/garbage.c does it to the first 1/64
+ * of every section of a fresh add_memory() range. The bounds keep host
+ * RAM and time in proportion: all of it would fault in gigabytes per boot.
  */
-#define SIM_SCRIBBLE_BOOT	(128UL << 20)
 void sim_scribble(phys_addr_t pa, phys_addr_t size);
 /* 1 GiB of RAM at 2 GiB, like QEMU virt with -m 1G. */
 void sim_boot_simple(int va_bits, phys_addr_t ram_size);
