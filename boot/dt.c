@@ -1017,28 +1017,6 @@ static int dt_parse_pci(struct dt_ctx *c)
 
 /* ---- what the kernel makes of a cpu ----------------------------------- */
 
-/* The single letters before the first '_' include @letter. */
-static bool dt_isa_has_letter(const char *isa, char letter)
-{
-	for (const char *p = isa + 4; *p && *p != '_'; p++)
-		if (*p == letter || (*p == 'g' && strchr("imafd", letter)))
-			return true;
-	return false;
-}
-
-const char *dt_cpu_unusable(const struct dt_cpu *cpu)
-{
-	if (!cpu->enabled)
-		return "disabled";
-	if (cpu->mmu == DT_MMU_NONE)
-		return "no usable mmu-type";
-	if (strncmp(cpu->isa, "rv64", 4) || !dt_isa_has_letter(cpu->isa, 'i') ||
-	    !dt_isa_has_letter(cpu->isa, 'm') || !dt_isa_has_letter(cpu->isa, 'a') ||
-	    !dt_isa_has_letter(cpu->isa, 'c'))
-		return "ISA is not rv64imac";
-	return NULL;
-}
-
 bool dt_isa_has(const char *isa, const char *ext)
 {
 	size_t n = strlen(ext);

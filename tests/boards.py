@@ -71,7 +71,8 @@ def s7_enabled(tool, dtb, work):
     subprocess.run(["fdtput", "-t", "s", str(copy), "/cpus/cpu@0", "status", "okay"],
                    check=True)
     h = harts(dtinfo(tool, copy))
-    return [("s7-okay-hart0-skipped", h.get(0, {}).get("used"), "no: no usable mmu-type"),
+    return [("s7-okay-hart0-skipped", h.get(0, {}).get("used", "").startswith("no: no MMU"),
+             True),
             ("s7-okay-hart1-used", h.get(1, {}).get("used"), "yes")]
 
 

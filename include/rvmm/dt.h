@@ -122,20 +122,6 @@ u64 dt_early_test_syscon(const void *fdt);
  */
 int dt_paging_limit(int mmu_limit, const char *bootargs);
 
-/*
- * Why the kernel cannot run on @cpu, or NULL when it can. A hart is used
- * when it is enabled, its "mmu-type" names a mode the kernel runs (absent,
- * "riscv,none" and unknown values do not: such a hart has no S-mode with
- * paging, e.g. the JH7110's S7 or the FU540's E51), and its ISA is RV64
- * with the I, M, A and C the image is built for.
- */
-const char *dt_cpu_unusable(const struct dt_cpu *cpu);
-
-static inline bool dt_cpu_usable(const struct dt_cpu *cpu)
-{
-	return !dt_cpu_unusable(cpu);
-}
-
 /* @isa ("rv64imac_zicboz_...") names the multi-letter extension @ext. */
 bool dt_isa_has(const char *isa, const char *ext);
 /*

@@ -65,8 +65,11 @@ static void print_memory(void)
 	}
 }
 
-/* The modes setup_vm() tries, largest first, as it would cap them. */
-static void print_paging(const void *fdt)
+/*
+ * The modes setup_vm() tries, largest first, as it would cap them. Returns
+ * the first: the mode the kernel runs in where the hart accepts it.
+ */
+static int print_paging(const void *fdt)
 {
 	static const int modes[] = { DT_MMU_SV57, DT_MMU_SV48, DT_MMU_SV39 };
 	int limit = dt_paging_limit(dt_early_mmu_limit(fdt), info.bootargs);
@@ -76,13 +79,15 @@ static void print_paging(const void *fdt)
 		if (modes[i] <= limit)
 			printf(" %s", mode_name(modes[i]));
 	printf("\n");
+	return limit;
 }
 
-static void print_harts(void)
+/* "used" is smp_init()'s rule, in the mode the kernel would run. */
+static void print_harts(int va_bits)
 {
 	for (int i = 0; i < info.nr_cpus; i++) {
 		const struct dt_cpu *c = &info.cpus[i];
-		const char *why = dt_cpu_unusable(c);
+		const char *why = dt_cpu_unusable(c, va_bits);
 		u32 bs = dt_cpu_cboz_block(c);
 
 		printf("hart %u mmu %s plic-s-context ", c->hartid, mode_name(c->mmu));
@@ -122,7 +127,7 @@ int main(int argc, char **argv)
 	char err[192];
 	size_t len;
 	void *fdt;
-	int ret;
+	int ret, va_bits;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s <dtb>\n", argv[0]);
@@ -140,9 +145,9 @@ int main(int argc, char **argv)
 	}
 	printf("rvmm-dtinfo %d\n", DTINFO_FORMAT);
 	print_memory();
-	print_paging(fdt);
+	va_bits = print_paging(fdt);
 	printf("timebase %llu\n", (unsigned long long)info.timebase_freq);
-	print_harts();
+	print_harts(va_bits);
 	print_devices();
 	printf("bootargs%s%s\n", info.bootargs[0] ? " " : "", info.bootargs);
 	free(fdt);
