@@ -768,7 +768,7 @@ def board_configs(qemu, timeout):
                            extra=list(extra))
         return Config(name, cmd, timeout, expect_lines(
             judge_selftest, rf"^rvmm: smp: hart 0 skipped: {hart0}",
-            r"^rvmm: smp: 4 harts online", r"^rvmm: clear_pages: memset",
+            r"^rvmm: smp: 4 harts online", r"^rvmm: clear_pages: 8-byte stores",
             r"^rvmm: halted"), stop=True)
 
     distro = r"^Found U-Boot script /boot\.scr"
@@ -803,7 +803,8 @@ def board_configs(qemu, timeout):
             requested_size="326M")
     configs.append(Config(u54, rq.qemu_args(qemu, smp=4, mem="2G,maxmem=10G" if vmem else "2G",
                                             cpu="sifive-u54", append="mem=1G", extra=vmem),
-                          timeout, expect_lines(judge_selftest, r"^rvmm: clear_pages: memset",
+                          timeout, expect_lines(judge_selftest,
+                                                r"^rvmm: clear_pages: 8-byte stores",
                                                 r"^rvmm: mm: Sv39,")))
     return configs
 
