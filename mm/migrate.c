@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page migration: move a movable page's contents to another page and let
+ * its owner switch over, so that memory in use can be offlined.
+ *
+ * Locking, the one place it is written down:
+ *
+ * - Locks nest hotplug_lock (mem_hotplug_begin) -> owner's lock -> zone_lock.
+ *   An owner never takes hotplug_lock and never allocates under its own
+ *   lock; migrate_page() allocates the destination outside every owner
+ *   lock. One migration runs at a time (offline_pages() holds hotplug_lock).
+ * - Pages are migrated from an isolated range (page_alloc.c): nothing in it
+ *   is ever allocated, so a page there is either in use by its owner or
+ *   held free, and a page can never be freed and handed out again while we
+ *   look at it: "handed out twice" cannot happen.
+ * - page->mops is read without a lock and may be stale (the owner may be
+ *   freeing the page). isolate() therefore checks, under the owner's lock,
+ *   that the page is still its own, and if so sets PG_isolated. The owner
+ *   (and its movable_operations) outlives its pages.
+ * - From isolate() to migrate() or putback() the owner neither frees nor
+ *   writes the page (free_pages() refuses a PG_isolated page loudly); it
+ *   may read it, since the contents do not change.
+ * - migrate() copies and switches the owner's reference under the owner's
+ *   lock, so the owner reads either the whole old page or the whole new
+ *   one, never a half-copied one. Then the old page is freed, which in an
+ *   isolated range holds it apart rather than returning it.
+ * - The destination comes from __GFP_MOVABLE: ZONE_MOVABLE outside every
+ *   isolated range, else ZONE_NORMAL.
+ */
+#include <rvmm/migrate.h>
+#include <rvmm/printk.h>
+
+unsigned long nr_migrated_pages;
+
+void __SetPageMovable(struct page *page, const struct movable_operations *mops, void *owner,
+		      unsigned long priv)
+{
+	page->mapping = owner;
+	page->private = priv;
+	page->mops = mops;
+	set_page_flag(page, PG_movable);
+}
+
+void __ClearPageMovable(struct page *page)
+{
+	page->mops = NULL;
+	page->mapping = NULL;
+	clear_page_flag(page, PG_movable);
+}
+
+/*
+ * picolibc's memcpy under -mstrict-align copies bytes when it cannot prove
+ * alignment; pages are aligned, so eight 8-byte loads then eight stores per
+ * step (loads first: no store waits on a load just issued).
+ */
+void migrate_copy_page(void *dst, const void *src)
+{
+	u64 *d = dst;
+	const u64 *s = src, *end = s + PAGE_SIZE / sizeof(u64);
+
+	for (; s < end; s += 8, d += 8) {
+		u64 a = s[0], b = s[1], c = s[2], e = s[3];
+		u64 f = s[4], g = s[5], h = s[6], i = s[7];
+
+		d[0] = a;
+		d[1] = b;
+		d[2] = c;
+		d[3] = e;
+		d[4] = f;
+		d[5] = g;
+		d[6] = h;
+		d[7] = i;
+	}
+}
+
+int migrate_page(struct page *src)
+{
+	const struct movable_operations *mops = READ_ONCE(src->mops);
+	struct page *dst;
+	int ret;
+
+	if (!mops)
+		return -EBUSY;
+	if (!mops->isolate(src))
+		return -EAGAIN;
+	dst = alloc_pages(__GFP_MOVABLE, 0);
+	if (!dst) {
+		mops->putback(src);
+		return -ENOMEM;
+	}
+	ret = mops->migrate(dst, src);
+	if (ret) {
+		free_pages(dst, 0);
+		mops->putback(src);
+		return ret;
+	}
+	/* The owner let go of @src in migrate(): nobody else can see it. */
+	__ClearPageMovable(src);
+	clear_page_flag(src, PG_isolated);
+	free_pages(src, 0);
+	nr_migrated_pages++;
+	return 0;
+}
+
+/* Give another hart time to finish with a momentarily busy page. */
+static void migrate_backoff(void)
+{
+	for (volatile int i = 0; i < 1000; i++)
+		;
+}
+
+/* One pass over the range: -ENOMEM stops it, busy pages are left for later. */
+static int migrate_pass(unsigned long pfn, unsigned long end, unsigned long *busy_pfn)
+{
+	while (pfn < end) {
+		int o = isolated_free_order(pfn);
+		struct page *p = pfn_to_page(pfn);
+		int ret;
+
+		if (o >= 0) {
+			pfn += 1UL << o;
+			continue;
+		}
+		ret = migrate_page(p);
+		if (ret == -ENOMEM) {
+			*busy_pfn = pfn;
+			return ret;
+		}
+		/* Not moved: skip a block we know the head of. */
+		if (ret && p->refcount > 0 && p->order <= MAX_ORDER &&
+		    IS_ALIGNED(pfn, 1UL << p->order))
+			pfn += 1UL << p->order;
+		else
+			pfn++;
+	}
+	return 0;
+}
+
+int migrate_pages_range(unsigned long pfn, unsigned long nr, unsigned long *busy_pfn)
+{
+	for (int pass = 0; pass < MIGRATE_MAX_PASSES; pass++) {
+		int ret = migrate_pass(pfn, pfn + nr, busy_pfn);
+
+		if (ret)
+			return ret;
+		if (isolated_range_empty(pfn, nr, busy_pfn))
+			return 0;
+		migrate_backoff();
+	}
+	return -EBUSY;
+}
