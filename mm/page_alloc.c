@@ -171,7 +171,8 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 		return NULL;
 	spin_lock(&zone_lock);
 	for (int i = 0; i < nz && !p; i++)
-		p = take_from_zone(&zones[zl[i]], order);
+		if (zones[zl[i]].free_pages >> order)	/* skip a full zone fast */
+			p = take_from_zone(&zones[zl[i]], order);
 	spin_unlock(&zone_lock);
 	if (!p)
 		return NULL;
@@ -225,13 +226,68 @@ static const char *free_refused_why(const struct page *page)
 	return "being migrated";
 }
 
-void free_pages(struct page *page, unsigned int order)
+static unsigned int ilog2_floor(unsigned int n)
+{
+	return 31 - __builtin_clz(n);
+}
+
+/* The order-0 pages of a block taken whole (bulk allocation). */
+static void prep_bulk_block(struct page *p, unsigned int order, struct page **out)
+{
+	check_poison(p, order);
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		p[i].refcount = 1;
+		p[i].order = 0;
+		out[i] = &p[i];
+	}
+}
+
+/*
+ * Up to @nr order-0 pages into @out under one lock, taking whole blocks:
+ * cheaper per page than alloc_pages() for migration's destinations. Every
+ * page counts as one allocation for fault injection. Returns how many.
+ */
+unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **out)
+{
+	unsigned int got = 0, want = 0;
+	int zl[2] = { (gfp & __GFP_MOVABLE) ? ZONE_MOVABLE : ZONE_NORMAL, ZONE_NORMAL };
+	int nz = (gfp & __GFP_MOVABLE) ? 2 : 1;
+
+	while (want < nr && !should_fail_alloc())
+		want++;
+	spin_lock(&zone_lock);
+	for (int i = 0; i < nz && got < want; i++) {
+		struct zone *z = &zones[zl[i]];
+		unsigned int o = min(ilog2_floor(want - got), MAX_ORDER);
+
+		while (got < want && z->free_pages) {
+			struct page *p;
+
+			while ((1U << o) > want - got)
+				o--;
+			p = take_from_zone(z, o);
+			if (!p) {
+				if (!o)
+					break;
+				o--;
+				continue;
+			}
+			prep_bulk_block(p, o, out + got);
+			got += 1U << o;
+		}
+	}
+	spin_unlock(&zone_lock);
+	return got;
+}
+
+/* What free_pages() does before taking the lock; false if refused. */
+static bool prep_free(struct page *page, unsigned int order)
 {
 	if (page->flags & PAGE_FREE_REFUSED) {
 		/* Double free, not ours, or isolated: refuse, loudly, corrupt nothing. */
 		pr_warn("free_pages: pfn 0x%lx is %s; ignored\n", page_to_pfn(page),
 			free_refused_why(page));
-		return;
+		return false;
 	}
 	page->refcount = 0;
 	if (page->mops) {	/* a movable page: its owner lets go */
@@ -240,8 +296,29 @@ void free_pages(struct page *page, unsigned int order)
 		clear_page_flag(page, PG_movable);
 	}
 	poison_pages(page, order);
+	return true;
+}
+
+void free_pages(struct page *page, unsigned int order)
+{
+	if (!prep_free(page, order))
+		return;
 	spin_lock(&zone_lock);
 	free_one_page_checked(page, order);
+	spin_unlock(&zone_lock);
+}
+
+/* @n order-0 pages under one lock (migration's sources). */
+void free_pages_bulk(struct page **pages, unsigned int n)
+{
+	unsigned int i, ok = 0;
+
+	for (i = 0; i < n; i++)
+		if (prep_free(pages[i], 0))
+			pages[ok++] = pages[i];
+	spin_lock(&zone_lock);
+	for (i = 0; i < ok; i++)
+		free_one_page_checked(pages[i], 0);
 	spin_unlock(&zone_lock);
 }
 
@@ -485,17 +562,31 @@ bool page_range_isolated(unsigned long pfn)
 	return pfn_valid(pfn) && pfn_isolated(__pfn_to_section(pfn), pfn);
 }
 
-/* Order of the held block at @pfn, or -1 if the page there is in use. */
-int isolated_free_order(unsigned long pfn)
+/*
+ * Up to @max movable pages of the isolated range [*pfn, end), in order,
+ * into @pages; *pfn moves past what was looked at. Held blocks and pages
+ * without an owner are skipped (isolated_range_empty() reports those).
+ */
+unsigned int isolated_range_collect(unsigned long *pfn, unsigned long end,
+				    struct page **pages, unsigned int max)
 {
-	struct page *h;
-	int o;
+	unsigned long p = *pfn;
+	unsigned int n = 0;
 
 	spin_lock(&zone_lock);
-	h = held_block(pfn);
-	o = h ? h->order : -1;
+	while (p < end && n < max) {
+		struct page *h = held_block(p);
+
+		if (h)
+			p += 1UL << h->order;
+		else if (READ_ONCE(pfn_to_page(p)->mops))
+			pages[n++] = pfn_to_page(p++);
+		else
+			p = skip_busy(p);
+	}
 	spin_unlock(&zone_lock);
-	return o;
+	*pfn = p;
+	return n;
 }
 
 static bool held_range_locked(unsigned long start, unsigned long end, unsigned long *busy_pfn)

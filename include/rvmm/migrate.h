@@ -29,9 +29,21 @@ struct movable_operations {
 };
 
 /* Register / forget the owner of an allocated __GFP_MOVABLE order-0 page. */
-void __SetPageMovable(struct page *page, const struct movable_operations *mops, void *owner,
-		      unsigned long priv);
-void __ClearPageMovable(struct page *page);
+static inline void __SetPageMovable(struct page *page, const struct movable_operations *mops,
+				    void *owner, unsigned long priv)
+{
+	page->mapping = owner;
+	page->private = priv;
+	page->mops = mops;
+	set_page_flag(page, PG_movable);
+}
+
+static inline void __ClearPageMovable(struct page *page)
+{
+	page->mops = NULL;
+	page->mapping = NULL;
+	clear_page_flag(page, PG_movable);
+}
 static inline bool PageMovable(const struct page *p)
 {
 	return test_page_flag(p, PG_movable);
@@ -54,6 +66,7 @@ int migrate_page(struct page *src);
  * *busy_pfn.
  */
 #define MIGRATE_MAX_PASSES	10
+#define MIGRATE_BATCH		32	/* pages per bulk allocation */
 int migrate_pages_range(unsigned long pfn, unsigned long nr, unsigned long *busy_pfn);
 
 /* Pages moved since boot (tests and the memory view). */

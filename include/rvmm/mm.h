@@ -199,6 +199,8 @@ extern struct zone zones[MAX_NR_ZONES];
 
 struct page *alloc_pages(unsigned int gfp, unsigned int order);
 void free_pages(struct page *page, unsigned int order);
+unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **out);
+void free_pages_bulk(struct page **pages, unsigned int n);
 static inline struct page *alloc_page(unsigned int gfp) { return alloc_pages(gfp, 0); }
 static inline void free_page(struct page *p) { free_pages(p, 0); }
 phys_addr_t alloc_phys_pages(unsigned int gfp, unsigned int order);
@@ -225,8 +227,9 @@ bool page_is_buddy_free(unsigned long pfn);
 int start_isolate_page_range(unsigned long start_pfn, unsigned long nr);
 void undo_isolate_page_range(unsigned long start_pfn, unsigned long nr);
 bool page_range_isolated(unsigned long pfn);
-/* Order of the free block held at @pfn of an isolated range, or -1. */
-int isolated_free_order(unsigned long pfn);
+/* Up to @max movable pages of the isolated [*pfn, end); *pfn moves on. */
+unsigned int isolated_range_collect(unsigned long *pfn, unsigned long end,
+				    struct page **pages, unsigned int max);
 /* Every page of the isolated range free? Else the first busy pfn. */
 bool isolated_range_empty(unsigned long start_pfn, unsigned long nr, unsigned long *busy_pfn);
 /* Take an isolated, empty range out of the buddy; ends its isolation. */
