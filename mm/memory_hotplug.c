@@ -19,6 +19,7 @@
 #include <rvmm/smp.h>
 
 enum zone_type default_online_zone = ZONE_MOVABLE;
+unsigned long mem_hotplug_seq;
 static volatile int hotplug_lock;
 
 void mem_hotplug_begin(void)
@@ -286,6 +287,7 @@ int online_pages(unsigned long pfn, unsigned long nr, enum zone_type zone)
 	ms->flags |= SECTION_ONLINE;
 	zones[zone].present_pages += nr;
 	free_pfn_range_core(pfn, pfn + nr);
+	mem_hotplug_seq++;
 	return 0;
 }
 
@@ -343,6 +345,7 @@ int offline_pages(unsigned long pfn, unsigned long nr)
 	ms->online_map &= ~mask;
 	if (!ms->online_map)
 		ms->flags &= ~SECTION_ONLINE;
+	mem_hotplug_seq++;
 	return 0;
 }
 

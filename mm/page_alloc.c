@@ -242,10 +242,20 @@ static void prep_bulk_block(struct page *p, unsigned int order, struct page **ou
 	}
 }
 
+/* Free pages of @z that a bulk allocation may take. */
+static unsigned long bulk_room(const struct zone *z)
+{
+	if (z != &zones[ZONE_NORMAL])
+		return z->free_pages;
+	return z->free_pages > NORMAL_RESERVE_PAGES ? z->free_pages - NORMAL_RESERVE_PAGES : 0;
+}
+
 /*
  * Up to @nr order-0 pages into @out under one lock, taking whole blocks:
  * cheaper per page than alloc_pages() for migration's destinations. Every
- * page counts as one allocation for fault injection. Returns how many.
+ * page counts as one allocation for fault injection. ZONE_NORMAL keeps
+ * NORMAL_RESERVE_PAGES back, for the page tables and rings the kernel needs
+ * to finish what it is doing. Returns how many.
  */
 unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **out)
 {
@@ -258,12 +268,13 @@ unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **o
 	spin_lock(&zone_lock);
 	for (int i = 0; i < nz && got < want; i++) {
 		struct zone *z = &zones[zl[i]];
+		unsigned long room = bulk_room(z), taken = 0;
 		unsigned int o = min(ilog2_floor(want - got), MAX_ORDER);
 
-		while (got < want && z->free_pages) {
+		while (got < want && taken < room) {
 			struct page *p;
 
-			while ((1U << o) > want - got)
+			while ((1UL << o) > min((unsigned long)(want - got), room - taken))
 				o--;
 			p = take_from_zone(z, o);
 			if (!p) {
@@ -274,6 +285,7 @@ unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **o
 			}
 			prep_bulk_block(p, o, out + got);
 			got += 1U << o;
+			taken += 1UL << o;
 		}
 	}
 	spin_unlock(&zone_lock);

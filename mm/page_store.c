@@ -220,29 +220,93 @@ struct page *ps_page(struct page_store *ps, unsigned long key)
 	return s ? READ_ONCE(s->page) : NULL;
 }
 
-unsigned long ps_verify_all(struct page_store *ps, unsigned long *bad_key)
+/*
+ * One pass over every key: pages whose contents no longer match their
+ * checksum (the first in *bad_key), and one checksum of all keys and
+ * contents, recomputed from the pages.
+ */
+unsigned long ps_scan(struct page_store *ps, u64 *sum, unsigned long *bad_key)
 {
 	unsigned long bad = 0;
+	u64 total = 0;
 
-	for (unsigned long k = 0; k < ps->nr_slots; k++)
-		if (ps_verify(ps, k) == -EIO && !bad++ && bad_key)
-			*bad_key = k;
+	for (unsigned long k = 0; k < ps->nr_slots; k++) {
+		struct ps_slot *s = slot_of(ps, k);
+		u64 c;
+
+		spin_lock(&ps->lock);
+		if (s->page) {
+			c = ps_page_csum(page_address(s->page));
+			total += (c ^ k) * PATTERN_MUL;
+			if (c != s->csum && !bad++ && bad_key)
+				*bad_key = k;
+		}
+		spin_unlock(&ps->lock);
+	}
+	if (sum)
+		*sum = total;
 	return bad;
+}
+
+unsigned long ps_verify_all(struct page_store *ps, unsigned long *bad_key)
+{
+	return ps_scan(ps, NULL, bad_key);
 }
 
 u64 ps_checksum(struct page_store *ps)
 {
-	u64 sum = 0;
+	u64 sum;
 
-	for (unsigned long k = 0; k < ps->nr_slots; k++) {
-		struct ps_slot *s = slot_of(ps, k);
-
-		spin_lock(&ps->lock);
-		if (s->page)
-			sum += (ps_page_csum(page_address(s->page)) ^ k) * PATTERN_MUL;
-		spin_unlock(&ps->lock);
-	}
+	ps_scan(ps, &sum, NULL);
 	return sum;
+}
+
+/* ---- rvmm.store=<size>: filled at boot, checked after memory changes ---- */
+
+static unsigned long checked_seq;
+
+int page_store_fill(struct page_store *ps, unsigned long nr_pages, u64 seed)
+{
+	int ret = page_store_init(ps, nr_pages);
+
+	for (unsigned long k = 0; !ret && k < nr_pages; k++)
+		ret = ps_fill(ps, k, seed);
+	if (ret)
+		pr_err("page store: filling %lu pages failed at %lu (%d)\n", nr_pages,
+		       ps->nr_pages, ret);
+	checked_seq = mem_hotplug_seq;
+	page_store_report(ps, "filled");
+	return ret;
+}
+
+/* Where the data lives, and whether every page still matches. */
+void page_store_report(struct page_store *ps, const char *what)
+{
+	unsigned long bad_key = 0, bad, movable = 0;
+	u64 sum;
+
+	if (!ps->nr_slots)
+		return;
+	bad = ps_scan(ps, &sum, &bad_key);
+	for (unsigned long k = 0; k < ps->nr_slots; k++) {
+		struct page *p = ps_page(ps, k);
+
+		movable += p && page_zone(p) == ZONE_MOVABLE;
+	}
+	printk("rvmm: page store: %s: %lu pages, %lu in ZONE_MOVABLE, %lu bad, checksum 0x%016llx\n",
+	       what, ps->nr_pages, movable, bad, (unsigned long long)sum);
+	if (bad)
+		pr_err("page store: %lu pages do not match their checksum, first key %lu\n",
+		       bad, bad_key);
+}
+
+/* Serving: verify again after memory went offline or online. */
+void page_store_check(struct page_store *ps)
+{
+	if (ps->nr_slots && READ_ONCE(mem_hotplug_seq) != checked_seq) {
+		checked_seq = READ_ONCE(mem_hotplug_seq);
+		page_store_report(ps, "verified");
+	}
 }
 
 /* ---- movable_operations ---- */

@@ -200,6 +200,7 @@ extern struct zone zones[MAX_NR_ZONES];
 struct page *alloc_pages(unsigned int gfp, unsigned int order);
 void free_pages(struct page *page, unsigned int order);
 unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **out);
+#define NORMAL_RESERVE_PAGES	1024	/* 4 MiB of ZONE_NORMAL bulk never takes */
 void free_pages_bulk(struct page **pages, unsigned int n);
 static inline struct page *alloc_page(unsigned int gfp) { return alloc_pages(gfp, 0); }
 static inline void free_page(struct page *p) { free_pages(p, 0); }
@@ -324,6 +325,7 @@ bool mhp_range_allowed(phys_addr_t start, phys_addr_t size, char *why, size_t le
 extern enum zone_type default_online_zone;
 void mem_hotplug_begin(void);
 void mem_hotplug_done(void);
+extern unsigned long mem_hotplug_seq;	/* bumped by every online/offline */
 /* Physical ranges that are not RAM (MMIO): hot-add must not overlap them. */
 int iomem_register(phys_addr_t base, phys_addr_t size, const char *name);
 const char *iomem_overlaps(phys_addr_t base, phys_addr_t size);

@@ -46,6 +46,18 @@ struct page *ps_page(struct page_store *ps, unsigned long key);
 unsigned long ps_verify_all(struct page_store *ps, unsigned long *bad_key);
 /* One checksum of every key and its contents, recomputed from the pages. */
 u64 ps_checksum(struct page_store *ps);
+/* Both in one pass: the number of bad pages, *sum and *bad_key if wanted. */
+unsigned long ps_scan(struct page_store *ps, u64 *sum, unsigned long *bad_key);
+
+/*
+ * rvmm.store=<size>: fill @ps with @nr_pages pages at boot, print where
+ * they are and their checksum ("rvmm: page store: filled: ..."), and check
+ * them again whenever memory went online or offline since
+ * (page_store_check(), from the serve loop: "rvmm: page store: verified: ...").
+ */
+int page_store_fill(struct page_store *ps, unsigned long nr_pages, u64 seed);
+void page_store_report(struct page_store *ps, const char *what);
+void page_store_check(struct page_store *ps);
 
 /* The checksum of 4 KiB, and the pattern ps_fill() writes. */
 u64 ps_page_csum(const void *data);

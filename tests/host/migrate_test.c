@@ -243,7 +243,7 @@ static void mig_no_room(struct ktest *t)
 	KASSERT_EQ(t, set_online(&m, 0, true), 0);
 	fill_keys(&m, 0, SUBBLOCK_PAGES, 77);
 	KEXPECT_EQ(t, zone_free_pages(ZONE_MOVABLE), 0);
-	while (nr_free_pages() > 100 && nf < ARRAY_SIZE(fill))
+	while (nr_free_pages() > NORMAL_RESERVE_PAGES + 100 && nf < ARRAY_SIZE(fill))
 		fill[nf++] = alloc_page(GFP_KERNEL);
 	m.free0 -= nf;
 	sim_log_mute++;
@@ -300,8 +300,10 @@ static void mig_random_step(struct ktest *t, struct sim_rng *r, struct model *m,
 				busy = busy ? min(busy, page_to_pfn(m->pin[i])) : page_to_pfn(m->pin[i]);
 				pins++;
 			}
-		/* Room: what is free outside the sub-block. */
-		room = nr_free_pages() - (SUBBLOCK_PAGES - used - pins);
+		/* Room: free outside the sub-block, less what ZONE_NORMAL keeps back. */
+		room = zone_free_pages(ZONE_MOVABLE) - (SUBBLOCK_PAGES - used - pins) +
+		       (zone_free_pages(ZONE_NORMAL) > NORMAL_RESERVE_PAGES ?
+			zone_free_pages(ZONE_NORMAL) - NORMAL_RESERVE_PAGES : 0);
 		if (inject)
 			fail_alloc_nth = 1 + sim_rand_below(r, used + 2);
 		sim_log_mute++;
