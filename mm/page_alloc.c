@@ -415,6 +415,31 @@ static bool range_free_locked(unsigned long start, unsigned long end, unsigned l
 	return true;
 }
 
+static unsigned long skip_busy(unsigned long pfn);
+
+/* Pages of [start, start + nr) not free in the buddy (a policy hint). */
+unsigned long range_used_pages(unsigned long start, unsigned long nr)
+{
+	unsigned long end = start + nr, used = 0;
+
+	spin_lock(&zone_lock);
+	for (unsigned long pfn = start; pfn < end;) {
+		unsigned int o;
+		struct page *h = find_free_block(pfn, &o);
+
+		if (h) {
+			pfn = page_to_pfn(h) + (1UL << o);
+		} else {
+			unsigned long next = min(skip_busy(pfn), end);
+
+			used += next - pfn;
+			pfn = next;
+		}
+	}
+	spin_unlock(&zone_lock);
+	return used;
+}
+
 bool range_is_buddy_free(unsigned long start, unsigned long nr, unsigned long *busy_pfn)
 {
 	bool ret;

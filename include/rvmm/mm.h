@@ -216,6 +216,7 @@ void free_area_init(void);
 void memblock_free_all(void);
 /* All of [start, start + nr) free in the buddy? Else *busy_pfn (may be NULL). */
 bool range_is_buddy_free(unsigned long start, unsigned long nr, unsigned long *busy_pfn);
+unsigned long range_used_pages(unsigned long start, unsigned long nr);
 int take_free_range(unsigned long start_pfn, unsigned long nr, unsigned long *busy_pfn);
 bool page_is_buddy_free(unsigned long pfn);
 

@@ -264,6 +264,58 @@ static void mig_no_room(struct ktest *t)
 	page_store_destroy(&page_store);
 }
 
+/*
+ * Hot-added memory onlined into ZONE_NORMAL (rvmm.online=normal) takes
+ * unmovable allocations: offlining it is refused, naming the page, and
+ * nothing changes (the store's pages moved meanwhile stay valid). Once
+ * that page is freed, the sub-block goes, its store pages moved.
+ */
+static void mig_online_normal(struct ktest *t)
+{
+	static struct model m;
+	static struct page *fill[16384];
+	unsigned long nf = 0, free, pfn;
+	struct page *pin = NULL;
+	int ret;
+
+	boot_store(t, 48, &m);
+	mem_hotplug_begin();
+	KASSERT_EQ(t, online_pages(sb_pfn(2), SUBBLOCK_PAGES, ZONE_NORMAL), 0);
+	mem_hotplug_done();
+	m.online[2] = true;
+	/* Unmovable pages until one lands in the sub-block; keep that one. */
+	while (!pin && nf < ARRAY_SIZE(fill)) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		KASSERT_TRUE(t, p);
+		if (sb_of(page_to_pfn(p)) == 2)
+			pin = p;
+		else
+			fill[nf++] = p;
+	}
+	KASSERT_TRUE(t, pin);
+	while (nf)
+		free_page(fill[--nf]);
+	m.free0--;
+	fill_keys(&m, 0, 300, 99);	/* movable: some land beside the pin */
+	free = nr_free_pages();
+	pfn = page_to_pfn(pin);
+	sim_log_mute++;
+	ret = set_online(&m, 2, false);
+	sim_log_mute--;
+	KEXPECT_EQ(t, ret, -EBUSY);
+	KEXPECT_TRUE(t, strstr(sim_last_log(), "is in use and cannot be moved"));
+	KEXPECT_TRUE(t, log_names_pfn(pfn));
+	KEXPECT_EQ(t, nr_free_pages(), free);
+	KEXPECT_TRUE(t, check_store(t, &m));
+	free_page(pin);
+	m.free0++;
+	KEXPECT_EQ(t, set_online(&m, 2, false), 0);
+	KEXPECT_TRUE(t, check_store(t, &m));
+	drop_all(&m);
+	page_store_destroy(&page_store);
+}
+
 /* Random steps against the model; returns the number of offlines that moved pages. */
 static void mig_random_step(struct ktest *t, struct sim_rng *r, struct model *m,
 			    unsigned long *stats)
@@ -373,6 +425,7 @@ KTEST_SUITE(host_migrate, false,
 	KTEST_CASE(mig_one_page),
 	KTEST_CASE(mig_fault_injection),
 	KTEST_CASE(mig_no_room),
+	KTEST_CASE(mig_online_normal),
 	KTEST_CASE(mig_random_sv39),
 	KTEST_CASE(mig_random_sv48),
 	KTEST_CASE(mig_random_sv57));
