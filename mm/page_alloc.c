@@ -425,7 +425,7 @@ unsigned long range_used_pages(unsigned long start, unsigned long nr)
 	spin_lock(&zone_lock);
 	for (unsigned long pfn = start; pfn < end;) {
 		unsigned int o;
-		struct page *h = find_free_block(pfn, &o);
+		struct page *h = pfn_to_page(pfn)->refcount ? NULL : find_free_block(pfn, &o);
 
 		if (h) {
 			pfn = page_to_pfn(h) + (1UL << o);
@@ -544,8 +544,10 @@ int start_isolate_page_range(unsigned long start, unsigned long nr)
 	for (pfn = start; pfn < end;) {
 		unsigned long hpfn, hend;
 		unsigned int o;
-		struct page *h = find_free_block(pfn, &o);
+		struct page *h;
 
+		/* An allocated head is no free block: skip it without a search. */
+		h = pfn_to_page(pfn)->refcount ? NULL : find_free_block(pfn, &o);
 		if (!h) {
 			pfn = skip_busy(pfn);
 			continue;
