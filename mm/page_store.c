@@ -23,6 +23,14 @@ static const struct movable_operations ps_mops;
 #define CSUM_MUL	0x100000001b3ULL	/* FNV-1a's prime, on 64-bit words */
 #define PATTERN_MUL	0x9e3779b97f4a7c15ULL
 
+/* splitmix64's finaliser: every bit of the key and checksum reaches every bit. */
+static u64 mix64(u64 x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 u64 ps_page_csum(const void *data)
 {
 	const u64 *w = data;
@@ -237,7 +245,7 @@ unsigned long ps_scan(struct page_store *ps, u64 *sum, unsigned long *bad_key)
 		spin_lock(&ps->lock);
 		if (s->page) {
 			c = ps_page_csum(page_address(s->page));
-			total += (c ^ k) * PATTERN_MUL;
+			total += mix64(c ^ k);
 			if (c != s->csum && !bad++ && bad_key)
 				*bad_key = k;
 		}
