@@ -25,6 +25,13 @@ backends) and resizes them in turn (TWO_DEVICE_STEPS): each device must
 reach its size while the kernel's total follows, the other device keeping
 its own.
 
+Two more boots hold data in plugged memory (`rvmm.store=`, the page store,
+its checksum printed at fill and after every change): with 1 GiB plugged
+and 512 MiB of data, requested-size 0 must be reached and every page must
+verify with the same checksum; with 2 GiB plugged and 1.5 GiB of data (more
+than the 1 GiB of boot RAM can take), the unplug must stop at the largest
+reachable size (less than 128 MiB left free), say why, and lose nothing.
+
 Every planned check is one test case, so the case count does not depend on
 how far a run got: checks that could not run count as failed.
 Without a virtio-mem capable QEMU every case is skipped (and said loudly).

@@ -1097,7 +1097,9 @@ def cmd_run(args):
         return boot_plain(qemu)
     sock = BUILD / "qmp.sock"
     sock.unlink(missing_ok=True)
-    cmd = rq.default_args(qemu, append="rvmm.serve",
+    # 256 MiB of page-store data over the plugged memory: every shrink below
+    # moves it, and the kernel verifies it after each change.
+    cmd = rq.default_args(qemu, append="rvmm.serve rvmm.store=256M",
                           extra=rq.virtio_mem_args(requested_size=rq.DEFAULT_REQUEST) +
                           rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=LOGS / "run.log", echo=sys.stdout.buffer)
