@@ -1167,7 +1167,7 @@ REQUIRED_BENCH = ["boot_mm_init_8g", "hotadd_1g", "hotremove_1g", "vmemmap_bytes
                   "dax_vmemmap_pages_per_1g", "host_memmap_init_vs_memset",
                   "tlb_syncs_per_gib_add",
                   "serve_plug_1g", "serve_unplug_1g", "vmem_requests_per_gib_plug",
-                  "vmem_requests_per_gib_unplug"]
+                  "vmem_requests_per_gib_unplug", "migrate_page", "hotremove_1g_half_used"]
 # The serve benchmarks: make run's path, 1 GiB up then down over QMP.
 SERVE_BENCH_STEPS = [2 * rq.GiB, 1 * rq.GiB]
 
