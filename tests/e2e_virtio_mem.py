@@ -261,7 +261,7 @@ STORE_RE = re.compile(r"^rvmm: page store: (filled|verified): (\d+) pages, (\d+)
                       r"ZONE_MOVABLE, (\d+) bad, checksum (0x[0-9a-f]+)")
 STOP_RE = re.compile(r"virtio-mem: unplug stops at (\d+) bytes plugged: (.*)")
 FREE_RE = re.compile(r"^rvmm: mem plugged=(\d+) .*free=(\d+)")
-STORE_STEP_TIMEOUT = 180        # 512 MiB to move in emulation (and checks)
+STORE_STEP_TIMEOUT = 120        # 512 MiB to move in emulation (and checks)
 SETTLE = 3.0                    # seconds the device size must hold still
 
 
