@@ -4,8 +4,10 @@
  *
  * Locking rule against hotplug: pages enter the buddy only through
  * __free_pages_core() (boot or online_pages) after their memmap is
- * populated, and leave it through take_free_range() (offline_pages) before
- * the memmap is freed; both run under zone_lock and under the hotplug lock.
+ * populated, and leave it through take_free_range() or take_isolated_range()
+ * (offline_pages) before the memmap is freed; both run under zone_lock and
+ * under the hotplug lock. Isolated ranges (below) and migration follow the
+ * rules written down in mm/migrate.c.
  * Merging looks only at buddies within the same 4 MiB-aligned block, which
  * never crosses a 128 MiB section, so the memmap it reads always exists.
  */
