@@ -97,10 +97,15 @@ int migrate_page(struct page *src)
 	return ret;
 }
 
-/* Give another hart time to finish with a momentarily busy page. */
-static void migrate_backoff(void)
+/*
+ * Give another hart time to finish with a momentarily busy page (one that
+ * was just allocated and is not registered yet, or whose owner holds it):
+ * twice as long each pass, about 4 M loop turns in all, because a hart of
+ * an emulated machine may not run at all for a while.
+ */
+static void migrate_backoff(int pass)
 {
-	for (volatile int i = 0; i < 1000; i++)
+	for (volatile unsigned long i = 0; i < (4000UL << pass); i++)
 		;
 }
 
@@ -139,7 +144,7 @@ int migrate_pages_range(unsigned long pfn, unsigned long nr, unsigned long *busy
 			return ret;
 		if (isolated_range_empty(pfn, nr, busy_pfn))
 			return 0;
-		migrate_backoff();
+		migrate_backoff(pass);
 	}
 	return -EBUSY;
 }

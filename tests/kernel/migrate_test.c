@@ -188,7 +188,8 @@ static void churn(struct smp_ctx *c, int cpu)
 	unsigned long k0 = c->first_key[cpu], i = 0;
 
 	while (!READ_ONCE(c->stop)) {
-		struct page *p = alloc_pages(GFP_MOVABLE, i % 3);
+		/* The zone migration takes its destinations from. */
+		struct page *p = alloc_pages(GFP_KERNEL, i % 3);
 		unsigned long k = k0 + i % 64;
 
 		if (ps_fill(&store, k, cpu) || ps_verify(&store, k))
