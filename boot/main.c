@@ -14,10 +14,14 @@
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
+#include <rvmm/page_store.h>
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>
 #include <rvmm/smp.h>
 #include <rvmm/trap.h>
+
+/* rvmm.store's data: fixed, so that a run's checksums repeat. */
+#define STORE_SEED	0x5eedUL
 
 struct boot_params boot_params;
 bool verify_full;
@@ -87,6 +91,8 @@ static void __init parse_bootargs(const char *args)
 			boot_params.reboot = true;
 		else if (!strncmp(tok, "rvmm.crash", 10) && !crash_parse(tok + 10))
 			pr_warn("%s: unknown kind, ignored\n", tok);
+		else if (!strncmp(tok, "rvmm.store=", 11))
+			boot_params.store_size = parse_size(tok + 11);
 		else if (!strcmp(tok, "rvmm.online=normal"))
 			boot_params.online_normal = true;
 		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {
@@ -358,6 +364,8 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 		ptdump_print();
 	ktest_run_all(boot_params.tests, boot_params.bench, &passed, &failed, &skipped);
 	printk("rvmm: %d passed, %d failed%s\n", passed, failed, "");
+	if (boot_params.store_size)	/* after the tests: they need the memory */
+		page_store_fill(&page_store, boot_params.store_size / PAGE_SIZE, STORE_SEED);
 	if (boot_params.serve && !failed)
 		serve_loop();
 	machine_shutdown(failed != 0, 1);

@@ -13,11 +13,13 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <rvmm/migrate.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
 
 enum zone_type default_online_zone = ZONE_MOVABLE;
+unsigned long mem_hotplug_seq;
 static volatile int hotplug_lock;
 
 void mem_hotplug_begin(void)
@@ -285,6 +287,32 @@ int online_pages(unsigned long pfn, unsigned long nr, enum zone_type zone)
 	ms->flags |= SECTION_ONLINE;
 	zones[zone].present_pages += nr;
 	free_pfn_range_core(pfn, pfn + nr);
+	mem_hotplug_seq++;
+	return 0;
+}
+
+/*
+ * Offlining memory in use, in Linux's steps: (1) isolate the range, so that
+ * pages freed in it stay out of the allocator; (2) migrate every movable
+ * page out, retrying busy ones a bounded number of times; (3) once it is
+ * empty, take it out of the buddy; (4) on failure undo the isolation: the
+ * pages already moved stay valid where they are now, and the free counts
+ * are what they were (each moved page freed one and used one).
+ */
+static int offline_isolated(unsigned long pfn, unsigned long nr, unsigned long *busy)
+{
+	int ret = start_isolate_page_range(pfn, nr);
+
+	if (ret) {
+		*busy = pfn;
+		return ret;
+	}
+	ret = migrate_pages_range(pfn, nr, busy);
+	if (ret) {
+		undo_isolate_page_range(pfn, nr);
+		return ret;
+	}
+	take_isolated_range(pfn, nr);
 	return 0;
 }
 
@@ -302,9 +330,14 @@ int offline_pages(unsigned long pfn, unsigned long nr)
 		pr_err("offline_pages: pfn 0x%lx+0x%lx: not online\n", pfn, nr);
 		return -EINVAL;
 	}
+	/* Nothing in use: one pass, no isolation (the common, cheap case). */
 	ret = take_free_range(pfn, nr, &busy);
+	if (ret)
+		ret = offline_isolated(pfn, nr, &busy);
 	if (ret) {
-		pr_err("offline_pages: pfn 0x%lx+0x%lx: pfn 0x%lx is in use\n", pfn, nr, busy);
+		pr_err("offline_pages: pfn 0x%lx+0x%lx: pfn 0x%lx %s (%d); nothing changed\n",
+		       pfn, nr, busy, ret == -ENOMEM ? "cannot move: no free memory elsewhere" :
+		       "is in use and cannot be moved", ret);
 		return ret;
 	}
 	/* Offline pages keep no flags: take_free_range() cleared PG_buddy. */
@@ -312,6 +345,7 @@ int offline_pages(unsigned long pfn, unsigned long nr)
 	ms->online_map &= ~mask;
 	if (!ms->online_map)
 		ms->flags &= ~SECTION_ONLINE;
+	mem_hotplug_seq++;
 	return 0;
 }
 

@@ -4,8 +4,10 @@
  *
  * Locking rule against hotplug: pages enter the buddy only through
  * __free_pages_core() (boot or online_pages) after their memmap is
- * populated, and leave it through take_free_range() (offline_pages) before
- * the memmap is freed; both run under zone_lock and under the hotplug lock.
+ * populated, and leave it through take_free_range() or take_isolated_range()
+ * (offline_pages) before the memmap is freed; both run under zone_lock and
+ * under the hotplug lock. Isolated ranges (below) and migration follow the
+ * rules written down in mm/migrate.c.
  * Merging looks only at buddies within the same 4 MiB-aligned block, which
  * never crosses a 128 MiB section, so the memmap it reads always exists.
  */
@@ -24,6 +26,7 @@ struct zone zones[MAX_NR_ZONES] = {
 static volatile int zone_lock;
 
 #define PAGE_POISON 0xaa
+#define pageblock_order	(PMD_SHIFT - PAGE_SHIFT)
 
 #ifdef CONFIG_SELFTESTS
 unsigned long fail_alloc_nth;
@@ -170,7 +173,8 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 		return NULL;
 	spin_lock(&zone_lock);
 	for (int i = 0; i < nz && !p; i++)
-		p = take_from_zone(&zones[zl[i]], order);
+		if (zones[zl[i]].free_pages >> order)	/* skip a full zone fast */
+			p = take_from_zone(&zones[zl[i]], order);
 	spin_unlock(&zone_lock);
 	if (!p)
 		return NULL;
@@ -182,18 +186,153 @@ struct page *alloc_pages(unsigned int gfp, unsigned int order)
 	return p;
 }
 
-void free_pages(struct page *page, unsigned int order)
+/* Held apart from the free lists: in an isolated range (see below). */
+static void hold_isolated(struct page *page, unsigned int order)
 {
-	if (PageBuddy(page) || PageReserved(page)) {
-		/* Double free or not ours: refuse, loudly, corrupt nothing. */
+	page->order = order;
+	set_page_flag(page, PG_isolated_free);
+}
+
+static bool pfn_isolated(const struct mem_section *ms, unsigned long pfn)
+{
+	return ms->isolate_map & (1ULL << ((pfn % PAGES_PER_SECTION) / pageblock_nr_pages));
+}
+
+/* A freed block goes to the buddy, or is held if its sub-block is isolated. */
+static void free_one_page_checked(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	const struct mem_section *ms = __pfn_to_section(pfn);
+
+	if (likely(!ms->isolate_map)) {
+		__free_one_page(page, order);
+	} else if (order > pageblock_order) {	/* spans two sub-blocks */
+		free_one_page_checked(page, order - 1);
+		free_one_page_checked(page + (1UL << (order - 1)), order - 1);
+	} else if (pfn_isolated(ms, pfn)) {
+		hold_isolated(page, order);
+	} else {
+		__free_one_page(page, order);
+	}
+}
+
+#define PAGE_FREE_REFUSED	((1UL << PG_buddy) | (1UL << PG_reserved) |	\
+				 (1UL << PG_isolated) | (1UL << PG_isolated_free))
+
+static const char *free_refused_why(const struct page *page)
+{
+	if (PageBuddy(page) || test_page_flag(page, PG_isolated_free))
+		return "already free (double free)";
+	if (PageReserved(page))
+		return "reserved";
+	return "being migrated";
+}
+
+static unsigned int ilog2_floor(unsigned int n)
+{
+	return 31 - __builtin_clz(n);
+}
+
+/* The order-0 pages of a block taken whole (bulk allocation). */
+static void prep_bulk_block(struct page *p, unsigned int order, struct page **out)
+{
+	check_poison(p, order);
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		p[i].refcount = 1;
+		p[i].order = 0;
+		out[i] = &p[i];
+	}
+}
+
+/* Free pages of @z that a bulk allocation may take. */
+static unsigned long bulk_room(const struct zone *z)
+{
+	if (z != &zones[ZONE_NORMAL])
+		return z->free_pages;
+	return z->free_pages > NORMAL_RESERVE_PAGES ? z->free_pages - NORMAL_RESERVE_PAGES : 0;
+}
+
+/*
+ * Up to @nr order-0 pages into @out under one lock, taking whole blocks:
+ * cheaper per page than alloc_pages() for migration's destinations. Every
+ * page counts as one allocation for fault injection. ZONE_NORMAL keeps
+ * NORMAL_RESERVE_PAGES back, for the page tables and rings the kernel needs
+ * to finish what it is doing. Returns how many.
+ */
+unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **out)
+{
+	unsigned int got = 0, want = 0;
+	int zl[2] = { (gfp & __GFP_MOVABLE) ? ZONE_MOVABLE : ZONE_NORMAL, ZONE_NORMAL };
+	int nz = (gfp & __GFP_MOVABLE) ? 2 : 1;
+
+	while (want < nr && !should_fail_alloc())
+		want++;
+	spin_lock(&zone_lock);
+	for (int i = 0; i < nz && got < want; i++) {
+		struct zone *z = &zones[zl[i]];
+		unsigned long room = bulk_room(z), taken = 0;
+		unsigned int o = min(ilog2_floor(want - got), MAX_ORDER);
+
+		while (got < want && taken < room) {
+			struct page *p;
+
+			while ((1UL << o) > min((unsigned long)(want - got), room - taken))
+				o--;
+			p = take_from_zone(z, o);
+			if (!p) {
+				if (!o)
+					break;
+				o--;
+				continue;
+			}
+			prep_bulk_block(p, o, out + got);
+			got += 1U << o;
+			taken += 1UL << o;
+		}
+	}
+	spin_unlock(&zone_lock);
+	return got;
+}
+
+/* What free_pages() does before taking the lock; false if refused. */
+static bool prep_free(struct page *page, unsigned int order)
+{
+	if (page->flags & PAGE_FREE_REFUSED) {
+		/* Double free, not ours, or isolated: refuse, loudly, corrupt nothing. */
 		pr_warn("free_pages: pfn 0x%lx is %s; ignored\n", page_to_pfn(page),
-			PageBuddy(page) ? "already free (double free)" : "reserved");
-		return;
+			free_refused_why(page));
+		return false;
 	}
 	page->refcount = 0;
+	if (page->mops) {	/* a movable page: its owner lets go */
+		page->mops = NULL;
+		page->mapping = NULL;
+		clear_page_flag(page, PG_movable);
+	}
 	poison_pages(page, order);
+	return true;
+}
+
+void free_pages(struct page *page, unsigned int order)
+{
+	if (!prep_free(page, order))
+		return;
 	spin_lock(&zone_lock);
-	__free_one_page(page, order);
+	free_one_page_checked(page, order);
+	spin_unlock(&zone_lock);
+}
+
+/* @n order-0 pages under one lock (migration's sources). */
+void free_pages_bulk(struct page **pages, unsigned int n)
+{
+	unsigned int i, ok = 0;
+
+	for (i = 0; i < n; i++)
+		if (prep_free(pages[i], 0))
+			pages[ok++] = pages[i];
+	spin_lock(&zone_lock);
+	for (i = 0; i < ok; i++)
+		free_one_page_checked(pages[i], 0);
 	spin_unlock(&zone_lock);
 }
 
@@ -278,6 +417,31 @@ static bool range_free_locked(unsigned long start, unsigned long end, unsigned l
 	return true;
 }
 
+static unsigned long skip_busy(unsigned long pfn);
+
+/* Pages of [start, start + nr) not free in the buddy (a policy hint). */
+unsigned long range_used_pages(unsigned long start, unsigned long nr)
+{
+	unsigned long end = start + nr, used = 0;
+
+	spin_lock(&zone_lock);
+	for (unsigned long pfn = start; pfn < end;) {
+		unsigned int o;
+		struct page *h = pfn_to_page(pfn)->refcount ? NULL : find_free_block(pfn, &o);
+
+		if (h) {
+			pfn = page_to_pfn(h) + (1UL << o);
+		} else {
+			unsigned long next = min(skip_busy(pfn), end);
+
+			used += next - pfn;
+			pfn = next;
+		}
+	}
+	spin_unlock(&zone_lock);
+	return used;
+}
+
 bool range_is_buddy_free(unsigned long start, unsigned long nr, unsigned long *busy_pfn)
 {
 	bool ret;
@@ -327,6 +491,189 @@ int take_free_range(unsigned long start, unsigned long nr, unsigned long *busy_p
 	}
 	spin_unlock(&zone_lock);
 	return 0;
+}
+
+/* ---- pageblock isolation (Linux's MIGRATE_ISOLATE) ---- */
+
+/*
+ * An isolated range owns no buddy block: its free pages are held apart
+ * (PG_isolated_free heads, order in ->order, not in free_pages), and pages
+ * freed inside it join them instead of the free lists. Nothing in it can be
+ * allocated, so a page in it is either allocated or held, and an allocated
+ * page can only become held. Buddies never merge with held blocks (no
+ * PG_buddy), so a free block never straddles an isolated sub-block.
+ * Ranges are whole sub-blocks of one section (offline_pages checks).
+ */
+static u64 isolate_mask(unsigned long start, unsigned long nr)
+{
+	unsigned long first = (start % PAGES_PER_SECTION) / pageblock_nr_pages;
+	unsigned long n = nr / pageblock_nr_pages;
+
+	return (n == 64 ? ~0ULL : ((1ULL << n) - 1)) << first;
+}
+
+/* Hold [pfn, end) in the largest aligned blocks. */
+static void hold_range_locked(unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		unsigned int o = block_order(pfn, end);
+
+		hold_isolated(pfn_to_page(pfn), o);
+		pfn += 1UL << o;
+	}
+}
+
+/* The next pfn after @pfn's page when it is no free block: skip a head's block. */
+static unsigned long skip_busy(unsigned long pfn)
+{
+	struct page *p = pfn_to_page(pfn);
+
+	return pfn + (p->refcount > 0 && !(pfn & ((1UL << p->order) - 1)) ? 1UL << p->order : 1);
+}
+
+int start_isolate_page_range(unsigned long start, unsigned long nr)
+{
+	unsigned long end = start + nr, pfn;
+	struct mem_section *ms = __pfn_to_section(start);
+	u64 mask = isolate_mask(start, nr);
+
+	spin_lock(&zone_lock);
+	if (ms->isolate_map & mask) {
+		spin_unlock(&zone_lock);
+		return -EBUSY;
+	}
+	ms->isolate_map |= mask;
+	for (pfn = start; pfn < end;) {
+		unsigned long hpfn, hend;
+		unsigned int o;
+		struct page *h;
+
+		/* An allocated head is no free block: skip it without a search. */
+		h = pfn_to_page(pfn)->refcount ? NULL : find_free_block(pfn, &o);
+		if (!h) {
+			pfn = skip_busy(pfn);
+			continue;
+		}
+		hpfn = page_to_pfn(h);
+		hend = hpfn + (1UL << o);
+		del_from_free_list(&zones[page_zone(h)], h, o);
+		zones[page_zone(h)].free_pages -= 1UL << o;
+		free_range_locked(hpfn, max(start, hpfn));
+		free_range_locked(min(end, hend), hend);
+		hold_range_locked(max(start, hpfn), min(end, hend));
+		pfn = hend;
+	}
+	spin_unlock(&zone_lock);
+	return 0;
+}
+
+/* The held block at @pfn, or NULL (then it is allocated). Under zone_lock. */
+static struct page *held_block(unsigned long pfn)
+{
+	struct page *p = pfn_to_page(pfn);
+
+	return test_page_flag(p, PG_isolated_free) ? p : NULL;
+}
+
+/* Everything held goes back to the free lists, merging as it goes. */
+void undo_isolate_page_range(unsigned long start, unsigned long nr)
+{
+	unsigned long end = start + nr, pfn;
+
+	spin_lock(&zone_lock);
+	__pfn_to_section(start)->isolate_map &= ~isolate_mask(start, nr);
+	for (pfn = start; pfn < end;) {
+		struct page *h = held_block(pfn);
+		unsigned int o;
+
+		if (!h) {
+			pfn = skip_busy(pfn);
+			continue;
+		}
+		o = h->order;
+		clear_page_flag(h, PG_isolated_free);
+		__free_one_page(h, o);	/* counts it free again */
+		pfn += 1UL << o;
+	}
+	spin_unlock(&zone_lock);
+}
+
+bool page_range_isolated(unsigned long pfn)
+{
+	return pfn_valid(pfn) && pfn_isolated(__pfn_to_section(pfn), pfn);
+}
+
+/*
+ * Up to @max movable pages of the isolated range [*pfn, end), in order,
+ * into @pages; *pfn moves past what was looked at. Held blocks and pages
+ * without an owner are skipped (isolated_range_empty() reports those).
+ */
+unsigned int isolated_range_collect(unsigned long *pfn, unsigned long end,
+				    struct page **pages, unsigned int max)
+{
+	unsigned long p = *pfn;
+	unsigned int n = 0;
+
+	spin_lock(&zone_lock);
+	while (p < end && n < max) {
+		struct page *h = held_block(p);
+
+		if (h)
+			p += 1UL << h->order;
+		else if (READ_ONCE(pfn_to_page(p)->mops))
+			pages[n++] = pfn_to_page(p++);
+		else
+			p = skip_busy(p);
+	}
+	spin_unlock(&zone_lock);
+	*pfn = p;
+	return n;
+}
+
+static bool held_range_locked(unsigned long start, unsigned long end, unsigned long *busy_pfn)
+{
+	for (unsigned long pfn = start; pfn < end;) {
+		struct page *h = held_block(pfn);
+
+		if (!h) {
+			if (busy_pfn)
+				*busy_pfn = pfn;
+			return false;
+		}
+		pfn += 1UL << h->order;
+	}
+	return true;
+}
+
+bool isolated_range_empty(unsigned long start, unsigned long nr, unsigned long *busy_pfn)
+{
+	bool ret;
+
+	spin_lock(&zone_lock);
+	ret = held_range_locked(start, start + nr, busy_pfn);
+	spin_unlock(&zone_lock);
+	return ret;
+}
+
+void take_isolated_range(unsigned long start, unsigned long nr)
+{
+	unsigned long end = start + nr;
+
+	spin_lock(&zone_lock);
+	for (unsigned long pfn = start; pfn < end;) {
+		struct page *h = held_block(pfn);
+		unsigned long n = 1UL << h->order;
+
+		clear_page_flag(h, PG_isolated_free);
+#ifdef CONFIG_PAGE_POISONING
+		for (unsigned long i = 0; i < n; i++)
+			clear_page_flag(h + i, PG_poisoned);
+#endif
+		pfn += n;
+	}
+	zones[page_zone(pfn_to_page(start))].managed_pages -= nr;
+	__pfn_to_section(start)->isolate_map &= ~isolate_mask(start, nr);
+	spin_unlock(&zone_lock);
 }
 
 /* A page memblock reserved at boot (image, memmap, early tables) goes free. */

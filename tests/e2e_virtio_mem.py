@@ -25,11 +25,19 @@ backends) and resizes them in turn (TWO_DEVICE_STEPS): each device must
 reach its size while the kernel's total follows, the other device keeping
 its own.
 
+Two more boots hold data in plugged memory (`rvmm.store=`, the page store,
+its checksum printed at fill and after every change): with 1 GiB plugged
+and 512 MiB of data, requested-size 0 must be reached and every page must
+verify with the same checksum; with 2 GiB plugged and 1.5 GiB of data (more
+than the 1 GiB of boot RAM can take), the unplug must stop at the largest
+reachable size (less than 128 MiB left free), say why, and lose nothing.
+
 Every planned check is one test case, so the case count does not depend on
 how far a run got: checks that could not run count as failed.
 Without a virtio-mem capable QEMU every case is skipped (and said loudly).
 """
 
+import re
 import sys
 import tempfile
 import time
@@ -247,11 +255,109 @@ def run_two_devices(qemu, log_dir):
                    steps)
 
 
+# ---- memory in use: the page store (rvmm.store=) over plugged memory ----------
+
+STORE_RE = re.compile(r"^rvmm: page store: (filled|verified): (\d+) pages, (\d+) in "
+                      r"ZONE_MOVABLE, (\d+) bad, checksum (0x[0-9a-f]+)")
+STOP_RE = re.compile(r"virtio-mem: unplug stops at (\d+) bytes plugged: (.*)")
+FREE_RE = re.compile(r"^rvmm: mem plugged=(\d+) .*free=(\d+)")
+STORE_STEP_TIMEOUT = 120        # 512 MiB to move in emulation (and checks)
+SETTLE = 3.0                    # seconds the device size must hold still
+
+
+def store_case_names(what):
+    return ["boot", "store filled over plugged memory", what,
+            "every page verified, checksum unchanged", "quit without panic"]
+
+
+def store_filled(con, done, want_pages):
+    """The boot's fill line: all pages there and in plugged (movable) memory."""
+    hit = con.wait_for(STORE_RE, BOOT_TIMEOUT)
+    if not hit or hit[1].group(1) != "filled":
+        done(False, "no `rvmm: page store: filled` line")
+        raise Abort("no fill")
+    m = hit[1]
+    pages, movable, bad = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    done(pages == want_pages and movable == pages and bad == 0, m.group(0))
+    return m.group(5)
+
+
+def store_verified(con, done, start, checksum, timeout=STORE_STEP_TIMEOUT):
+    """The last verification after line `start`: nothing bad, same checksum."""
+    hit, last = con.wait_for(STORE_RE, timeout, start), None
+    while hit and hit[1].group(1) == "verified":
+        last = hit
+        hit = con.wait_for(STORE_RE, 5, hit[0] + 1)
+    if not last:
+        done(False, "no `rvmm: page store: verified` line")
+        return
+    m = last[1]
+    done(int(m.group(4)) == 0 and m.group(5) == checksum,
+         f"{m.group(0)} (filled: {checksum})")
+
+
+def wait_settled(qmp, timeout):
+    """The device's size once it held still for SETTLE seconds."""
+    deadline, last, since = time.monotonic() + timeout, None, time.monotonic()
+    while time.monotonic() < deadline:
+        size = rq.vmem_device(qmp)["size"]
+        if size != last:
+            last, since = size, time.monotonic()
+        elif time.monotonic() - since >= SETTLE:
+            return size
+        time.sleep(0.5)
+    return last
+
+
+def run_store_unplug_all(qemu, log_dir):
+    """1 GiB plugged, 512 MiB of it page-store data: unplug everything."""
+    def steps(qmp, con, done):
+        checksum = store_filled(con, done, 512 * rq.MiB // 4096)
+        start = len(con.lines)
+        t0 = time.monotonic()
+        ok, msg = rq.resize(qmp, con, 0, timeout=STORE_STEP_TIMEOUT)
+        done(ok, f"{msg}, {time.monotonic() - t0:.1f} s")
+        store_verified(con, done, start, checksum)
+
+    return session(qemu, "store 512M, unplug 1G", rq.virtio_mem_args(requested_size="1G"),
+                   Path(log_dir) / "e2e-virtio-mem-store.log",
+                   store_case_names("unplug 1 GiB to 0 with 512 MiB in use"), steps,
+                   append="rvmm.serve rvmm.store=512M")
+
+
+def run_store_too_big(qemu, log_dir):
+    """2 GiB plugged, 1.5 GiB of it data, 1 GiB of boot RAM: 0 is out of
+    reach. The unplug must stop at the largest size it can reach (what is
+    left free is less than a memory block), say why, and lose nothing."""
+    def steps(qmp, con, done):
+        checksum = store_filled(con, done, 1536 * rq.MiB // 4096)
+        start = len(con.lines)
+        rq.request_size(qmp, 0)
+        size = wait_settled(qmp, STORE_STEP_TIMEOUT)
+        why = con.wait_for(STOP_RE, 10, start)
+        free = [int(m.group(2)) for m in map(FREE_RE.search, con.lines[start:]) if m]
+        ok = (why is not None and size is not None and 0 < size < 2 * rq.GiB and free and
+              free[-1] < 128 * rq.MiB and why[1].group(1) == str(size))
+        done(ok, f"device at {size}, free {free[-1] if free else None}: "
+             f"{why[1].group(0) if why else 'no reason given'}")
+        store_verified(con, done, start, checksum)
+
+    return session(qemu, "store 1.5G, unplug 2G", rq.virtio_mem_args(requested_size="2G"),
+                   Path(log_dir) / "e2e-virtio-mem-store-too-big.log",
+                   store_case_names("unplug stops at the largest reachable size, says why"),
+                   steps, append="rvmm.serve rvmm.store=1536M")
+
+
+STORE_SCENARIOS = [(run_store_unplug_all, "unplug 1 GiB to 0 with 512 MiB in use"),
+                   (run_store_too_big, "unplug stops at the largest reachable size, says why")]
+
+
 def run(qemu_path, log_dir):
     """Run every variant. Returns (passed, failed, skipped)."""
     if not rq.has_virtio_mem(qemu_path):
         n = (sum(len(case_names(v.steps)) for v in VARIANTS) +
-             len(two_device_case_names()))
+             len(two_device_case_names()) +
+             sum(len(store_case_names(what)) for _, what in STORE_SCENARIOS))
         print("!" * 72)
         print(f"e2e: SKIPPED: {qemu_path} has no virtio-mem-pci device "
               f"(build the patched QEMU with `make qemu`); {n} cases not run")
@@ -263,7 +369,11 @@ def run(qemu_path, log_dir):
         passed += p
         failed += f
     p, f = run_two_devices(qemu_path, log_dir)
-    return passed + p, failed + f, 0
+    passed, failed = passed + p, failed + f
+    for scenario, _ in STORE_SCENARIOS:
+        p, f = scenario(qemu_path, log_dir)
+        passed, failed = passed + p, failed + f
+    return passed, failed, 0
 
 
 if __name__ == "__main__":

@@ -1140,7 +1140,9 @@ def cmd_run(args):
         return boot_plain(qemu)
     sock = BUILD / "qmp.sock"
     sock.unlink(missing_ok=True)
-    cmd = rq.default_args(qemu, append="rvmm.serve",
+    # 256 MiB of page-store data over the plugged memory: every shrink below
+    # moves it, and the kernel verifies it after each change.
+    cmd = rq.default_args(qemu, append="rvmm.serve rvmm.store=256M",
                           extra=rq.virtio_mem_args(requested_size=rq.DEFAULT_REQUEST) +
                           rq.qmp_args(sock))
     con = rq.Console(cmd, log_path=LOGS / "run.log", echo=sys.stdout.buffer)
@@ -1211,7 +1213,7 @@ REQUIRED_BENCH = ["boot_mm_init_8g", "hotadd_1g", "hotremove_1g", "vmemmap_bytes
                   "dax_vmemmap_pages_per_1g", "host_memmap_init_vs_memset",
                   "tlb_syncs_per_gib_add",
                   "serve_plug_1g", "serve_unplug_1g", "vmem_requests_per_gib_plug",
-                  "vmem_requests_per_gib_unplug"]
+                  "vmem_requests_per_gib_unplug", "migrate_page", "hotremove_1g_half_used"]
 # The serve benchmarks: make run's path, 1 GiB up then down over QMP.
 SERVE_BENCH_STEPS = [2 * rq.GiB, 1 * rq.GiB]
 

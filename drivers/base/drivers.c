@@ -7,6 +7,7 @@
 #include <asm/csr.h>
 #include <rvmm/boot.h>
 #include <rvmm/driver.h>
+#include <rvmm/page_store.h>
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>
 
@@ -44,6 +45,7 @@ void serve_loop(void)
 			gen = kernel_mappings_gen;
 			ptdump_after_change();
 		}
+		page_store_check(&page_store);	/* rvmm.store: after every change */
 		csr_clear(sstatus, SR_SIE);
 		__asm__ __volatile__("wfi");
 		csr_set(sstatus, SR_SIE);

@@ -37,6 +37,8 @@ struct vmem {
 	bool follow_target;		/* reconcile: re-read the target between mbs */
 	bool target_moved;		/* ...and it moved the other way */
 	unsigned long target_seen;	/* blocks done when it was last read */
+	bool migrate;			/* shrink pass 2: offline blocks in use */
+	int migrate_err;		/* why pass 2 stopped (offline_pages) */
 };
 
 /* Request with BUSY retry and backoff; response type or -errno. */

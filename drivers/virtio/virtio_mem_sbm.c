@@ -306,14 +306,23 @@ static void online_new_run(struct vmem *vm, unsigned long b, unsigned long n)
 	}
 }
 
-/* -EBUSY (quietly) if any page of @b is in use. */
+/*
+ * -EBUSY (quietly) if any page of @b is in use, unless the shrink is in
+ * its second pass (vm->migrate): then offline_pages() moves what is in
+ * use elsewhere, and its error stops the pass.
+ */
 static int offline_block(struct vmem *vm, unsigned long b)
 {
+	int ret;
+
 	if (!vmem_test(vm->online, b))
 		return 0;
-	if (for_each_piece(vm, b, piece_free, NULL))
+	if (!vm->migrate && for_each_piece(vm, b, piece_free, NULL))
 		return -EBUSY;
-	return set_block_online(vm, b, false);
+	ret = set_block_online(vm, b, false);
+	if (ret && vm->migrate)
+		vm->migrate_err = ret;
+	return ret;
 }
 
 /* ---- device requests on runs of blocks ---- */
@@ -481,7 +490,8 @@ static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsig
 	unsigned long b0 = mb_first(vm, mb), got = 0, lo = 0, hi = 0, b;
 	bool run = false;
 
-	for (b = b0 + vm->bpm - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit; b--) {
+	for (b = b0 + vm->bpm - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit &&
+	     !vm->migrate_err; b--) {
 		if (vmem_test(vm->plugged, b) && !offline_block(vm, b)) {
 			if (!run)
 				hi = b;
@@ -623,41 +633,106 @@ static unsigned long mb_data_blocks(struct vmem *vm, unsigned long mb)
 }
 
 /*
- * From the highest memory block down: an mb that can go entirely (its
- * data blocks and its memmap block, k + 1) is removed as a whole; else
- * its free data blocks go, up to what is left to unplug, and the mb stays
- * with its memmap block. A block in use only moves the shrink on to the
- * next mb; a device refusal ends it.
+ * One memory block of a shrink: an mb that can go entirely (its data
+ * blocks and its memmap block, k + 1) is removed as a whole; else its free
+ * data blocks go, up to what is left to unplug, and the mb stays with its
+ * memmap block. A block in use only moves on (0); a device refusal is
+ * returned and ends the shrink.
+ */
+static int unplug_mb(struct vmem *vm, unsigned long mb, unsigned long want, unsigned long *done)
+{
+	unsigned long k, got;
+	int err = 0;
+
+	if (stale_mb(vm, mb))
+		return unplug_mb_blocks(vm, mb, done);
+	if (!vmem_test(vm->added, mb))
+		return 0;
+	k = mb_data_blocks(vm, mb);
+	if (want - *done > k) {
+		err = remove_mb(vm, mb, done);
+		if (err != -EBUSY)
+			return err;
+		err = 0;
+	}
+	got = unplug_data_blocks(vm, mb, min(want - *done, k), &err);
+	*done += got;
+	return err;
+}
+
+/* Pages in use in @mb's data blocks (memmap excluded): the least used go first. */
+static unsigned long mb_used_pages(struct vmem *vm, unsigned long mb)
+{
+	u64 a = mb_addr(vm, mb) + SUBBLOCK_PAGES * PAGE_SIZE;
+
+	if (!vmem_test(vm->added, mb))
+		return ~0UL;
+	return range_used_pages(PHYS_PFN(a), PHYS_PFN(mb_addr(vm, mb) + vm->mb_size - a));
+}
+
+static const char *migrate_why(int err)
+{
+	return err == -ENOMEM ? "no free memory left elsewhere (boot RAM included) for the data in use" :
+	       err == -EBUSY ? "pages in use that cannot be moved (unmovable, or held too long)" :
+			       "a device refusal";
+}
+
+/*
+ * Pass 2 of a shrink: the target needs blocks in use. Memory blocks go
+ * least used first; offline_pages() migrates their data to free memory
+ * elsewhere (ZONE_MOVABLE, then boot RAM). Stops when the device refuses
+ * or the data has nowhere to go, and says so.
+ */
+static void unplug_in_use(struct vmem *vm, unsigned long *want, unsigned long *done)
+{
+	unsigned long bytes = vm->nr_mbs * sizeof(unsigned long);
+	unsigned int order = 0;
+	unsigned long *used;
+	struct page *p;
+	int err = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	p = order <= MAX_ORDER ? alloc_pages(GFP_KERNEL, order) : NULL;
+	if (!p)
+		return;
+	used = page_address(p);
+	for (unsigned long mb = 0; mb < vm->nr_mbs; mb++)
+		used[mb] = mb_used_pages(vm, mb);
+	vm->migrate = true;
+	vm->migrate_err = 0;
+	while (!err && !vm->migrate_err && go_on(vm, false, *done, want)) {
+		unsigned long best = 0;
+
+		for (unsigned long mb = 1; mb < vm->nr_mbs; mb++)
+			if (used[mb] < used[best])
+				best = mb;
+		if (used[best] == ~0UL)
+			break;
+		used[best] = ~0UL;
+		err = unplug_mb(vm, best, *want, done);
+	}
+	vm->migrate = false;
+	free_pages(p, order);
+	if (*done < *want)
+		pr_warn("virtio-mem: unplug stops at %llu bytes plugged: %s\n",
+			(unsigned long long)vm->plugged_bytes,
+			migrate_why(err ? err : vm->migrate_err ? vm->migrate_err : -EBUSY));
+}
+
+/*
+ * Pass 1 takes blocks that are already free, from the highest memory block
+ * down; pass 2 (unplug_in_use) moves data out of the least used ones.
  */
 unsigned long sbm_unplug(struct vmem *vm, unsigned long want)
 {
 	unsigned long done = 0;
+	int err = 0;
 
 	vm->target_seen = 0;
-	for (unsigned long mb = vm->nr_mbs; mb-- > 0 && go_on(vm, false, done, &want);) {
-		unsigned long k, got;
-		int err = 0;
-
-		if (stale_mb(vm, mb)) {
-			if (unplug_mb_blocks(vm, mb, &done))
-				break;
-			continue;
-		}
-		if (!vmem_test(vm->added, mb))
-			continue;
-		k = mb_data_blocks(vm, mb);
-		if (want - done > k) {
-			err = remove_mb(vm, mb, &done);
-			if (!err)
-				continue;
-			if (err != -EBUSY)
-				break;
-			err = 0;
-		}
-		got = unplug_data_blocks(vm, mb, min(want - done, k), &err);
-		done += got;
-		if (err)
-			break;
-	}
+	for (unsigned long mb = vm->nr_mbs; mb-- > 0 && !err && go_on(vm, false, done, &want);)
+		err = unplug_mb(vm, mb, want, &done);
+	if (!err && done < want)
+		unplug_in_use(vm, &want, &done);
 	return done;
 }

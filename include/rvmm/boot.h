@@ -17,6 +17,7 @@ struct boot_params {
 	bool ptdump;			/* rvmm.ptdump: print the kernel's mappings */
 	int crash;			/* rvmm.crash[=<kind>]: CRASH_* */
 	int crash_cpu;			/* rvmm.crash=stack@N: logical hart */
+	phys_addr_t store_size;		/* rvmm.store=<size>: page store filled */
 };
 
 enum { CRASH_NONE, CRASH_NULL, CRASH_WILD, CRASH_STACK };

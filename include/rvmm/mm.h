@@ -21,6 +21,9 @@ enum pageflags {
 	PG_head,	/* head of a compound page (ZONE_DEVICE) */
 	PG_poisoned,	/* freed and filled with PAGE_POISON (debug builds) */
 	PG_vmemmap,	/* this page backs the memmap itself (altmap) */
+	PG_movable,	/* allocated, owner registered page->mops (migrate.c) */
+	PG_isolated,	/* movable page taken by migration, see mm/migrate.c */
+	PG_isolated_free, /* free block held by an isolated range; order in ->order */
 };
 
 enum zone_type {
@@ -31,6 +34,7 @@ enum zone_type {
 };
 
 struct dev_pagemap;
+struct movable_operations;
 
 struct page {
 	unsigned long flags;
@@ -39,10 +43,13 @@ struct page {
 	u8 zone;		/* unused: see page_zone() */
 	u16 nid;
 	struct list_head lru;	/* buddy free list */
-	unsigned long private;
+	unsigned long private;	/* owner's: the page store keeps its key here */
 	unsigned long compound_head;	/* tail: head address | 1 */
-	struct dev_pagemap *pgmap;
-	unsigned long _pad;
+	union {
+		struct dev_pagemap *pgmap;	/* ZONE_DEVICE */
+		void *mapping;			/* movable: the owner object */
+	};
+	const struct movable_operations *mops;	/* movable: owner's ops, or NULL */
 };
 _Static_assert(sizeof(struct page) == 64, "struct page must be 64 bytes");
 
@@ -83,6 +90,7 @@ struct mem_section {
 	u16 nid;
 	u16 zone;		/* zone of the online sub-blocks */
 	u64 online_map;		/* sub-blocks whose pages are in the buddy */
+	u64 isolate_map;	/* sub-blocks isolated (start_isolate_page_range) */
 	u32 nr_vmemmap;		/* leading pages backing the memmap (altmap) */
 	u32 state;		/* enum memory_block_state */
 };
@@ -177,14 +185,23 @@ struct zone {
 };
 extern struct zone zones[MAX_NR_ZONES];
 
-/* gfp: which zones may serve the request. */
+/*
+ * gfp: which zones may serve the request. __GFP_MOVABLE says the caller
+ * accepts its pages being moved (it registers movable_operations, see
+ * mm/migrate.c, or frees them soon): only such pages come from
+ * ZONE_MOVABLE, and they fall back to ZONE_NORMAL when it is full.
+ */
 #define GFP_KERNEL	0x0U		/* unmovable: ZONE_NORMAL only */
-#define GFP_MOVABLE	0x1U		/* ZONE_MOVABLE first, then NORMAL */
+#define __GFP_MOVABLE	0x1U		/* ZONE_MOVABLE first, then NORMAL */
+#define GFP_MOVABLE	__GFP_MOVABLE	/* GFP_HIGHUSER_MOVABLE's intent */
 #define __GFP_ZERO	0x2U
 #define __GFP_NOWARN	0x4U
 
 struct page *alloc_pages(unsigned int gfp, unsigned int order);
 void free_pages(struct page *page, unsigned int order);
+unsigned int alloc_pages_bulk(unsigned int gfp, unsigned int nr, struct page **out);
+#define NORMAL_RESERVE_PAGES	1024	/* 4 MiB of ZONE_NORMAL bulk never takes */
+void free_pages_bulk(struct page **pages, unsigned int n);
 static inline struct page *alloc_page(unsigned int gfp) { return alloc_pages(gfp, 0); }
 static inline void free_page(struct page *p) { free_pages(p, 0); }
 phys_addr_t alloc_phys_pages(unsigned int gfp, unsigned int order);
@@ -199,9 +216,26 @@ void free_area_init(void);
 void memblock_free_all(void);
 /* All of [start, start + nr) free in the buddy? Else *busy_pfn (may be NULL). */
 bool range_is_buddy_free(unsigned long start, unsigned long nr, unsigned long *busy_pfn);
+unsigned long range_used_pages(unsigned long start, unsigned long nr);
 int take_free_range(unsigned long start_pfn, unsigned long nr, unsigned long *busy_pfn);
 bool page_is_buddy_free(unsigned long pfn);
 
+/*
+ * Pageblock isolation (Linux's MIGRATE_ISOLATE), per 2 MiB sub-block: the
+ * free pages of an isolated range leave the free lists, and pages freed
+ * inside it stay out (PG_isolated_free), so nothing in it is handed out.
+ */
+#define pageblock_nr_pages	SUBBLOCK_PAGES
+int start_isolate_page_range(unsigned long start_pfn, unsigned long nr);
+void undo_isolate_page_range(unsigned long start_pfn, unsigned long nr);
+bool page_range_isolated(unsigned long pfn);
+/* Up to @max movable pages of the isolated [*pfn, end); *pfn moves on. */
+unsigned int isolated_range_collect(unsigned long *pfn, unsigned long end,
+				    struct page **pages, unsigned int max);
+/* Every page of the isolated range free? Else the first busy pfn. */
+bool isolated_range_empty(unsigned long start_pfn, unsigned long nr, unsigned long *busy_pfn);
+/* Take an isolated, empty range out of the buddy; ends its isolation. */
+void take_isolated_range(unsigned long start_pfn, unsigned long nr);
 extern bool mm_buddy_ready;		/* set once boot memory is in the buddy */
 
 /* ---- vmemmap ---- */
@@ -292,6 +326,7 @@ bool mhp_range_allowed(phys_addr_t start, phys_addr_t size, char *why, size_t le
 extern enum zone_type default_online_zone;
 void mem_hotplug_begin(void);
 void mem_hotplug_done(void);
+extern unsigned long mem_hotplug_seq;	/* bumped by every online/offline */
 /* Physical ranges that are not RAM (MMIO): hot-add must not overlap them. */
 int iomem_register(phys_addr_t base, phys_addr_t size, const char *name);
 const char *iomem_overlaps(phys_addr_t base, phys_addr_t size);

@@ -11,7 +11,9 @@
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
 #include <rvmm/memremap.h>
+#include <rvmm/migrate.h>
 #include <rvmm/mm.h>
+#include <rvmm/page_store.h>
 #include <rvmm/printk.h>
 
 /* PTE-level tables under the vmemmap of [base, base + size). */
@@ -92,6 +94,80 @@ static void bench_dax_vmemmap(struct ktest *t)
 	}
 }
 
+/* ---- migration ---- */
+
+#define BENCH_MIGRATE_PAGES	1000
+
+/*
+ * migrate_page: 1,000 page-store pages in hot-added memory, their range
+ * isolated as offlining does, moved by migrate_pages_range() (sources are
+ * held, destinations come from elsewhere); the average per page, the walk,
+ * allocation and freeing included.
+ */
+static void bench_migrate_page(struct ktest *t)
+{
+	phys_addr_t base = bench_ram(t, SECTION_SIZE);
+	unsigned long pfn = PHYS_PFN(base) + SUBBLOCK_PAGES, nr = PAGES_PER_SECTION - SUBBLOCK_PAGES;
+	unsigned long t0, busy = 0, k = 0, moved = nr_migrated_pages, insns = 0;
+
+	if (!base)
+		return;
+	KASSERT_EQ(t, add_memory(0, base, SECTION_SIZE, MHP_MEMMAP_ON_MEMORY), 0);
+	KEXPECT_EQ(t, online_memory_block(base), 0);
+	KEXPECT_EQ(t, page_store_init(&page_store, BENCH_MIGRATE_PAGES), 0);
+	while (k < BENCH_MIGRATE_PAGES && !ps_fill(&page_store, k, 1))
+		k++;
+	KEXPECT_EQ(t, k, BENCH_MIGRATE_PAGES);
+	if (!t->failed && !start_isolate_page_range(pfn, nr)) {
+		t0 = rdinstret();
+		KEXPECT_EQ(t, migrate_pages_range(pfn, nr, &busy), 0);
+		insns = rdinstret() - t0;
+		undo_isolate_page_range(pfn, nr);
+	}
+	KEXPECT_EQ(t, nr_migrated_pages - moved, BENCH_MIGRATE_PAGES);
+	KEXPECT_EQ(t, ps_verify_all(&page_store, NULL), 0);
+	if (!t->failed)
+		bench_report("migrate_page", insns / BENCH_MIGRATE_PAGES, "instructions");
+	page_store_destroy(&page_store);
+	KEXPECT_EQ(t, offline_memory_block(base), 0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+}
+
+/* The hotplug core alone: offline + remove 1 GiB, 512 MiB of it in use. */
+static void bench_hotremove_half_used_core(struct ktest *t)
+{
+	phys_addr_t base = bench_ram(t, SECTION_SIZE);
+	unsigned long keys = SZ_1G / 2 / PAGE_SIZE, k = 0, t0, insns, bad = 0;
+	u64 sum, after;
+	int fails = 0;
+
+	if (!base)
+		return;
+	KASSERT_EQ(t, add_memory(0, base, SZ_1G, MHP_MEMMAP_ON_MEMORY), 0);
+	for (phys_addr_t b = base; b < base + SZ_1G; b += SECTION_SIZE)
+		fails += !!online_memory_block(b);
+	fails += !!page_store_init(&page_store, keys);
+	while (!fails && k < keys && !ps_fill(&page_store, k, 2))
+		k++;
+	ps_scan(&page_store, &sum, NULL);
+	printk_quiet = 1;
+	t0 = rdinstret();
+	for (phys_addr_t b = base; b < base + SZ_1G; b += SECTION_SIZE)
+		fails += !!offline_memory_block(b);
+	fails += !!remove_memory(base, SZ_1G);
+	insns = rdinstret() - t0;
+	printk_quiet = 0;
+	KEXPECT_EQ(t, fails, 0);
+	KEXPECT_EQ(t, k, keys);
+	KEXPECT_EQ(t, ps_scan(&page_store, &after, &bad), 0);
+	KEXPECT_EQ(t, after, sum);
+	page_store_destroy(&page_store);
+	if (!t->failed)
+		bench_report("hotremove_1g_half_used_core", insns, "instructions");
+}
+
 KTEST_SUITE_ON_REQUEST(bench, true,
 	KTEST_CASE(bench_hotplug_core),
+	KTEST_CASE(bench_migrate_page),
+	KTEST_CASE(bench_hotremove_half_used_core),
 	KTEST_CASE(bench_dax_vmemmap));

@@ -70,7 +70,7 @@ static void dax_shared_tails_read_only(struct ktest *t)
 	KASSERT_EQ(t, memremap_pages(&pg), 0);
 	tail = pfn_to_page(PHYS_PFN(base) + 300);	/* in vmemmap page 4 */
 	KEXPECT_EQ(t, probe_read((unsigned long)tail, &v), 0);
-	KEXPECT_EQ(t, probe_write((unsigned long)&tail->_pad, 0), -EFAULT);
+	KEXPECT_EQ(t, probe_write((unsigned long)&tail->mops, 0), -EFAULT);
 	KEXPECT_EQ(t, walk_pgd(swapper_pg_dir, (unsigned long)tail, NULL, NULL),
 		   walk_pgd(swapper_pg_dir, (unsigned long)pfn_to_page(PHYS_PFN(base) + 64),
 			    NULL, NULL) + 300 % 64 * sizeof(struct page));
