@@ -101,14 +101,19 @@ static void wait_used(struct virtqueue *vq, unsigned long warn_us)
 	for (;;) {
 		unsigned long now = time_us();
 
-		if (READ_ONCE(vq->used->idx) != vq->last_used && now >= start + hold)
-			return;
+		/*
+		 * The warning first: a hart that did not run for a while (a busy
+		 * host) may only look again once the answer is there, and an
+		 * answer first seen past @warn_us is late all the same.
+		 */
 		if (now >= next) {
 			vq->late = true;
 			pr_warn("virtqueue %u: no answer for %lu ms, still waiting\n", vq->index,
 				(now - start) / 1000);
 			next = now + warn_us;
 		}
+		if (READ_ONCE(vq->used->idx) != vq->last_used && now >= start + hold)
+			return;
 	}
 }
 
