@@ -152,13 +152,15 @@ class Geometry:
     mem_arg: str
     devices: list
     plan: list = field(default_factory=list)
+    store: int = 0              # rvmm.store: movable data the kernel keeps verified
 
     @property
     def maxmem(self):
         return self.ram + sum(round_up(d.region, GiB) for d in self.devices)
 
     def append(self):
-        return "rvmm.serve" + (f" mem={self.mem_arg}" if self.mem_arg else "")
+        return ("rvmm.serve" + (f" mem={self.mem_arg}" if self.mem_arg else "") +
+                (f" rvmm.store={fmt(self.store)}" if self.store else ""))
 
     def qemu_cmd(self, qemu, sock):
         extra = []
@@ -176,7 +178,8 @@ class Geometry:
         devs = "; ".join(f"{d.dev_id} block {fmt(d.block)} region {fmt(d.region)} "
                          f"boot {fmt(d.boot_request)} cap {fmt(d.cap)}" for d in self.devices)
         return (f"{self.mode} -smp {self.smp} -m {fmt(self.ram)} "
-                f"mem={self.mem_arg or '-'}; {devs}")
+                f"mem={self.mem_arg or '-'} store={fmt(self.store) if self.store else '-'}; "
+                f"{devs}")
 
 
 def draw_device(rng, index, budget):
@@ -203,7 +206,20 @@ def make_geometry(seed, steps, max_plugged):
         if not step.refuse:
             for d, s in step.actions:
                 sizes[d] = s
+    geo.store = draw_store(seed, geo)
     return geo
+
+
+def draw_store(seed, geo):
+    """The fill: page-store data that lands in plugged memory and must move
+    out, intact, whenever a shrink needs its blocks. At most an eighth of
+    boot RAM, so every target stays reachable. A generator of its own, so
+    that a seed's geometry and steps do not depend on it."""
+    boot_ram = geo.ram
+    if geo.mem_arg:
+        boot_ram = min(boot_ram, int(geo.mem_arg[:-1]) << (30 if geo.mem_arg[-1] == "G" else 20))
+    choices = [s for s in (0, 16 * MiB, 64 * MiB, 128 * MiB) if s <= boot_ram // 8]
+    return random.Random(seed ^ 0x5707E).choice(choices)
 
 
 def aligned(rng, dev):
@@ -266,6 +282,8 @@ def draw_step(rng, geo, sizes):
 DEV_VIEW_RE = re.compile(r"^rvmm: mem (\S+) plugged=(\d+) requested=(\d+) online=(\d+)\s*$")
 TOTAL_VIEW_RE = re.compile(r"^rvmm: mem plugged=(\d+) requested=(\d+) online=(\d+) free=(\d+)")
 SERVING = "rvmm: serving devices"
+STORE_RE = re.compile(r"^rvmm: page store: (filled|verified): \d+ pages, \d+ in ZONE_MOVABLE, "
+                      r"(\d+) bad, checksum 0x([0-9a-f]{16})")
 RACE_NACK_RE = re.compile(r"^rvmm: error: virtio-mem: PLUG of \S+ \(\d+ blocks?\) refused: NACK")
 
 
@@ -311,6 +329,7 @@ class Soak:
         self.sizes = [d.boot_request for d in geo.devices]
         self.baseline_free = None
         self.serve_line = None
+        self.store_sum = None   # checksum of the fill (rvmm.store)
         self.pci = {}               # device id -> PCI address as the kernel prints it
         self.con = self.qmp = self.cmd = None
 
@@ -338,6 +357,9 @@ class Soak:
             line = lines[i]
             if rq.PANIC in line:
                 return line.strip()
+            why = self.store_problem(line)
+            if why:
+                return why
             if re.match(r"^\s*not ok\b", line):
                 return f"'{line.strip()}'"
             # Before serving, the self-tests' injected faults print errors.
@@ -347,6 +369,20 @@ class Soak:
                 return f"kernel error while serving: {line.strip()}"
         if not self.con.alive:
             return f"QEMU exited (status {self.con.wait(5)})"
+        return None
+
+    def store_problem(self, line):
+        """A page-store line with bad pages or another checksum than the
+        fill's: data lost or corrupted by a move; or None."""
+        m = STORE_RE.match(line)
+        if not m:
+            return None
+        if m[1] == "filled":
+            self.store_sum = m[3]
+        if m[2] != "0":
+            return f"page store: {m[2]} bad pages: {line.strip()}"
+        if self.store_sum != m[3]:
+            return f"page store checksum 0x{m[3]}, filled with 0x{self.store_sum}"
         return None
 
     def devices_now(self):
@@ -510,6 +546,11 @@ class Soak:
         if served is None:
             raise StepFailed("the kernel did not start serving (rvmm.serve)")
         self.serve_line = served[0]
+        why = self.console_problem(0)
+        if why:
+            raise StepFailed(why)
+        if self.geo.store and self.store_sum is None:
+            raise StepFailed(f"no 'page store: filled' line (rvmm.store={fmt(self.geo.store)})")
         for dev in self.qmp.cmd("query-pci")[0]["devices"]:
             if dev.get("qdev_id"):
                 self.pci[dev["qdev_id"]] = f"{dev['bus']:02x}:{dev['slot']:02x}.{dev['function']:x}"
