@@ -148,7 +148,8 @@ static int install(struct page_store *ps, unsigned long key, struct page *p)
 	return 0;
 }
 
-int ps_put(struct page_store *ps, unsigned long key, const void *data)
+/* A new movable page for @key: a copy of @data, or (NULL) @seed's pattern. */
+static int put(struct page_store *ps, unsigned long key, const void *data, u64 seed)
 {
 	struct page *p;
 
@@ -157,21 +158,21 @@ int ps_put(struct page_store *ps, unsigned long key, const void *data)
 	p = alloc_page(__GFP_MOVABLE);
 	if (!p)
 		return -ENOMEM;
-	memcpy(page_address(p), data, PAGE_SIZE);
+	if (data)
+		memcpy(page_address(p), data, PAGE_SIZE);
+	else
+		ps_pattern(page_address(p), seed, key);
 	return install(ps, key, p);
+}
+
+int ps_put(struct page_store *ps, unsigned long key, const void *data)
+{
+	return put(ps, key, data, 0);
 }
 
 int ps_fill(struct page_store *ps, unsigned long key, u64 seed)
 {
-	struct page *p;
-
-	if (key >= ps->nr_slots)
-		return -EINVAL;
-	p = alloc_page(__GFP_MOVABLE);
-	if (!p)
-		return -ENOMEM;
-	ps_pattern(page_address(p), seed, key);
-	return install(ps, key, p);
+	return put(ps, key, NULL, seed);
 }
 
 /* Readers may read an isolated page: its contents do not change. */
