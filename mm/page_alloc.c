@@ -698,7 +698,8 @@ phys_addr_t pt_alloc_page(void)
 /*
  * The one way a page-table page is freed. vmemmap tables come from
  * pt_alloc_page() like all others, so there is no constructor/destructor
- * pair whose halves could be mismatched (seed 001: Linux ran the PMD
+ * pair whose halves could be mismatched (fixed in Linux by "riscv: mm:
+ * avoid calling the pmd dtor when vmemmap_free()": Linux ran the PMD
  * destructor on vmemmap tables that never saw the constructor and hit
  * BUG_ON). Tables from the boot phases are reserved pages instead.
  */

@@ -11,7 +11,8 @@
  *     the hot-added memory itself), else from the node's memory;
  *   - if no 2 MiB block can be had, that PMD range falls back to 4 KiB
  *     pages, from the same source: the altmap is forwarded at every level
- *     (seed 000: Linux's riscv vmemmap_populate() passed NULL instead);
+ *     (Linux's riscv vmemmap_populate() passed NULL instead, fixed by "riscv:
+ *     mm: Properly forward vmemmap_populate() altmap parameter");
  *   - on -ENOMEM everything this call mapped is unmapped and returned.
  */
 #include <string.h>

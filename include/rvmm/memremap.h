@@ -7,8 +7,8 @@
  * (persistent memory, DAX), optionally as compound pages of
  * 1 << vmemmap_shift base pages.
  *
- * DAX vmemmap optimisation (seed 003, Linux's vmemmap_dedup.rst): all tail
- * struct pages of a compound page are identical, so of the vmemmap pages
+ * DAX vmemmap optimisation (Linux's "riscv: Enable DAX VMEMMAP
+ * optimization"): all tail struct pages of a compound page are identical, so of the vmemmap pages
  * that describe one compound page only the first two are real (the head
  * with the first tails, and one page of tails); every further vmemmap page
  * maps that second page again, read-only. A 2 MiB compound page needs 2

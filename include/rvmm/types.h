@@ -34,7 +34,8 @@ typedef u64 phys_addr_t;
 
 /*
  * Boot-only code and data. Everything that memory hotplug can reach must
- * NOT carry these (seed 002: create_pgd_mapping was __init in Linux and
+ * NOT carry these (create_pgd_mapping was __init in Linux before "riscv:
+ * mm: Change attribute from __init to __meminit for page functions", and
  * would have run from freed memory). The linker script groups them so that
  * free_initmem() can release and unmap them after boot.
  */

@@ -509,7 +509,8 @@ static void hp_vmemmap_free_tables(struct ktest *t)
 	KEXPECT_EQ(t, nr_pt_pages, pt0);
 }
 
-/* The altmap reaches the 4 KiB fallback too (seed 000). */
+/* The altmap reaches the 4 KiB fallback too (Linux's "riscv: mm: Properly forward
+ * vmemmap_populate() altmap parameter"). */
 static void hp_altmap_forwarded(struct ktest *t)
 {
 	phys_addr_t base, size;

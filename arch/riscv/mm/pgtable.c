@@ -2,7 +2,8 @@
 /*
  * Kernel page tables: create, remove, walk. One walk for every level and
  * every paging mode (Sv39/48/57 differ only in kl.levels). Nothing here is
- * boot-only: memory hotplug calls all of it at runtime (seed 002), so no
+ * boot-only: memory hotplug calls all of it at runtime (Linux's "riscv: mm:
+ * Change attribute from __init to __meminit for page functions"), so no
  * function carries __init and errors are returned, never panicked on.
  *
  * Portable C: the host build (tests/host) runs this same file against a
