@@ -8,10 +8,10 @@
  * 1 << vmemmap_shift base pages.
  *
  * DAX vmemmap optimisation (Linux's "riscv: Enable DAX VMEMMAP
- * optimization"): all tail struct pages of a compound page are identical, so of the vmemmap pages
- * that describe one compound page only the first two are real (the head
- * with the first tails, and one page of tails); every further vmemmap page
- * maps that second page again, read-only. A 2 MiB compound page needs 2
+ * optimization"): all tail struct pages of a compound page are identical,
+ * so of the vmemmap pages that describe one compound page only the first
+ * two are real (the head with the first tails, and one page of tails);
+ * every further vmemmap page maps that second page again, read-only. A 2 MiB compound page needs 2
  * vmemmap pages instead of 8, a 1 GiB one 2 instead of 4096.
  */
 #include <rvmm/mm.h>
