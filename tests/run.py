@@ -67,11 +67,13 @@ BIG_BLOCKS = [("128M", "1G", "mem=1G"), ("256M", "1280M", "mem=1G rvmm.verify=fu
               ("1G", "2G", "mem=1G")]
 DEBUG_IMAGE = BUILD / "debug" / "Image"   # DEBUG=1 (page poisoning); `make test` builds it
 NOSELFTESTS = BUILD / "noselftests"        # SELFTESTS=n; `make test` builds it
-# The test hooks of include/rvmm/fault-inject.h and virtio-mem's answer and
-# target injection: none may exist in SELFTESTS=n.
+# The test hooks of include/rvmm/fault-inject.h and virtio-mem's self-test
+# interface (queries, raw requests, injection): none may exist in SELFTESTS=n.
 TEST_HOOKS = {"fail_alloc_nth", "nr_alloc_calls", "should_fail_alloc",
               "vmemmap_force_basepages", "printk_capture",
-              "virtio_mem_inject_response", "virtio_mem_inject_target"}
+              "virtio_mem_inject_response", "virtio_mem_inject_target",
+              "virtio_mem_nr_devices", "virtio_mem_get_info", "virtio_mem_block_plugged",
+              "virtio_mem_raw_request", "virtio_mem_reconcile", "virtio_mem_unplug"}
 LAYOUT_DTB = BUILD / "layout-holes.dtb"     # tests/layouts.py
 
 

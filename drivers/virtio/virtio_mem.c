@@ -552,6 +552,7 @@ static void vmem_poll(void)
 RVMM_DRIVER(virtio_mem, vmem_probe, vmem_poll);
 
 /* ---- interface for the self-tests ---- */
+#ifdef CONFIG_SELFTESTS
 
 /* Device @dev, or NULL. */
 static struct vmem *vmem_dev(unsigned int dev)
@@ -605,7 +606,6 @@ int virtio_mem_reconcile(unsigned int dev)
 	return vm ? reconcile(vm, false) : -ENODEV;
 }
 
-#ifdef CONFIG_SELFTESTS
 unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr)
 {
 	unsigned int pending = inject.nr;
@@ -622,7 +622,6 @@ void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads)
 	inject_target.skip = skip;
 	inject_target.reads = reads;
 }
-#endif
 
 u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 {
@@ -636,6 +635,7 @@ u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 		print_mem();
 	return got * vm->bs;
 }
+#endif /* CONFIG_SELFTESTS */
 
 /*
  * For the page-table audit (arch/riscv/mm/ptdump.c): does some byte of

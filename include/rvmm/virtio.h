@@ -182,7 +182,15 @@ struct virtio_mem_config {
 	u64 requested_size;
 };
 
-/* Snapshot of the driver's view, for tests and the serve loop. */
+/* Devices driven at most. */
+#define VIRTIO_MEM_MAX_DEVICES	4
+
+/*
+ * The self-tests' window into the driver: built only with CONFIG_SELFTESTS
+ * (make SELFTESTS=n leaves all of it out).
+ */
+#ifdef CONFIG_SELFTESTS
+/* Snapshot of the driver's view. */
 struct virtio_mem_info {
 	bool present;
 	struct virtio_mem_config cfg;	/* last config read */
@@ -197,7 +205,6 @@ struct virtio_mem_info {
 };
 
 /* Devices driven (in PCI order); @dev below indexes them. */
-#define VIRTIO_MEM_MAX_DEVICES	4
 unsigned int virtio_mem_nr_devices(void);
 bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info);
 /* Driver's belief about device block @idx. */
@@ -222,6 +229,14 @@ u64 virtio_mem_unplug(unsigned int dev, u64 bytes);
  */
 unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr);
 /*
+ * For the self-tests: after @skip reads of the requested size (at the
+ * start of a reconcile and between its memory blocks), the next @reads
+ * return @size; (0, 0, 0) cancels.
+ */
+void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads);
+#endif /* CONFIG_SELFTESTS */
+
+/*
  * Pseudo-answer for virtio_mem_inject_response(): the request reaches the
  * device, but its answer is seen only VIRTIO_MEM_INJECT_DELAY_US later.
  */
@@ -229,12 +244,6 @@ unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned in
 #define VIRTIO_MEM_INJECT_DELAY_US	2500000
 /* A request unanswered this long gets a warning (and again as long again). */
 #define VIRTIO_MEM_WARN_US		2000000
-/*
- * For the self-tests: after @skip reads of the requested size (at the
- * start of a reconcile and between its memory blocks), the next @reads
- * return @size; (0, 0, 0) cancels.
- */
-void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads);
 /* BUSY answers retried (with backoff) before a request is given up. */
 #define VIRTIO_MEM_BUSY_RETRIES	10
 
