@@ -589,7 +589,7 @@ bool virtio_mem_block_plugged(unsigned int dev, unsigned long idx)
 {
 	struct vmem *vm = vmem_dev(dev);
 
-	return vm && idx < vm->nr_blocks && vmem_test(vm->plugged, idx);
+	return vm && idx < vm->nr_blocks && test_bit(idx, vm->plugged);
 }
 
 int virtio_mem_raw_request(unsigned int dev, u16 type, u64 addr, u16 nb_blocks, u16 *state)
@@ -649,7 +649,7 @@ bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
 		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * vm->bs);
 
 		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, vm->bs) + vm->bs)
-			if (!vmem_test(vm->plugged, (a - vm->cfg.addr) / vm->bs))
+			if (!test_bit((a - vm->cfg.addr) / vm->bs, vm->plugged))
 				return true;
 	}
 	return false;

@@ -12,6 +12,7 @@
  * The first 2 MiB of every section hold its own memmap, so the first
  * device block of an mb is plugged for as long as the mb exists.
  */
+#include <rvmm/bitops.h>
 #include <rvmm/mm.h>
 #include <rvmm/virtio.h>
 
@@ -74,19 +75,6 @@ unsigned long sbm_unplug(struct vmem *vm, unsigned long want);
 static inline u64 vmem_block_addr(const struct vmem *vm, unsigned long b)
 {
 	return vm->cfg.addr + b * vm->bs;
-}
-
-static inline bool vmem_test(const unsigned long *map, unsigned long n)
-{
-	return map[n / 64] & (1UL << (n % 64));
-}
-
-static inline void vmem_set(unsigned long *map, unsigned long n, bool v)
-{
-	if (v)
-		map[n / 64] |= 1UL << (n % 64);
-	else
-		map[n / 64] &= ~(1UL << (n % 64));
 }
 
 #endif

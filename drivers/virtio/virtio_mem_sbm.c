@@ -35,7 +35,7 @@ static u64 mb_addr(struct vmem *vm, unsigned long mb)
 /* A memmap block left plugged by readd_mb(vm): plugged, its mb not added. */
 static bool stale_mb(struct vmem *vm, unsigned long mb)
 {
-	return !vmem_test(vm->added, mb) && vmem_test(vm->plugged, mb_first(vm, mb));
+	return !test_bit(mb, vm->added) && test_bit(mb_first(vm, mb), vm->plugged);
 }
 
 static bool block_usable(struct vmem *vm, unsigned long b)
@@ -246,7 +246,7 @@ static int set_block_online(struct vmem *vm, unsigned long b, bool online)
 	struct piece_walk w = { vm, online, 0, -1 }, undo = { vm, !online, 0, 0 };
 	int ret;
 
-	if (vmem_test(vm->online, b) == online)
+	if (test_bit(b, vm->online) == online)
 		return 0;
 	ret = for_each_piece(vm, b, piece_set_online, &w);
 	if (ret) {
@@ -254,7 +254,7 @@ static int set_block_online(struct vmem *vm, unsigned long b, bool online)
 		for_each_piece(vm, b, piece_set_online, &undo);
 		return ret;
 	}
-	vmem_set(vm->online, b, online);
+	__assign_bit(b, vm->online, online);
 	return 0;
 }
 
@@ -275,7 +275,7 @@ static int online_block(struct vmem *vm, unsigned long b)
 {
 	int ret;
 
-	if (vmem_test(vm->online, b))
+	if (test_bit(b, vm->online))
 		return 0;
 	ret = set_block_online(vm, b, true);
 	if (ret)
@@ -315,7 +315,7 @@ static int offline_block(struct vmem *vm, unsigned long b)
 {
 	int ret;
 
-	if (!vmem_test(vm->online, b))
+	if (!test_bit(b, vm->online))
 		return 0;
 	if (!vm->migrate && for_each_piece(vm, b, piece_free, NULL))
 		return -EBUSY;
@@ -353,7 +353,7 @@ static int change_range(struct vmem *vm, bool plug, unsigned long b, unsigned lo
 		return r == VIRTIO_MEM_RESP_NACK ? -EAGAIN : r < 0 ? r : -EIO;
 	}
 	for (unsigned long i = b; i < b + n; i++)
-		vmem_set(vm->plugged, i, plug);
+		__assign_bit(i, vm->plugged, plug);
 	if (plug)
 		vm->plugged_bytes += n * vm->bs;
 	else
@@ -422,7 +422,7 @@ static int plug_new_mb(struct vmem *vm, unsigned long mb, unsigned long n)
 		change_range(vm, false, b0, n);
 		return ret;
 	}
-	vmem_set(vm->added, mb, true);
+	__assign_bit(mb, vm->added, true);
 	unmap_blocks(vm, b0 + n, vm->bpm - n);
 	online_new_run(vm, b0, n);
 	return 0;
@@ -437,13 +437,13 @@ unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 	for (unsigned long mb = 0; mb < vm->nr_mbs && go_on(vm, true, done, &want); mb++) {
 		unsigned long b0 = mb_first(vm, mb), b = b0 + 1;
 
-		if (!vmem_test(vm->added, mb))
+		if (!test_bit(mb, vm->added))
 			continue;
 		while (b < b0 + vm->bpm && done < want) {
 			unsigned long n = 0;
 
 			while (b + n < b0 + vm->bpm && done + n < want &&
-			       !vmem_test(vm->plugged, b + n) && block_usable(vm, b + n))
+			       !test_bit(b + n, vm->plugged) && block_usable(vm, b + n))
 				n++;
 			if (n && plug_run(vm, b, n))
 				return done;
@@ -455,7 +455,7 @@ unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 	for (unsigned long mb = 0; mb < vm->nr_mbs && go_on(vm, true, done, &want); mb++) {
 		unsigned long b0 = mb_first(vm, mb), n = 0;
 
-		if (vmem_test(vm->added, mb) || stale_mb(vm, mb))
+		if (test_bit(mb, vm->added) || stale_mb(vm, mb))
 			continue;
 		while (n < vm->bpm && done + n < want && block_usable(vm, b0 + n))
 			n++;
@@ -492,7 +492,7 @@ static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsig
 
 	for (b = b0 + vm->bpm - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit &&
 	     !vm->migrate_err; b--) {
-		if (vmem_test(vm->plugged, b) && !offline_block(vm, b)) {
+		if (test_bit(b, vm->plugged) && !offline_block(vm, b)) {
 			if (!run)
 				hi = b;
 			lo = b;
@@ -529,12 +529,12 @@ static int unplug_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long *do
 		unsigned long hi, lo;
 		int ret;
 
-		while (b > b0 && !vmem_test(vm->plugged, b - 1))
+		while (b > b0 && !test_bit(b - 1, vm->plugged))
 			b--;
 		if (b == b0)
 			break;
 		hi = b - 1;
-		while (b > b0 && vmem_test(vm->plugged, b - 1))
+		while (b > b0 && test_bit(b - 1, vm->plugged))
 			b--;
 		lo = b;
 		ret = change_range(vm, false, lo, hi - lo + 1);
@@ -549,7 +549,7 @@ static int unplug_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long *do
 static void online_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long from)
 {
 	for (unsigned long b = mb_first(vm, mb) + from; b < mb_first(vm, mb) + vm->bpm; b++)
-		if (vmem_test(vm->plugged, b))
+		if (test_bit(b, vm->plugged))
 			online_block(vm, b);
 }
 
@@ -571,9 +571,9 @@ static int readd_mb(struct vmem *vm, unsigned long mb)
 		       (unsigned long long)vmem_block_addr(vm, b0));
 		return ret;
 	}
-	vmem_set(vm->added, mb, true);
+	__assign_bit(mb, vm->added, true);
 	for (unsigned long b = b0 + 1, n; b < b0 + vm->bpm; b += n + 1) {
-		for (n = 0; b + n < b0 + vm->bpm && !vmem_test(vm->plugged, b + n); n++)
+		for (n = 0; b + n < b0 + vm->bpm && !test_bit(b + n, vm->plugged); n++)
 			;
 		unmap_blocks(vm, b, n);
 	}
@@ -587,7 +587,7 @@ static int offline_mb_blocks(struct vmem *vm, unsigned long mb)
 	unsigned long b0 = mb_first(vm, mb);
 
 	for (unsigned long b = b0 + vm->bpm; b-- > b0;) {
-		if (vmem_test(vm->plugged, b) && offline_block(vm, b)) {
+		if (test_bit(b, vm->plugged) && offline_block(vm, b)) {
 			online_mb_blocks(vm, mb, b + 1 - b0);
 			return -EBUSY;
 		}
@@ -615,7 +615,7 @@ static int remove_mb(struct vmem *vm, unsigned long mb, unsigned long *done)
 		online_mb_blocks(vm, mb, 0);
 		return ret == -EBUSY ? -EIO : ret;
 	}
-	vmem_set(vm->added, mb, false);
+	__assign_bit(mb, vm->added, false);
 	ret = unplug_mb_blocks(vm, mb, done);
 	if (ret)
 		readd_mb(vm, mb);
@@ -628,7 +628,7 @@ static unsigned long mb_data_blocks(struct vmem *vm, unsigned long mb)
 	unsigned long b0 = mb_first(vm, mb), k = 0;
 
 	for (unsigned long b = b0 + 1; b < b0 + vm->bpm; b++)
-		k += vmem_test(vm->plugged, b);
+		k += test_bit(b, vm->plugged);
 	return k;
 }
 
@@ -646,7 +646,7 @@ static int unplug_mb(struct vmem *vm, unsigned long mb, unsigned long want, unsi
 
 	if (stale_mb(vm, mb))
 		return unplug_mb_blocks(vm, mb, done);
-	if (!vmem_test(vm->added, mb))
+	if (!test_bit(mb, vm->added))
 		return 0;
 	k = mb_data_blocks(vm, mb);
 	if (want - *done > k) {
@@ -665,7 +665,7 @@ static unsigned long mb_used_pages(struct vmem *vm, unsigned long mb)
 {
 	u64 a = mb_addr(vm, mb) + SUBBLOCK_PAGES * PAGE_SIZE;
 
-	if (!vmem_test(vm->added, mb))
+	if (!test_bit(mb, vm->added))
 		return ~0UL;
 	return range_used_pages(PHYS_PFN(a), PHYS_PFN(mb_addr(vm, mb) + vm->mb_size - a));
 }

@@ -73,7 +73,7 @@ int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u1
 	if (!n || n > 0xffff || b + n > vmem.nr_blocks)
 		return dev_bad("request outside the region", b, n);
 	for (unsigned long i = b; i < b + n; i++)
-		nr_p += vmem_test(dev.plugged, i);
+		nr_p += test_bit(i, dev.plugged);
 	if (type == VIRTIO_MEM_REQ_STATE) {
 		*state = nr_p == n ? VIRTIO_MEM_STATE_PLUGGED :
 			 nr_p ? VIRTIO_MEM_STATE_MIXED : VIRTIO_MEM_STATE_UNPLUGGED;
@@ -105,7 +105,7 @@ int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u1
 	if (plug && dev.plugged_size + n * vmem.bs > vmem.cfg.requested_size)
 		return VIRTIO_MEM_RESP_NACK;
 	for (unsigned long i = b; i < b + n; i++)
-		vmem_set(dev.plugged, i, plug);
+		__assign_bit(i, dev.plugged, plug);
 	if (plug)
 		dev.plugged_size += n * vmem.bs;
 	else
@@ -174,7 +174,7 @@ static unsigned long pluggable(void)
 		unsigned long b0 = vmem.first_mb_block + mb * vmem.bpm;
 
 		for (unsigned long b = b0; b < b0 + vmem.bpm; b++)
-			n += !vmem_test(vmem.plugged, b) &&
+			n += !test_bit(b, vmem.plugged) &&
 			     (b + 1) * vmem.bs <= vmem.cfg.usable_region_size;
 	}
 	return n;
@@ -188,15 +188,15 @@ static void check(struct ktest *t, unsigned long movable0, int step)
 	if (dev.bad)
 		ktest_fail(t, __FILE__, __LINE__, "step %d: driver sent %s", step, dev.why);
 	for (unsigned long b = 0; b < vmem.nr_blocks; b++) {
-		bool p = vmem_test(vmem.plugged, b);
+		bool p = test_bit(b, vmem.plugged);
 		u64 a = vmem_block_addr(&vmem, b);
 		phys_addr_t pa = walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL);
 
 		nr_plugged += p;
-		if (p != vmem_test(dev.plugged, b) || (vmem_test(vmem.online, b) && !p))
+		if (p != test_bit(b, dev.plugged) || (test_bit(b, vmem.online) && !p))
 			ktest_fail(t, __FILE__, __LINE__,
 				   "step %d: block %lu: driver plugged %d online %d, device %d",
-				   step, b, p, vmem_test(vmem.online, b), vmem_test(dev.plugged, b));
+				   step, b, p, test_bit(b, vmem.online), test_bit(b, dev.plugged));
 		/* Unplugged memory is out of the linear map (F_UNPLUGGED_INACCESSIBLE). */
 		if (!p && pa != WALK_NONE)
 			ktest_fail(t, __FILE__, __LINE__,
@@ -210,10 +210,10 @@ static void check(struct ktest *t, unsigned long movable0, int step)
 	/* An mb is added (its sections present) iff its memmap block is plugged. */
 	for (unsigned long mb = 0; mb < vmem.nr_mbs; mb++) {
 		unsigned long b0 = vmem.first_mb_block + mb * vmem.bpm;
-		bool added = vmem_test(vmem.added, mb);
+		bool added = test_bit(mb, vmem.added);
 
 		if (!(dev.allow_stale && !added))
-			KEXPECT_EQ(t, added, vmem_test(vmem.plugged, b0));
+			KEXPECT_EQ(t, added, test_bit(b0, vmem.plugged));
 		KEXPECT_EQ(t, added, pfn_valid(PHYS_PFN(vmem.mb_base + mb * vmem.mb_size)));
 	}
 	/* online_bytes is what the buddy got: ZONE_MOVABLE's present pages. */
@@ -365,17 +365,17 @@ static void sbm_readd_fails(struct ktest *t)
 			dev.refuse_block = -1;
 			KEXPECT_TRUE(t, strstr(log, "UNPLUG of") != NULL);
 			check(t, movable0, (int)n);
-			if (vmem_test(vmem.added, top)) {
+			if (test_bit(top, vmem.added)) {
 				dev.allow_stale = false;
 			} else {
 				stale++;
-				KEXPECT_TRUE(t, vmem_test(vmem.plugged, b0));
+				KEXPECT_TRUE(t, test_bit(b0, vmem.plugged));
 				KEXPECT_TRUE(t, strstr(log, "stays plugged") != NULL);
 				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* passes mb 8 by */
-				KEXPECT_TRUE(t, vmem_test(vmem.added, top + 1));
-				KEXPECT_TRUE(t, !vmem_test(vmem.added, top));
+				KEXPECT_TRUE(t, test_bit(top + 1, vmem.added));
+				KEXPECT_TRUE(t, !test_bit(top, vmem.added));
 				KEXPECT_EQ(t, sbm_unplug(&vmem, 2), 2);	/* mb 9, then the stale block */
-				KEXPECT_TRUE(t, !vmem_test(vmem.plugged, b0));
+				KEXPECT_TRUE(t, !test_bit(b0, vmem.plugged));
 				dev.allow_stale = false;
 				check(t, movable0, (int)n);
 				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* mb 8 anew */
@@ -384,7 +384,7 @@ static void sbm_readd_fails(struct ktest *t)
 			EXPECT_SNAP_EQ(t, s0);
 		}
 		KEXPECT_TRUE(t, done);
-		KEXPECT_TRUE(t, vmem_test(vmem.added, top));
+		KEXPECT_TRUE(t, test_bit(top, vmem.added));
 	}
 	KEXPECT_GE(t, stale, 3);
 	printk("    # %lu failed re-adds left a stale block, each cleaned up\n", stale);
@@ -500,9 +500,9 @@ static void sbm_refusal_stops(struct ktest *t)
 		pin = alloc_pages(GFP_MOVABLE, 0);
 		KASSERT_TRUE(t, pin && page_to_phys(pin) >= vmem.mb_base + 3 * vmem.mb_size);
 		KEXPECT_EQ(t, sbm_unplug(&vmem, 2 * per_mb), 2 * per_mb);
-		KEXPECT_TRUE(t, vmem_test(vmem.added, 3));
+		KEXPECT_TRUE(t, test_bit(3, vmem.added));
 		if (per_mb == 1)
-			KEXPECT_TRUE(t, !vmem_test(vmem.added, 2) && !vmem_test(vmem.added, 1));
+			KEXPECT_TRUE(t, !test_bit(2, vmem.added) && !test_bit(1, vmem.added));
 		check(t, movable0, 10);
 		free_pages(pin, 0);
 		sbm_unplug(&vmem, vmem.nr_blocks);
