@@ -31,6 +31,17 @@ _start:
 _start_kernel:
 	csrw	sie, zero
 	csrw	sip, zero
+	/*
+	 * One boot hart. A loader may send every hart here (U-Boot's booti
+	 * on an SMP board releases its held harts to the kernel's entry): the
+	 * first to arrive wins, the others park with interrupts off before
+	 * they touch anything (SBI HSM then refuses to start them and
+	 * smp_init() says so and goes on).
+	 */
+	lla	t0, hart_lottery
+	li	t1, 1
+	amoadd.w t1, t1, (t0)
+	bnez	t1, .Lpark
 	rdinstret s2			/* for the boot_mm_init benchmark */
 	mv	s0, a0
 	mv	s1, a1
@@ -64,6 +75,14 @@ _start_kernel:
 	call	start_kernel
 4:	wfi
 	j	4b
+.Lpark:
+	wfi
+	j	.Lpark
+
+	.section .data
+	.balign 4
+hart_lottery:				/* in .data: .bss is cleared by the winner */
+	.word	0
 
 /*
  * Secondary harts, started through SBI HSM with the MMU off:
