@@ -93,6 +93,8 @@ static void __init parse_bootargs(const char *args)
 			pr_warn("%s: unknown kind, ignored\n", tok);
 		else if (!strncmp(tok, "rvmm.store=", 11))
 			boot_params.store_size = parse_size(tok + 11);
+		else if (!strcmp(tok, "rvmm.smp=entry"))
+			boot_params.smp_entry = true;
 		else if (!strcmp(tok, "rvmm.online=normal"))
 			boot_params.online_normal = true;
 		else if (!strncmp(tok, "rvmm.hotplug_test=", 18)) {

@@ -314,6 +314,14 @@ def selftest_configs(qemu, timeout):
                           rq.qemu_args(qemu, smp=2, mem="1G", cpu="rv64,sv48=off,sv57=off",
                                        append="rvmm.ptdump rvmm.tests=mm"),
                           timeout, judge_ptdump))
+    # Harts a loader sent to the image's entry (U-Boot's booti does on SMP
+    # boards) join through the entry spin-wait; every suite runs on them.
+    configs.append(Config("sv48-smp-entry-spinwait-2G-mem1G-smp4",
+                          rq.qemu_args(qemu, smp=4, mem="2G", cpu="rv64,sv57=off",
+                                       append="mem=1G rvmm.smp=entry"),
+                          timeout, judge_hostile_boot,
+                          want=(r"^rvmm: smp: hart 3 joined from the entry spin-wait",
+                                r"^rvmm: smp: 4 harts online")))
     # The boot arguments that cap the paging mode, on an Sv57-capable CPU.
     for arg, want in (("no5lvl", "Sv48"), ("no4lvl", "Sv39")):
         configs.append(Config(f"sv57-{arg}-smp2",

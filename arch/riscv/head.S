@@ -7,6 +7,7 @@
  * PC-relative.
  */
 #include <asm/csr.h>
+#include <asm/smp.h>
 
 	.section .head.text, "ax"
 	.globl _start
@@ -34,14 +35,13 @@ _start_kernel:
 	/*
 	 * One boot hart. A loader may send every hart here (U-Boot's booti
 	 * on an SMP board releases its held harts to the kernel's entry): the
-	 * first to arrive wins, the others park with interrupts off before
-	 * they touch anything (SBI HSM then refuses to start them and
-	 * smp_init() says so and goes on).
+	 * first to arrive wins; the others touch nothing but .data and wait
+	 * in .Lspinwait until smp_init() hands them their boot data.
 	 */
 	lla	t0, hart_lottery
 	li	t1, 1
 	amoadd.w t1, t1, (t0)
-	bnez	t1, .Lpark
+	bnez	t1, .Lspinwait
 	rdinstret s2			/* for the boot_mm_init benchmark */
 	mv	s0, a0
 	mv	s1, a1
@@ -75,13 +75,35 @@ _start_kernel:
 	call	start_kernel
 4:	wfi
 	j	4b
+
+	/* a0 = hart id. Interrupts are off: nothing but the slot wakes us. */
+.Lspinwait:
+	li	t0, SPINWAIT_MAX_HARTS
+	bgeu	a0, t0, .Lpark
+	lla	t0, spinwait_boot
+	slli	t1, a0, 3
+	add	t0, t0, t1
+	li	t2, SPINWAIT_PARK
+1:	ld	t1, 0(t0)
+	beqz	t1, 1b
+	beq	t1, t2, .Lpark
+	amoswap.d.aq t1, zero, (t0)	/* claim; smp_init() may have withdrawn */
+	beq	t1, t2, .Lpark
+	beqz	t1, .Lpark
+	mv	a1, t1
+	lla	t0, secondary_entry
+	jr	t0
 .Lpark:
 	wfi
 	j	.Lpark
 
+	/* In .data: the winner clears .bss while the others read these. */
 	.section .data
-	.balign 4
-hart_lottery:				/* in .data: .bss is cleared by the winner */
+	.balign 8
+	.globl spinwait_boot
+spinwait_boot:
+	.fill	SPINWAIT_MAX_HARTS, 8, 0
+hart_lottery:
 	.word	0
 
 /*

@@ -7,6 +7,8 @@
 #include <asm/csr.h>
 #include <asm/sbi.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
+#include <rvmm/boot.h>
 #include <rvmm/dt.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
@@ -112,9 +114,57 @@ static bool hart_usable(const struct dt_cpu *c)
 	return !why;
 }
 
+/*
+ * Offer hart_boot[@cpu] to @hartid in the entry spin-wait (head.S). True
+ * once the hart claimed it; an offer still unclaimed after a second is
+ * withdrawn, and a hart that comes later parks.
+ */
+static bool spinwait_release(unsigned long hartid, int cpu, u64 freq)
+{
+	unsigned long *slot = &spinwait_boot[hartid];
+	u64 t0 = rdtime();
+
+	if (hartid >= SPINWAIT_MAX_HARTS)
+		return false;
+	__atomic_store_n(slot, __pa_symbol(&hart_boot[cpu]), __ATOMIC_RELEASE);
+	while (__atomic_load_n(slot, __ATOMIC_ACQUIRE))
+		if (rdtime() - t0 > freq)
+			return !__atomic_exchange_n(slot, SPINWAIT_PARK, __ATOMIC_ACQ_REL);
+	return true;
+}
+
+/* Harts that no offer reaches park when they come to the entry. */
+static void spinwait_close(void)
+{
+	for (int h = 0; h < SPINWAIT_MAX_HARTS; h++)
+		__atomic_store_n(&spinwait_boot[h], SPINWAIT_PARK, __ATOMIC_RELEASE);
+}
+
+/*
+ * Through SBI HSM; a hart that is already running (a loader released it
+ * to the image's entry) or an SBI without HSM leaves the spin-wait.
+ * rvmm.smp=entry sends the harts to the entry first, as such a loader does.
+ */
+static int start_hart(unsigned long hartid, int cpu, u64 freq)
+{
+	extern char secondary_entry[], _start[];
+	int ret;
+
+	if (boot_params.smp_entry)
+		ret = sbi_hart_start(hartid, __pa_symbol(_start), 0) ?: -EALREADY;
+	else
+		ret = sbi_hart_start(hartid, __pa_symbol(secondary_entry),
+				     __pa_symbol(&hart_boot[cpu]));
+	if (ret != -EALREADY && ret != -EOPNOTSUPP)
+		return ret;
+	if (!spinwait_release(hartid, cpu, freq))
+		return ret;
+	pr_info("smp: hart %lu joined from the entry spin-wait\n", hartid);
+	return 0;
+}
+
 void smp_init(const struct dt_info *dt)
 {
-	extern char secondary_entry[];
 	int cpu = 1;
 
 	for (int i = 0; i < dt->nr_cpus && cpu < NR_CPUS; i++) {
@@ -135,8 +185,7 @@ void smp_init(const struct dt_info *dt)
 			.va_pa_offset = kl.kernel_va_pa_offset,
 			.cpu = cpu,
 		};
-		ret = sbi_hart_start(c->hartid, __pa_symbol(secondary_entry),
-				     __pa_symbol(&hart_boot[cpu]));
+		ret = start_hart(c->hartid, cpu, dt->timebase_freq);
 		if (ret) {
 			pr_warn("smp: hart %u did not start (%d)\n", c->hartid, ret);
 			continue;	/* its stack stays mapped for the next hart */
@@ -149,5 +198,6 @@ void smp_init(const struct dt_info *dt)
 		nr_cpus_online++;
 		cpu++;
 	}
+	spinwait_close();
 	pr_info("smp: %d hart%s online\n", nr_cpus_online, nr_cpus_online > 1 ? "s" : "");
 }

@@ -18,6 +18,7 @@ struct boot_params {
 	int crash;			/* rvmm.crash[=<kind>]: CRASH_* */
 	int crash_cpu;			/* rvmm.crash=stack@N: logical hart */
 	phys_addr_t store_size;		/* rvmm.store=<size>: page store filled */
+	bool smp_entry;			/* rvmm.smp=entry: harts start at the entry */
 };
 
 enum { CRASH_NONE, CRASH_NULL, CRASH_WILD, CRASH_STACK };
