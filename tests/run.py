@@ -440,6 +440,11 @@ CRASHES = [
     ("neg-panic-report-sifive_u", "rvmm.crash=wild", 5,
      r"rvmm: PANIC: unexpected trap on hart \d+: store/AMO page fault", "crash_store",
      r"0xffffffff7efff000"),
+    # Hart 1 panics while the boot hart waits for it in smp_call_all():
+    # the boot hart must park too (no 'did not stop').
+    ("neg-panic-stack-secondary-hart-sifive_u", "rvmm.crash=stack@1", 5,
+     r"rvmm: PANIC: stack overflow on hart \d+: sp 0xffffffffff[ef][0-9a-f]{5}, store/AMO page fault",
+     "crash_recurse", r"0xffffffffff[ef][0-9a-f]{5}"),
 ]
 
 
@@ -463,6 +468,8 @@ def judge_panic_report(head, sym, stval):
                           ("registers", r"rvmm:\s+ra: [0-9a-f]{16}\s+sp: [0-9a-f]{16}")]:
             if not re.search(pat, text):
                 r.fail(f"panic report lacks the {what} ({pat})")
+        if re.search(r"did not stop", text):
+            r.fail("a hart did not stop after the panic")
         if timed_out:
             r.fail("hang after the panic")
         elif cfg.stop:

@@ -56,10 +56,19 @@ __noreturn void machine_halt_this_hart(void)
 		__asm__ __volatile__("wfi");
 }
 
+/*
+ * One hart ends the run: a second one getting here (two harts panic, or
+ * the boot hart's verdict races a secondary's panic) parks instead.
+ */
 __noreturn void machine_shutdown(bool failure, int code)
 {
+	static int owner = -1;
+	int cpu = smp_processor_id(), none = -1;
 	int ret;
 
+	if (!__atomic_compare_exchange_n(&owner, &none, cpu, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE) && none != cpu)
+		smp_park_this_hart();
 	if (test_syscon)
 		syscon_exit(failure, code);
 	ret = sbi_system_reset(SBI_SRST_SHUTDOWN, failure);

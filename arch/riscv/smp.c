@@ -27,6 +27,8 @@ static void (*volatile call_fn)(void *);
 static void *volatile call_arg;
 static volatile unsigned long call_seq;
 static volatile int call_done;
+static volatile int smp_stopping;	/* the run ends: park, see smp_park_others() */
+static int nr_parked;
 
 int smp_processor_id(void)
 {
@@ -80,25 +82,46 @@ void smp_call_all(void (*fn)(void *arg), void *arg)
 	__atomic_fetch_add(&call_seq, 1, __ATOMIC_RELEASE);
 	sbi_send_ipi(mask, base);
 	while (__atomic_load_n(&call_done, __ATOMIC_ACQUIRE) != others)
-		;
+		if (READ_ONCE(smp_stopping))
+			smp_park_this_hart();	/* a hart we wait for ends the run */
+}
+
+__noreturn void smp_park_this_hart(void)
+{
+	__atomic_fetch_add(&nr_parked, 1, __ATOMIC_RELEASE);
+	machine_halt_this_hart();
 }
 
 static void park_fn(void *arg)
 {
 	(void)arg;
-	machine_halt_this_hart();
+	smp_park_this_hart();
 }
 
+/*
+ * Idle harts take park_fn() as a call; a hart waiting in smp_call_all()
+ * sees smp_stopping. Waits up to a second and says if any hart did not
+ * stop (one spinning with interrupts off, say), as Linux's smp_send_stop().
+ */
 void smp_park_others(void)
 {
 	unsigned long base, mask = online_hart_mask(&base);
+	u64 t0, hz = boot_dt.timebase_freq ?: 10000000UL;
+	int others = nr_cpus_online - 1, parked;
 
-	if (nr_cpus_online < 2)
+	if (!others)
 		return;
 	mask &= ~(1UL << cpus[smp_processor_id()].hartid);
+	WRITE_ONCE(smp_stopping, 1);
 	call_fn = park_fn;
 	__atomic_fetch_add(&call_seq, 1, __ATOMIC_RELEASE);
 	sbi_send_ipi(mask, base);
+	t0 = rdtime();
+	while ((parked = __atomic_load_n(&nr_parked, __ATOMIC_ACQUIRE)) < others)
+		if (rdtime() - t0 > hz) {
+			pr_err("smp: %d of %d other harts did not stop\n", others - parked, others);
+			return;
+		}
 }
 
 /* Harts the DT lists but the kernel must not start are named, not tried. */

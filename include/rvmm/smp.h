@@ -33,8 +33,10 @@ void smp_init(const struct dt_info *dt);
 /* Run @fn(arg) on every other online hart and wait for all of them. */
 void smp_call_all(void (*fn)(void *arg), void *arg);
 unsigned long online_hart_mask(unsigned long *base);
-/* Stop every other hart for good (end of run); does not wait. */
+/* Stop every other hart for good (end of run); waits for them up to 1 s. */
 void smp_park_others(void);
+/* This hart stops for good and counts itself as parked. */
+__noreturn void smp_park_this_hart(void);
 
 /* arch/riscv/stack.c: a guarded stack in the stacks area; its top, or 0. */
 unsigned long alloc_hart_stack(int cpu);
