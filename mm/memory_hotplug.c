@@ -132,20 +132,38 @@ static void sync_added_range(phys_addr_t start, phys_addr_t size)
 				  (unsigned long)pfn_to_page(PHYS_PFN(start + size)));
 }
 
-int add_memory(int nid, phys_addr_t start, phys_addr_t size, unsigned int flags)
+/*
+ * The plugged extent of an add: whole 2 MiB sub-blocks from the start,
+ * reaching into the last section, so that every section's memmap (its
+ * first sub-block) is plugged.
+ */
+static bool plugged_extent_ok(phys_addr_t size, phys_addr_t plugged, char *why, size_t len)
+{
+	if (plugged && plugged <= size && IS_ALIGNED(plugged, PMD_SIZE) &&
+	    size - plugged < SECTION_SIZE)
+		return true;
+	snprintf(why, len, "plugged extent 0x%llx: not whole 2 MiB sub-blocks into the last section",
+		 (unsigned long long)plugged);
+	return false;
+}
+
+int add_memory_plugged(int nid, phys_addr_t start, phys_addr_t size, phys_addr_t plugged,
+		       unsigned int flags)
 {
 	unsigned long spfn = PHYS_PFN(start), epfn = PHYS_PFN(start + size), pfn;
 	char why[96];
 	int ret;
 
 	mem_hotplug_begin();
-	if (!mhp_range_allowed(start, size, why, sizeof(why))) {
+	if (!mhp_range_allowed(start, size, why, sizeof(why)) ||
+	    !plugged_extent_ok(size, plugged, why, sizeof(why))) {
 		pr_err("add_memory: [0x%llx-0x%llx]: %s\n", (unsigned long long)start,
 		       (unsigned long long)(start + size - 1), why);
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = arch_add_memory(nid, start, size);
+	/* Only what is plugged: the rest may be inaccessible at its device. */
+	ret = arch_add_memory(nid, start, plugged);
 	if (ret) {
 		pr_err("add_memory: [0x%llx-0x%llx]: linear map failed (%d)\n",
 		       (unsigned long long)start, (unsigned long long)(start + size - 1), ret);
@@ -168,7 +186,7 @@ int add_memory(int nid, phys_addr_t start, phys_addr_t size, unsigned int flags)
 		       (unsigned long long)start, (unsigned long long)(start + size - 1),
 		       pfn_to_section_nr(pfn), ret);
 		remove_sections(spfn, pfn);
-		arch_remove_memory(start, size);
+		arch_remove_memory(start, plugged);
 	} else {
 		sync_added_range(start, size);
 	}

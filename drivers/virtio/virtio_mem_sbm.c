@@ -381,6 +381,18 @@ static bool go_on(struct vmem *vm, bool plug, unsigned long done, unsigned long 
 
 /* ---- plugging ---- */
 
+/* Plugged blocks [b, b + n) of an added mb into the linear map. */
+static int map_blocks(struct vmem *vm, unsigned long b, unsigned long n)
+{
+	int ret = mhp_map_range(vmem_block_addr(vm, b), n * vm->bs);
+
+	if (ret)
+		pr_err("virtio-mem: no memory to map 0x%llx-0x%llx; left offline\n",
+		       (unsigned long long)vmem_block_addr(vm, b),
+		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1));
+	return ret;
+}
+
 /* Plug [b, b + n) inside an added mb and online each block. */
 static int plug_run(struct vmem *vm, unsigned long b, unsigned long n)
 {
@@ -388,13 +400,8 @@ static int plug_run(struct vmem *vm, unsigned long b, unsigned long n)
 
 	if (ret)
 		return ret;
-	if (mhp_map_range(vmem_block_addr(vm, b), n * vm->bs)) {
-		pr_err("virtio-mem: no memory to map 0x%llx-0x%llx; left offline\n",
-		       (unsigned long long)vmem_block_addr(vm, b),
-		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1));
-		return 0;
-	}
-	online_new_run(vm, b, n);
+	if (!map_blocks(vm, b, n))
+		online_new_run(vm, b, n);
 	return 0;
 }
 
@@ -407,6 +414,20 @@ static void unmap_blocks(struct vmem *vm, unsigned long b, unsigned long n)
 		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1));
 }
 
+/*
+ * Add @mb, whose first @n blocks are plugged: only they enter the linear
+ * map, the rest is inaccessible at the device.
+ */
+static int add_mb(struct vmem *vm, unsigned long mb, unsigned long n)
+{
+	int ret = add_memory_plugged(vm->nid, mb_addr(vm, mb), vm->mb_size, n * vm->bs,
+				     MHP_MEMMAP_ON_MEMORY);
+
+	if (!ret)
+		__assign_bit(mb, vm->added, true);
+	return ret;
+}
+
 /* Plug the first @n blocks of mb @mb, add it, online all but its memmap. */
 static int plug_new_mb(struct vmem *vm, unsigned long mb, unsigned long n)
 {
@@ -415,15 +436,13 @@ static int plug_new_mb(struct vmem *vm, unsigned long mb, unsigned long n)
 
 	if (ret)
 		return ret;
-	ret = add_memory(vm->nid, mb_addr(vm, mb), vm->mb_size, MHP_MEMMAP_ON_MEMORY);
+	ret = add_mb(vm, mb, n);
 	if (ret) {
 		pr_err("virtio-mem: add_memory(0x%llx) failed (%d), unplugging again\n",
 		       (unsigned long long)mb_addr(vm, mb), ret);
 		change_range(vm, false, b0, n);
 		return ret;
 	}
-	__assign_bit(mb, vm->added, true);
-	unmap_blocks(vm, b0 + n, vm->bpm - n);
 	online_new_run(vm, b0, n);
 	return 0;
 }
@@ -553,17 +572,36 @@ static void online_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long fr
 			online_block(vm, b);
 }
 
+/* Blocks from @b on in the same plugged state as @b, up to the end of its mb. */
+static unsigned long run_length(struct vmem *vm, unsigned long mb, unsigned long b)
+{
+	unsigned long end = mb_first(vm, mb) + vm->bpm, n = 1;
+	bool plugged = test_bit(b, vm->plugged);
+
+	while (b + n < end && test_bit(b + n, vm->plugged) == plugged)
+		n++;
+	return n;
+}
+
+/* Online the plugged blocks [b, b + n). */
+static void online_run(struct vmem *vm, unsigned long b, unsigned long n)
+{
+	for (unsigned long i = b; i < b + n; i++)
+		online_block(vm, i);
+}
+
 /*
  * The device refused to unplug (part of) a removed mb: bring the mb back
- * rather than leak its blocks. add_memory() maps all of it: unmap what is
- * unplugged, online what is plugged. If even that fails, the blocks stay
- * plugged with no mb (a "stale" mb, its memmap block among them), and the
- * next shrink tries to unplug them again.
+ * rather than leak its blocks. The plugged run that starts with its
+ * memmap block is added, every other plugged run mapped after it, and all
+ * of them onlined. If even the add fails, the blocks stay plugged with no
+ * mb (a "stale" mb, its memmap block among them), and the next shrink
+ * tries to unplug them again.
  */
 static int readd_mb(struct vmem *vm, unsigned long mb)
 {
-	unsigned long b0 = mb_first(vm, mb);
-	int ret = add_memory(vm->nid, mb_addr(vm, mb), vm->mb_size, MHP_MEMMAP_ON_MEMORY);
+	unsigned long b0 = mb_first(vm, mb), n = run_length(vm, mb, b0);
+	int ret = test_bit(b0, vm->plugged) ? add_mb(vm, mb, n) : -EINVAL;
 
 	if (ret) {
 		pr_err("virtio-mem: cannot re-add 0x%llx (%d); block 0x%llx stays plugged until the next shrink\n",
@@ -571,13 +609,12 @@ static int readd_mb(struct vmem *vm, unsigned long mb)
 		       (unsigned long long)vmem_block_addr(vm, b0));
 		return ret;
 	}
-	__assign_bit(mb, vm->added, true);
-	for (unsigned long b = b0 + 1, n; b < b0 + vm->bpm; b += n + 1) {
-		for (n = 0; b + n < b0 + vm->bpm && !test_bit(b + n, vm->plugged); n++)
-			;
-		unmap_blocks(vm, b, n);
+	online_run(vm, b0, n);
+	for (unsigned long b = b0 + n; b < b0 + vm->bpm; b += n) {
+		n = run_length(vm, mb, b);
+		if (test_bit(b, vm->plugged) && !map_blocks(vm, b, n))
+			online_run(vm, b, n);
 	}
-	online_mb_blocks(vm, mb, 0);
 	return 0;
 }
 

@@ -310,7 +310,20 @@ enum memory_block_state {
 	MEM_GOING_OFFLINE,
 };
 
-int add_memory(int nid, phys_addr_t start, phys_addr_t size, unsigned int flags);
+/*
+ * Add the sections of [start, start + size) with only [start, start +
+ * plugged) in the linear map: a driver whose device plugs part of a memory
+ * block (virtio-mem) maps the rest itself once it is plugged
+ * (mhp_map_range()). remove_memory() takes the whole range.
+ */
+int add_memory_plugged(int nid, phys_addr_t start, phys_addr_t size, phys_addr_t plugged,
+		       unsigned int flags);
+
+static inline int add_memory(int nid, phys_addr_t start, phys_addr_t size, unsigned int flags)
+{
+	return add_memory_plugged(nid, start, size, size, flags);
+}
+
 int remove_memory(phys_addr_t start, phys_addr_t size);
 int online_pages(unsigned long pfn, unsigned long nr_pages, enum zone_type zone);
 int offline_pages(unsigned long pfn, unsigned long nr_pages);

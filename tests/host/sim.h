@@ -63,6 +63,11 @@ int sim_boot_dtb(const char *path, phys_addr_t mem_limit, struct sim_range *hidd
  * RAM and time in proportion: all of it would fault in gigabytes per boot.
  */
 void sim_scribble(phys_addr_t pa, phys_addr_t size);
+/*
+ * Called (when set) after every add_memory()/add_memory_plugged() that
+ * succeeded, before its caller goes on: tests/host/garbage.c.
+ */
+extern void (*sim_after_add_memory)(phys_addr_t start, phys_addr_t size, phys_addr_t plugged);
 /* 1 GiB of RAM at 2 GiB, like QEMU virt with -m 1G. */
 void sim_boot_simple(int va_bits, phys_addr_t ram_size);
 extern phys_addr_t sim_kernel_pa;

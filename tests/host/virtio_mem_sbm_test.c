@@ -134,6 +134,30 @@ int vmem_probe_word(u64 pa)
 	return 0;
 }
 
+/*
+ * Right after each add_memory() of the device's region, before the driver
+ * goes on: no block the device has not plugged may be in the linear map,
+ * not even for a moment (real hardware may touch it speculatively).
+ */
+static struct {
+	unsigned long adds, bad;
+	u64 first_bad;
+} add_audit;
+
+static void audit_add(phys_addr_t start, phys_addr_t size, phys_addr_t plugged)
+{
+	(void)plugged;
+	if (!vmem.bs || !dev.plugged || start < vmem.cfg.addr ||
+	    start + size > vmem.cfg.addr + vmem.cfg.region_size)
+		return;
+	add_audit.adds++;
+	for (u64 a = start; a < start + size; a += vmem.bs)
+		if (!test_bit((a - vmem.cfg.addr) / vmem.bs, dev.plugged) &&
+		    walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL) != WALK_NONE &&
+		    !add_audit.bad++)
+			add_audit.first_bad = a;
+}
+
 /* ---- the machine and the device for one run ---- */
 
 struct geometry {
@@ -163,6 +187,8 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	dev.move_at = -1;
 	dev.allow_stale = false;
 	dev.refuse_pct = 0;
+	add_audit.bad = 0;
+	sim_after_add_memory = audit_add;
 }
 
 /* Blocks sbm_plug(&vmem) could still plug: unplugged, usable, in a memory block. */
@@ -187,6 +213,10 @@ static void check(struct ktest *t, unsigned long movable0, int step)
 
 	if (dev.bad)
 		ktest_fail(t, __FILE__, __LINE__, "step %d: driver sent %s", step, dev.why);
+	if (add_audit.bad)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "step %d: add_memory() returned with unplugged 0x%llx mapped", step,
+			   (unsigned long long)add_audit.first_bad);
 	for (unsigned long b = 0; b < vmem.nr_blocks; b++) {
 		bool p = test_bit(b, vmem.plugged);
 		u64 a = vmem_block_addr(&vmem, b);
@@ -249,6 +279,7 @@ static void sbm_random(struct ktest *t)
 
 	sim_rng_init(&rng, "sbm_random");
 	sim_rng_init(&dev.rng, "sbm_random_dev");
+	add_audit.adds = 0;
 	for (int run = 0; run < 12 && !t->failed; run++) {
 		struct geometry g = random_geometry(&rng);
 		struct page *pinned[MAX_PINNED];
@@ -315,6 +346,7 @@ static void sbm_random(struct ktest *t)
 		EXPECT_SNAP_EQ(t, s0);
 		stats[5]++;
 	}
+	KEXPECT_GT(t, add_audit.adds, 0);	/* the audit above ran */
 	printk("    # %llu runs: %llu blocks plugged, %llu unplugged, %llu pins, %llu of %llu requests refused\n",
 	       (unsigned long long)stats[5], (unsigned long long)stats[0],
 	       (unsigned long long)stats[1], (unsigned long long)stats[2],
