@@ -6,7 +6,8 @@
  * earlier owner plugged), then plugged toward requested_size. Afterwards
  * every config change (INTx through the PLIC; ISR polled as a fallback)
  * only sets a flag, and the serve loop's poll() reconciles plugged_size
- * with requested_size. Which blocks move is virtio_mem_sbm.c's business.
+ * with requested_size. Which blocks move is the policy's business
+ * (virtio_mem_sbm.c); the requests themselves are virtio_mem_req.c's.
  */
 #include <string.h>
 #include <asm/csr.h>
@@ -17,213 +18,15 @@
 #include <rvmm/pci.h>
 #include <rvmm/plic.h>
 #include <rvmm/printk.h>
-#include <rvmm/trap.h>
 #include <rvmm/ptdump.h>
+#include <rvmm/trap.h>
 #include "virtio_mem.h"
-
-
-/* struct virtio_mem_config (§5.15.4) */
-#define CFG_BLOCK_SIZE		0
-#define CFG_NODE_ID		8
-#define CFG_ADDR		16
-#define CFG_REGION_SIZE		24
-#define CFG_USABLE_REGION_SIZE	32
-#define CFG_PLUGGED_SIZE	40
-#define CFG_REQUESTED_SIZE	48
-
-struct vmem_req {
-	u16 type;
-	u16 padding[3];
-	u64 addr;
-	u16 nb_blocks;
-	u16 padding2[3];
-};
-
-struct vmem_resp {
-	u16 type;
-	u16 padding[3];
-	u16 state;
-};
-_Static_assert(sizeof(struct vmem_req) == 24, "virtio_mem_req layout");
-_Static_assert(sizeof(struct vmem_resp) == 10, "virtio_mem_resp layout");
 
 #define POLL_PERIOD_US		100000	/* timer wakeups without an irq */
 
-const char *vmem_resp_name(int r)
-{
-	static const char *const names[] = { "ACK", "NACK", "BUSY", "ERROR" };
-
-	if (r >= 0 && r < (int)ARRAY_SIZE(names))
-		return names[r];
-	return r < 0 ? "transport error" : "unknown response";
-}
-
 /* Every device we drive, in PCI order; only set-up devices are counted. */
-static struct vmem vmem_devs[VIRTIO_MEM_MAX_DEVICES];
+static struct virtio_mem vmem_devs[VIRTIO_MEM_MAX_DEVICES];
 static unsigned int nr_vmem;
-
-bool vmem_region_claimed(u64 addr, u64 size)
-{
-	for (unsigned int i = 0; i < nr_vmem; i++)
-		if (addr < vmem_devs[i].cfg.addr + vmem_devs[i].cfg.region_size &&
-		    vmem_devs[i].cfg.addr < addr + size)
-			return true;
-	return false;
-}
-
-/* ---- requests ---- */
-
-#ifdef CONFIG_SELFTESTS
-/* Answers injected by the self-tests (virtio_mem_inject_response()). */
-static struct {
-	int resp;
-	unsigned int skip, nr;
-} inject;
-
-/* Requested size overridden by the self-tests (virtio_mem_inject_target()). */
-static struct {
-	u64 size;
-	unsigned int skip, reads;
-} inject_target;
-
-/* An injected answer to this request in *@resp: do not send it. */
-static bool injected_answer(struct vmem *vm, u16 type, int *resp)
-{
-	if (!inject.nr || type == VIRTIO_MEM_REQ_STATE)
-		return false;
-	if (inject.skip) {
-		inject.skip--;
-		return false;
-	}
-	inject.nr--;
-	if (inject.resp != VIRTIO_MEM_INJECT_DELAY) {
-		*resp = inject.resp;
-		return true;
-	}
-	vm->vq.test_hold_us = VIRTIO_MEM_INJECT_DELAY_US;
-	return false;
-}
-
-static u64 injected_target(u64 req)
-{
-	if (inject_target.reads && !inject_target.skip) {
-		inject_target.reads--;
-		return inject_target.size;
-	}
-	if (inject_target.reads)
-		inject_target.skip--;
-	return req;
-}
-#else
-static bool injected_answer(struct vmem *vm, u16 type, int *resp)
-{
-	(void)vm, (void)type, (void)resp;
-	return false;
-}
-
-static u64 injected_target(u64 req)
-{
-	return req;
-}
-#endif
-
-static int request_once(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state)
-{
-	struct vmem_req req = { .type = type, .addr = addr, .nb_blocks = nb };
-	struct vmem_resp resp = { 0 };
-	int len, injected;
-
-	vm->vq.late = false;
-	if (injected_answer(vm, type, &injected))
-		return injected;
-	len = virtqueue_exec(&vm->vq, &req, sizeof(req), &resp, sizeof(resp), VIRTIO_MEM_WARN_US);
-	if (len < 0)
-		return len;
-	if (len < 2 || (type == VIRTIO_MEM_REQ_STATE && resp.type == VIRTIO_MEM_RESP_ACK &&
-			len < (int)sizeof(resp)))
-		return -EIO;
-	if (state)
-		*state = resp.state;
-	return resp.type;
-}
-
-/*
- * A PLUG or UNPLUG answered late: ask STATE what the device did, and go by
- * that. An answer that does not match it (a device that changed its mind
- * while we waited) counts as an error; a MIXED range is a transport error.
- */
-static int resync_late(struct vmem *vm, u16 type, u64 addr, u16 nb, int r)
-{
-	u16 done = type == VIRTIO_MEM_REQ_PLUG ? VIRTIO_MEM_STATE_PLUGGED :
-		   VIRTIO_MEM_STATE_UNPLUGGED;
-	u16 state = 0xffff;
-	int s = request_once(vm, VIRTIO_MEM_REQ_STATE, addr, nb, &state);
-	int now = s != VIRTIO_MEM_RESP_ACK || state == VIRTIO_MEM_STATE_MIXED ? -EIO :
-		  state == done ? VIRTIO_MEM_RESP_ACK : VIRTIO_MEM_RESP_ERROR;
-
-	pr_warn("virtio-mem: late answer %s to request %u of 0x%llx+%u blocks; STATE says %u\n",
-		vmem_resp_name(r), type, (unsigned long long)addr, nb, state);
-	if ((now == VIRTIO_MEM_RESP_ACK) != (r == VIRTIO_MEM_RESP_ACK)) {
-		vm->nr_errors++;
-		pr_err("virtio-mem: the late answer disagrees with STATE; going by STATE\n");
-		return now;
-	}
-	return r;
-}
-
-/* BUSY means "try again later" (§5.15.6.1): back off 1 ms, 2 ms, ... */
-static int request_addr(struct vmem *vm, u16 type, u64 addr, u16 nb, u16 *state)
-{
-	unsigned long backoff = 1000;
-
-	for (int i = 0;; i++) {
-		int r = request_once(vm, type, addr, nb, state);
-
-		if (vm->vq.late && r >= 0 &&
-		    (type == VIRTIO_MEM_REQ_PLUG || type == VIRTIO_MEM_REQ_UNPLUG))
-			r = resync_late(vm, type, addr, nb, r);
-		if (r != VIRTIO_MEM_RESP_BUSY || i == VIRTIO_MEM_BUSY_RETRIES)
-			return r;
-		if (!i)
-			pr_warn("virtio-mem: device busy (request %u), retrying\n", type);
-		udelay(backoff);
-		backoff = min(backoff * 2, 1000000UL);
-	}
-}
-
-int vmem_request(struct vmem *vm, u16 type, unsigned long block, unsigned long nb, u16 *state)
-{
-	if (nb > 0xffff)
-		return -EINVAL;
-	return request_addr(vm, type, vmem_block_addr(vm, block), (u16)nb, state);
-}
-
-int vmem_probe_word(u64 pa)
-{
-	unsigned long v;
-
-	return probe_read((unsigned long)__va(pa), &v);
-}
-
-/* ---- config ---- */
-
-/* All fields from one generation (§2.5.1: re-read if it moved). */
-static void read_config(struct vmem *vm, struct virtio_mem_config *c)
-{
-	struct virtio_device *vd = &vm->vd;
-	u8 gen;
-
-	do {
-		gen = virtio_config_generation(vd);
-		c->block_size = virtio_cread64(vd, CFG_BLOCK_SIZE);
-		c->node_id = virtio_cread16(vd, CFG_NODE_ID);
-		c->addr = virtio_cread64(vd, CFG_ADDR);
-		c->region_size = virtio_cread64(vd, CFG_REGION_SIZE);
-		c->usable_region_size = virtio_cread64(vd, CFG_USABLE_REGION_SIZE);
-		c->plugged_size = virtio_cread64(vd, CFG_PLUGGED_SIZE);
-		c->requested_size = virtio_cread64(vd, CFG_REQUESTED_SIZE);
-	} while (gen != virtio_config_generation(vd));
-}
 
 /*
  * The memory view: one line of totals (the only line with one device), and
@@ -234,7 +37,7 @@ static void print_mem(void)
 	u64 plugged = 0, requested = 0, online = 0;
 
 	for (unsigned int i = 0; i < nr_vmem; i++) {
-		const struct vmem *vm = &vmem_devs[i];
+		const struct virtio_mem *vm = &vmem_devs[i];
 		const struct pci_dev *pci = vm->vd.pci;
 
 		plugged += vm->plugged_bytes;
@@ -254,9 +57,9 @@ static void print_mem(void)
 /* ---- reconcile ---- */
 
 /* Re-read the config: the device's plugged_size must be the driver's. */
-static void check_plugged(struct vmem *vm, const char *when)
+static void check_plugged(struct virtio_mem *vm, const char *when)
 {
-	read_config(vm, &vm->cfg);
+	virtio_mem_refresh_config(vm);
 	if (vm->cfg.plugged_size != vm->plugged_bytes) {
 		vm->nr_errors++;
 		pr_err("virtio-mem: %sdevice says plugged_size=%llu, driver has %llu\n", when,
@@ -265,47 +68,23 @@ static void check_plugged(struct vmem *vm, const char *when)
 	}
 }
 
-/* Where the device wants plugged_size: requested, usable, whole blocks. */
-static u64 read_target(struct vmem *vm)
-{
-	u64 req = injected_target(vm->cfg.requested_size);
-
-	return ALIGN_DOWN(min(req, sbm_usable_size(vm)), vm->bs);
-}
-
-unsigned long vmem_target_left(struct vmem *vm, bool plug)
-{
-	u64 target;
-
-	read_config(vm, &vm->cfg);
-	target = read_target(vm);
-	if (plug ? target > vm->plugged_bytes : target < vm->plugged_bytes)
-		return (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->bs;
-	if (target != vm->plugged_bytes && !vm->target_moved) {
-		vm->target_moved = true;
-		pr_info("virtio-mem: requested size now %llu MiB: %s stopped at %llu MiB\n",
-			(unsigned long long)(target >> 20), plug ? "plugging" : "unplugging",
-			(unsigned long long)(vm->plugged_bytes >> 20));
-	}
-	return 0;
-}
-
 /*
  * One pass toward @target, re-reading it between memory blocks. Returns
  * the blocks that moved; warns when it stopped short with the target
  * still where it was.
  */
-static unsigned long resize_pass(struct vmem *vm, u64 target)
+static unsigned long resize_pass(struct virtio_mem *vm, u64 target)
 {
 	bool plug = vm->plugged_bytes < target;
-	unsigned long n = (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->bs;
+	u64 diff = plug ? target - vm->plugged_bytes : vm->plugged_bytes - target;
+	unsigned long n = diff / vm->device_block_size;
 	unsigned long got;
 
 	vm->follow_target = true;
 	vm->target_moved = false;
-	got = plug ? sbm_plug(vm, n) : sbm_unplug(vm, n);
+	got = plug ? virtio_mem_sbm_plug_request(vm, n) : virtio_mem_sbm_unplug_request(vm, n);
 	vm->follow_target = false;
-	if (got < n && !vm->target_moved && read_target(vm) == target)
+	if (got < n && !vm->target_moved && virtio_mem_read_target(vm) == target)
 		pr_warn("virtio-mem: %splugged %lu of %lu blocks%s\n", plug ? "" : "un", got, n,
 			plug ? "" : " (the rest is in use)");
 	return got;
@@ -313,17 +92,17 @@ static unsigned long resize_pass(struct vmem *vm, u64 target)
 
 #define RECONCILE_PASSES	8	/* a target that keeps moving: catch up later */
 
-static int reconcile(struct vmem *vm, bool print)
+static int reconcile(struct virtio_mem *vm, bool print)
 {
 	u64 before = vm->plugged_bytes, target;
 
 	check_plugged(vm, "");
-	target = read_target(vm);
+	target = virtio_mem_read_target(vm);
 	for (int pass = 0; pass < RECONCILE_PASSES && vm->plugged_bytes != target; pass++) {
 		if (!resize_pass(vm, target))
 			break;
-		read_config(vm, &vm->cfg);
-		target = read_target(vm);
+		virtio_mem_refresh_config(vm);
+		target = virtio_mem_read_target(vm);
 	}
 	if (vm->plugged_bytes != before)
 		check_plugged(vm, "after the change the ");
@@ -335,11 +114,11 @@ static int reconcile(struct vmem *vm, bool print)
 /* ---- benchmarks (rvmm.bench) ---- */
 
 /* Instructions to plug (or unplug) @n blocks; false if not all of them went. */
-static bool bench_change(struct vmem *vm, bool plug, unsigned long n, unsigned long *insns)
+static bool bench_change(struct virtio_mem *vm, bool plug, unsigned long n, unsigned long *insns)
 {
 	unsigned long t = rdinstret(), got;
 
-	got = plug ? sbm_plug(vm, n) : sbm_unplug(vm, n);
+	got = plug ? virtio_mem_sbm_plug_request(vm, n) : virtio_mem_sbm_unplug_request(vm, n);
 	*insns = rdinstret() - t;
 	if (got != n)
 		pr_err("virtio-mem: bench: %splugged %lu of %lu blocks\n", plug ? "" : "un", got, n);
@@ -351,7 +130,7 @@ static bool bench_change(struct vmem *vm, bool plug, unsigned long n, unsigned l
  * (it lands in that memory: ZONE_MOVABLE first), then time the unplug of
  * the whole GiB, data moved included; every page must verify afterwards.
  */
-static void bench_half_used(struct vmem *vm, unsigned long n)
+static void bench_half_used(struct virtio_mem *vm, unsigned long n)
 {
 	unsigned long keys = SZ_1G / 2 / PAGE_SIZE, t, bad = 0, k = 0;
 	u64 sum, after;
@@ -370,14 +149,14 @@ static void bench_half_used(struct vmem *vm, unsigned long n)
 		pr_err("virtio-mem: bench: hotremove_1g_half_used: data lost (key %lu)\n", bad);
 out:
 	page_store_destroy(&page_store);
-	sbm_unplug(vm, vm->plugged_bytes / vm->bs);
+	virtio_mem_sbm_unplug_request(vm, vm->plugged_bytes / vm->device_block_size);
 	print_mem();
 }
 
 /* Plug 1 GiB, unplug it again; the caller re-plugs to the requested size. */
-static void run_bench(struct vmem *vm)
+static void run_bench(struct virtio_mem *vm)
 {
-	unsigned long n = SZ_1G / vm->bs, t, from_memory = vmemmap_stats.from_memory;
+	unsigned long n = SZ_1G / vm->device_block_size, t, from_memory = vmemmap_stats.from_memory;
 
 	if (vm->cfg.requested_size < SZ_1G || vm->cfg.usable_region_size < SZ_1G) {
 		pr_warn("virtio-mem: requested-size < 1 GiB: no hotadd/hotremove benchmark\n");
@@ -400,7 +179,7 @@ static void run_bench(struct vmem *vm)
  * A config change served (rvmm.bench): instructions from the interrupt to
  * the memory view printed, and requests sent, when it moved 1 GiB.
  */
-static void bench_serve(struct vmem *vm, u64 before, unsigned long t0, unsigned long req0)
+static void bench_serve(struct virtio_mem *vm, u64 before, unsigned long t0, unsigned long req0)
 {
 	unsigned long insns = rdinstret() - t0, reqs = vm->vq.nr_requests - req0;
 	bool plug = vm->plugged_bytes > before;
@@ -427,15 +206,15 @@ static void setup_polling(void)
 	csr_set(sie, SIE_STIE);
 }
 
-static int unplug_all(struct vmem *vm)
+static int unplug_all(struct virtio_mem *vm)
 {
-	int r = request_addr(vm, VIRTIO_MEM_REQ_UNPLUG_ALL, 0, 0, NULL);
+	int r = virtio_mem_send_unplug_all_request(vm);
 
 	if (r != VIRTIO_MEM_RESP_ACK) {
-		pr_err("virtio-mem: UNPLUG_ALL: %s\n", vmem_resp_name(r));
+		pr_err("virtio-mem: UNPLUG_ALL: %s\n", virtio_mem_resp_name(r));
 		return -EIO;
 	}
-	read_config(vm, &vm->cfg);
+	virtio_mem_refresh_config(vm);
 	if (vm->cfg.plugged_size) {
 		pr_err("virtio-mem: UNPLUG_ALL acknowledged but plugged_size=%llu\n",
 		       (unsigned long long)vm->cfg.plugged_size);
@@ -444,7 +223,7 @@ static int unplug_all(struct vmem *vm)
 	return 0;
 }
 
-static int vmem_setup(struct vmem *vm, struct pci_dev *pci)
+static int vmem_setup(struct virtio_mem *vm, struct pci_dev *pci)
 {
 	int ret = virtio_pci_init(&vm->vd, pci);
 
@@ -454,9 +233,9 @@ static int vmem_setup(struct vmem *vm, struct pci_dev *pci)
 	ret = virtio_negotiate(&vm->vd, 1ULL << VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE);
 	if (ret)
 		return ret;
-	read_config(vm, &vm->cfg);
+	virtio_mem_refresh_config(vm);
 	vm->verify = verify_full;
-	ret = sbm_setup_geometry(vm);
+	ret = virtio_mem_init_hotplug(vm);
 	if (!ret)
 		ret = virtqueue_setup(&vm->vq, &vm->vd, 0);
 	if (ret) {
@@ -466,7 +245,7 @@ static int vmem_setup(struct vmem *vm, struct pci_dev *pci)
 	virtio_driver_ok(&vm->vd);
 	ret = unplug_all(vm);
 	if (!ret)
-		ret = sbm_init(vm);
+		ret = virtio_mem_sbm_init(vm);
 	if (ret)
 		virtio_fail(&vm->vd);
 	return ret;
@@ -475,7 +254,7 @@ static int vmem_setup(struct vmem *vm, struct pci_dev *pci)
 /* Set up one device in the next free slot; counted only if it works. */
 static int vmem_probe_one(struct pci_dev *pci)
 {
-	struct vmem *vm = &vmem_devs[nr_vmem];
+	struct virtio_mem *vm = &vmem_devs[nr_vmem];
 	int ret = vmem_setup(vm, pci);
 
 	if (ret) {
@@ -488,13 +267,14 @@ static int vmem_probe_one(struct pci_dev *pci)
 		return ret;
 	}
 	nr_vmem++;
+	virtio_mem_claim_region(vm);
 	vm->boot_requested = vm->cfg.requested_size;
 	if (virtio_request_intx(&vm->vd))
 		setup_polling();
 	pr_info("virtio-mem: %02x:%02x.%x region 0x%llx-0x%llx, block %llu KiB, node_id %u, usable %llu MiB, requested %llu MiB, %s\n",
 		pci->bus, pci->dev, pci->fn, (unsigned long long)vm->cfg.addr,
 		(unsigned long long)(vm->cfg.addr + vm->cfg.region_size - 1),
-		(unsigned long long)(vm->bs >> 10), vm->cfg.node_id,
+		(unsigned long long)(vm->device_block_size >> 10), vm->cfg.node_id,
 		(unsigned long long)(vm->cfg.usable_region_size >> 20),
 		(unsigned long long)(vm->cfg.requested_size >> 20),
 		vm->vd.irq_on ? "config changes by INTx" : "polled");
@@ -534,7 +314,7 @@ static int vmem_probe(const struct dt_info *dt)
 static void vmem_poll(void)
 {
 	for (unsigned int i = 0; i < nr_vmem; i++) {
-		struct vmem *vm = &vmem_devs[i];
+		struct virtio_mem *vm = &vmem_devs[i];
 
 		virtio_read_isr(&vm->vd);	/* polled, or a lost irq */
 		if (vm->vd.config_changed) {
@@ -555,7 +335,7 @@ RVMM_DRIVER(virtio_mem, vmem_probe, vmem_poll);
 #ifdef CONFIG_SELFTESTS
 
 /* Device @dev, or NULL. */
-static struct vmem *vmem_dev(unsigned int dev)
+static struct virtio_mem *vmem_dev(unsigned int dev)
 {
 	return dev < nr_vmem ? &vmem_devs[dev] : NULL;
 }
@@ -567,15 +347,15 @@ unsigned int virtio_mem_nr_devices(void)
 
 bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
 {
-	struct vmem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = vmem_dev(dev);
 
 	info->present = vm != NULL;
 	if (!vm)
 		return false;
-	read_config(vm, &vm->cfg);
+	virtio_mem_refresh_config(vm);
 	info->cfg = vm->cfg;
 	info->boot_requested_size = vm->boot_requested;
-	info->usable = sbm_usable_size(vm);
+	info->usable = virtio_mem_usable_size(vm);
 	info->plugged = vm->plugged_bytes;
 	info->online = vm->online_bytes;
 	info->nr_blocks = vm->nr_blocks;
@@ -587,53 +367,36 @@ bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
 
 bool virtio_mem_block_plugged(unsigned int dev, unsigned long idx)
 {
-	struct vmem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = vmem_dev(dev);
 
 	return vm && idx < vm->nr_blocks && test_bit(idx, vm->plugged);
 }
 
 int virtio_mem_raw_request(unsigned int dev, u16 type, u64 addr, u16 nb_blocks, u16 *state)
 {
-	struct vmem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = vmem_dev(dev);
 
-	return vm ? request_addr(vm, type, addr, nb_blocks, state) : -ENODEV;
+	return vm ? virtio_mem_send_request(vm, type, addr, nb_blocks, state) : -ENODEV;
 }
 
 int virtio_mem_reconcile(unsigned int dev)
 {
-	struct vmem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = vmem_dev(dev);
 
 	return vm ? reconcile(vm, false) : -ENODEV;
 }
 
-unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr)
-{
-	unsigned int pending = inject.nr;
-
-	inject.resp = resp;
-	inject.skip = skip;
-	inject.nr = nr;
-	return pending;
-}
-
-void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads)
-{
-	inject_target.size = size;
-	inject_target.skip = skip;
-	inject_target.reads = reads;
-}
-
 u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 {
-	struct vmem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = vmem_dev(dev);
 	unsigned long got;
 
 	if (!vm)
 		return 0;
-	got = sbm_unplug(vm, bytes / vm->bs);
+	got = virtio_mem_sbm_unplug_request(vm, bytes / vm->device_block_size);
 	if (got)
 		print_mem();
-	return got * vm->bs;
+	return got * vm->device_block_size;
 }
 #endif /* CONFIG_SELFTESTS */
 
@@ -644,12 +407,12 @@ u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
 {
 	for (unsigned int i = 0; i < nr_vmem; i++) {
-		const struct vmem *vm = &vmem_devs[i];
+		const struct virtio_mem *vm = &vmem_devs[i];
 		u64 lo = max((u64)pa, vm->cfg.addr);
-		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * vm->bs);
+		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * vm->device_block_size);
 
-		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, vm->bs) + vm->bs)
-			if (!test_bit((a - vm->cfg.addr) / vm->bs, vm->plugged))
+		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, vm->device_block_size) + vm->device_block_size)
+			if (!test_bit((a - vm->cfg.addr) / vm->device_block_size, vm->plugged))
 				return true;
 	}
 	return false;

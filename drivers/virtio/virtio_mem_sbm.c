@@ -1,55 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-mem Sub-Block Mode: device blocks inside memory blocks.
+ * virtio-mem Sub-Block Mode: device blocks inside memory blocks. The
+ * policy layer: it decides, the request layer (virtio_mem_req.c) asks.
  *
  * Plugging fills memory blocks that exist first (lowest address first),
  * then adds new ones: the first device block (memmap) and the blocks
- * after it go to the device in one PLUG request, then add_memory() puts
- * the memmap into that first block and every other plugged block is
- * onlined on its own. Unplugging works from the highest memory block
- * down and takes only device blocks whose pages are all free. A memory
- * block that goes entirely is offlined, removed, then unplugged in one
- * request, as Linux's Big Block Mode does; with blocks of 128 MiB and
- * more (one device block per memory block) that is the only way. A
- * device refusal puts back what it touched and ends the shrink; a block
- * in use only moves it on to the next memory block. Contiguous device
- * blocks share one request.
+ * after it go to the device in one PLUG request, then add_memory_plugged()
+ * maps just those blocks and puts the memmap into the first one, and
+ * every other plugged block is onlined on its own. Unplugging works from
+ * the highest memory block down and takes only device blocks whose pages
+ * are all free. A memory block that goes entirely is offlined, removed,
+ * then unplugged in one request, as Linux's Big Block Mode does; with
+ * blocks of 128 MiB and more (one device block per memory block) that is
+ * the only way. A device refusal puts back what it touched and ends the
+ * shrink; a block in use only moves it on to the next memory block.
+ * Contiguous device blocks share one request.
  *
  * Invariants: a block is online only if plugged; an mb is added iff its
- * first device block is plugged (but for a "stale" block, see readd_mb(vm));
- * unplugged blocks are out of the linear map and never touched.
+ * first device block is plugged (but for a "stale" block, see
+ * virtio_mem_sbm_readd_mb()); unplugged blocks are never in the linear
+ * map, not even while their mb is being added, and never touched.
  */
 #include <rvmm/printk.h>
 #include "virtio_mem.h"
 
-static unsigned long mb_first(struct vmem *vm, unsigned long mb)
+static unsigned long mb_first(struct virtio_mem *vm, unsigned long mb)
 {
-	return vm->first_mb_block + mb * vm->bpm;
+	return vm->first_mb_block + mb * vm->sbs_per_mb;
 }
 
-static u64 mb_addr(struct vmem *vm, unsigned long mb)
+static u64 mb_addr(struct virtio_mem *vm, unsigned long mb)
 {
 	return vm->mb_base + mb * vm->mb_size;
 }
 
-/* A memmap block left plugged by readd_mb(vm): plugged, its mb not added. */
-static bool stale_mb(struct vmem *vm, unsigned long mb)
+/* A memmap block left plugged by virtio_mem_sbm_readd_mb(): its mb is not added. */
+static bool stale_mb(struct virtio_mem *vm, unsigned long mb)
 {
 	return !test_bit(mb, vm->added) && test_bit(mb_first(vm, mb), vm->plugged);
 }
 
-static bool block_usable(struct vmem *vm, unsigned long b)
+static bool block_usable(struct virtio_mem *vm, unsigned long b)
 {
-	return (b + 1) * vm->bs <= vm->cfg.usable_region_size;
+	return (b + 1) * vm->device_block_size <= vm->cfg.usable_region_size;
 }
 
-/* Block and memory-block geometry; the region must fit the linear map. */
 /*
  * Why the device's region cannot be ours, or NULL. A hostile or broken
  * device may name memory that is already something else; using it would
  * map (and hand out) pages that belong to another owner.
  */
-static const char *sbm_region_conflict(const struct virtio_mem_config *c)
+static const char *virtio_mem_region_conflict(const struct virtio_mem_config *c)
 {
 	const char *io;
 
@@ -63,39 +64,40 @@ static const char *sbm_region_conflict(const struct virtio_mem_config *c)
 		return "the region overlaps boot RAM";
 	if ((io = iomem_overlaps(c->addr, c->region_size)))
 		return io;
-	if (vmem_region_claimed(c->addr, c->region_size))
+	if (virtio_mem_region_claimed(c->addr, c->region_size))
 		return "the region overlaps another virtio-mem device's";
 	return NULL;
 }
 
-int sbm_setup_geometry(struct vmem *vm)
+/* Block and memory-block geometry; the region must fit the linear map. */
+int virtio_mem_init_hotplug(struct virtio_mem *vm)
 {
 	const struct virtio_mem_config *c = &vm->cfg;
 	const char *why;
 	u64 end, mb_end;
 
-	vm->bs = c->block_size;
-	if (!is_power_of_2(vm->bs) || vm->bs < SUBBLOCK_PAGES * PAGE_SIZE ||
-	    !IS_ALIGNED(c->addr | c->region_size, vm->bs) || !c->region_size) {
+	vm->device_block_size = c->block_size;
+	if (!is_power_of_2(vm->device_block_size) || vm->device_block_size < SUBBLOCK_PAGES * PAGE_SIZE ||
+	    !IS_ALIGNED(c->addr | c->region_size, vm->device_block_size) || !c->region_size) {
 		pr_err("virtio-mem: unsupported geometry: block 0x%llx, region 0x%llx+0x%llx (blocks must be >= 2 MiB)\n",
-		       (unsigned long long)vm->bs, (unsigned long long)c->addr,
+		       (unsigned long long)vm->device_block_size, (unsigned long long)c->addr,
 		       (unsigned long long)c->region_size);
 		return -EINVAL;
 	}
-	why = sbm_region_conflict(c);
+	why = virtio_mem_region_conflict(c);
 	if (why) {
 		pr_err("virtio-mem: region 0x%llx+0x%llx refused: %s\n",
 		       (unsigned long long)c->addr, (unsigned long long)c->region_size, why);
 		return -EINVAL;
 	}
-	vm->mb_size = max(vm->bs, (u64)SECTION_SIZE);
+	vm->mb_size = max(vm->device_block_size, (u64)SECTION_SIZE);
 	vm->mb_base = ALIGN(c->addr, vm->mb_size);
 	end = min(c->addr + c->region_size, (u64)linear_map_limit());
 	mb_end = ALIGN_DOWN(end, vm->mb_size);
-	vm->nr_blocks = c->region_size / vm->bs;
-	vm->bpm = vm->mb_size / vm->bs;
+	vm->nr_blocks = c->region_size / vm->device_block_size;
+	vm->sbs_per_mb = vm->mb_size / vm->device_block_size;
 	vm->nr_mbs = mb_end > vm->mb_base ? (mb_end - vm->mb_base) / vm->mb_size : 0;
-	vm->first_mb_block = (vm->mb_base - c->addr) / vm->bs;
+	vm->first_mb_block = (vm->mb_base - c->addr) / vm->device_block_size;
 	/* node_id names an ACPI PXM only with VIRTIO_MEM_F_ACPI_PXM; one node here. */
 	vm->nid = 0;
 	if (!vm->nr_mbs) {
@@ -113,13 +115,7 @@ int sbm_setup_geometry(struct vmem *vm)
 	return 0;
 }
 
-/* What the driver can plug: whole memory blocks below the linear-map limit. */
-u64 sbm_usable_size(const struct vmem *vm)
-{
-	return min((u64)vm->nr_mbs * vm->mb_size, vm->cfg.usable_region_size);
-}
-
-int sbm_init(struct vmem *vm)
+int virtio_mem_sbm_init(struct virtio_mem *vm)
 {
 	unsigned long words = DIV_ROUND_UP(vm->nr_blocks, 64) * 2 +
 			      DIV_ROUND_UP(vm->nr_mbs, 64);
@@ -149,14 +145,13 @@ typedef int (*piece_fn)(unsigned long pfn, unsigned long nr, void *arg);
  * memmap (its first 2 MiB sub-block): online_pages() works on whole
  * sub-blocks of one section.
  */
-static int for_each_piece(struct vmem *vm, unsigned long b, piece_fn fn, void *arg)
+static int for_each_piece(struct virtio_mem *vm, unsigned long b, piece_fn fn, void *arg)
 {
-	u64 a = vmem_block_addr(vm, b), end = a + vm->bs;
+	u64 a = virtio_mem_block_addr(vm, b), end = a + vm->device_block_size;
 
 	while (a < end) {
 		u64 sec = ALIGN_DOWN(a, SECTION_SIZE), send = min(end, sec + SECTION_SIZE);
-		unsigned long skip = ALIGN(__pfn_to_section(PHYS_PFN(sec))->nr_vmemmap,
-					   SUBBLOCK_PAGES);
+		unsigned long skip = ALIGN(memmap_on_memory_pages(PHYS_PFN(sec)), SUBBLOCK_PAGES);
 		u64 s = max(a, sec + PFN_PHYS(skip));
 		int ret;
 
@@ -186,7 +181,7 @@ static int piece_probe(unsigned long pfn, unsigned long nr, void *arg)
 {
 	(void)nr;
 	(void)arg;
-	if (vmem_probe_word(PFN_PHYS(pfn))) {
+	if (virtio_mem_probe_word(PFN_PHYS(pfn))) {
 		pr_err("virtio-mem: plugged memory at 0x%llx is not accessible\n",
 		       (unsigned long long)PFN_PHYS(pfn));
 		return -EIO;
@@ -214,7 +209,7 @@ static int piece_pattern(unsigned long pfn, unsigned long nr, void *arg)
 }
 
 struct piece_walk {
-	struct vmem *vm;
+	struct virtio_mem *vm;
 	bool online;		/* online_pages() or offline_pages() */
 	int done, limit;	/* pieces handled; stop after limit (rollback) */
 };
@@ -222,7 +217,7 @@ struct piece_walk {
 static int piece_set_online(unsigned long pfn, unsigned long nr, void *arg)
 {
 	struct piece_walk *w = arg;
-	struct vmem *vm = w->vm;
+	struct virtio_mem *vm = w->vm;
 	int ret;
 
 	if (w->limit >= 0 && w->done == w->limit)
@@ -241,7 +236,7 @@ static int piece_set_online(unsigned long pfn, unsigned long nr, void *arg)
 }
 
 /* Online or offline all of @b; on failure the pieces already done go back. */
-static int set_block_online(struct vmem *vm, unsigned long b, bool online)
+static int set_block_online(struct virtio_mem *vm, unsigned long b, bool online)
 {
 	struct piece_walk w = { vm, online, 0, -1 }, undo = { vm, !online, 0, 0 };
 	int ret;
@@ -259,19 +254,19 @@ static int set_block_online(struct vmem *vm, unsigned long b, bool online)
 }
 
 /* Check newly plugged @b: 1 if checked, 0 if it has no page to check, or -EIO. */
-static int check_block(struct vmem *vm, unsigned long b)
+static int check_block(struct virtio_mem *vm, unsigned long b)
 {
 	int ret = for_each_piece(vm, b, vm->verify ? piece_pattern : piece_probe, NULL);
 
 	if (ret < 0) {
 		pr_err("virtio-mem: block 0x%llx failed its check, left offline\n",
-		       (unsigned long long)vmem_block_addr(vm, b));
+		       (unsigned long long)virtio_mem_block_addr(vm, b));
 		return ret;
 	}
 	return vm->verify || ret > 0;
 }
 
-static int online_block(struct vmem *vm, unsigned long b)
+static int online_block(struct virtio_mem *vm, unsigned long b)
 {
 	int ret;
 
@@ -280,7 +275,7 @@ static int online_block(struct vmem *vm, unsigned long b)
 	ret = set_block_online(vm, b, true);
 	if (ret)
 		pr_err("virtio-mem: onlining block 0x%llx failed (%d)\n",
-		       (unsigned long long)vmem_block_addr(vm, b), ret);
+		       (unsigned long long)virtio_mem_block_addr(vm, b), ret);
 	return ret;
 }
 
@@ -291,7 +286,7 @@ static int online_block(struct vmem *vm, unsigned long b)
  * each block were probed); rvmm.verify=full checks every word. A block
  * that fails stays plugged and offline.
  */
-static void online_new_run(struct vmem *vm, unsigned long b, unsigned long n)
+static void online_new_run(struct virtio_mem *vm, unsigned long b, unsigned long n)
 {
 	bool probe = vm->probe;
 
@@ -311,7 +306,7 @@ static void online_new_run(struct vmem *vm, unsigned long b, unsigned long n)
  * its second pass (vm->migrate): then offline_pages() moves what is in
  * use elsewhere, and its error stops the pass.
  */
-static int offline_block(struct vmem *vm, unsigned long b)
+static int offline_block(struct virtio_mem *vm, unsigned long b)
 {
 	int ret;
 
@@ -327,37 +322,38 @@ static int offline_block(struct vmem *vm, unsigned long b)
 
 /* ---- device requests on runs of blocks ---- */
 
-static void verify_state(struct vmem *vm, unsigned long b, unsigned long n, u16 expect)
+static void verify_state(struct virtio_mem *vm, unsigned long b, unsigned long n, u16 expect)
 {
 	u16 state = 0xffff;
-	int r = vmem_request(vm, VIRTIO_MEM_REQ_STATE, b, n, &state);
+	int r = virtio_mem_send_state_request(vm, b, n, &state);
 
 	if (r != VIRTIO_MEM_RESP_ACK || state != expect) {
 		vm->nr_errors++;
 		pr_err("virtio-mem: STATE of 0x%llx+%lu blocks: %s, state %u, driver believes %s\n",
-		       (unsigned long long)vmem_block_addr(vm, b), n, vmem_resp_name(r), state,
+		       (unsigned long long)virtio_mem_block_addr(vm, b), n, virtio_mem_resp_name(r), state,
 		       expect == VIRTIO_MEM_STATE_PLUGGED ? "plugged" : "unplugged");
 	}
 }
 
 /* One PLUG or UNPLUG of [b, b + n); bookkeeping only on ACK. */
-static int change_range(struct vmem *vm, bool plug, unsigned long b, unsigned long n)
+static int change_range(struct virtio_mem *vm, bool plug, unsigned long b, unsigned long n)
 {
-	int r = vmem_request(vm, plug ? VIRTIO_MEM_REQ_PLUG : VIRTIO_MEM_REQ_UNPLUG, b, n, NULL);
+	int r = plug ? virtio_mem_send_plug_request(vm, b, n) :
+			virtio_mem_send_unplug_request(vm, b, n);
 
 	if (r != VIRTIO_MEM_RESP_ACK) {
 		vm->nr_errors++;
 		pr_err("virtio-mem: %s of 0x%llx-0x%llx (%lu blocks) refused: %s; nothing changed\n",
-		       plug ? "PLUG" : "UNPLUG", (unsigned long long)vmem_block_addr(vm, b),
-		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1), n, vmem_resp_name(r));
+		       plug ? "PLUG" : "UNPLUG", (unsigned long long)virtio_mem_block_addr(vm, b),
+		       (unsigned long long)(virtio_mem_block_addr(vm, b + n) - 1), n, virtio_mem_resp_name(r));
 		return r == VIRTIO_MEM_RESP_NACK ? -EAGAIN : r < 0 ? r : -EIO;
 	}
 	for (unsigned long i = b; i < b + n; i++)
 		__assign_bit(i, vm->plugged, plug);
 	if (plug)
-		vm->plugged_bytes += n * vm->bs;
+		vm->plugged_bytes += n * vm->device_block_size;
 	else
-		vm->plugged_bytes -= n * vm->bs;
+		vm->plugged_bytes -= n * vm->device_block_size;
 	if (vm->verify)		/* the ACK says it all, unless asked to check */
 		verify_state(vm, b, n, plug ? VIRTIO_MEM_STATE_PLUGGED : VIRTIO_MEM_STATE_UNPLUGGED);
 	return 0;
@@ -370,11 +366,11 @@ static int change_range(struct vmem *vm, bool plug, unsigned long b, unsigned lo
  * (reconcile only, and only once something changed since the last read),
  * lowering *want to what it still asks for.
  */
-static bool go_on(struct vmem *vm, bool plug, unsigned long done, unsigned long *want)
+static bool go_on(struct virtio_mem *vm, bool plug, unsigned long done, unsigned long *want)
 {
 	if (vm->follow_target && done != vm->target_seen) {
 		vm->target_seen = done;
-		*want = min(*want, done + vmem_target_left(vm, plug));
+		*want = min(*want, done + virtio_mem_target_left(vm, plug));
 	}
 	return done < *want;
 }
@@ -382,19 +378,19 @@ static bool go_on(struct vmem *vm, bool plug, unsigned long done, unsigned long 
 /* ---- plugging ---- */
 
 /* Plugged blocks [b, b + n) of an added mb into the linear map. */
-static int map_blocks(struct vmem *vm, unsigned long b, unsigned long n)
+static int map_blocks(struct virtio_mem *vm, unsigned long b, unsigned long n)
 {
-	int ret = mhp_map_range(vmem_block_addr(vm, b), n * vm->bs);
+	int ret = mhp_map_range(virtio_mem_block_addr(vm, b), n * vm->device_block_size);
 
 	if (ret)
 		pr_err("virtio-mem: no memory to map 0x%llx-0x%llx; left offline\n",
-		       (unsigned long long)vmem_block_addr(vm, b),
-		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1));
+		       (unsigned long long)virtio_mem_block_addr(vm, b),
+		       (unsigned long long)(virtio_mem_block_addr(vm, b + n) - 1));
 	return ret;
 }
 
 /* Plug [b, b + n) inside an added mb and online each block. */
-static int plug_run(struct vmem *vm, unsigned long b, unsigned long n)
+static int virtio_mem_sbm_plug_any_sb(struct virtio_mem *vm, unsigned long b, unsigned long n)
 {
 	int ret = change_range(vm, true, b, n);
 
@@ -406,30 +402,32 @@ static int plug_run(struct vmem *vm, unsigned long b, unsigned long n)
 }
 
 /* Unplugged blocks leave the linear map: the device made them inaccessible. */
-static void unmap_blocks(struct vmem *vm, unsigned long b, unsigned long n)
+static void unmap_blocks(struct virtio_mem *vm, unsigned long b, unsigned long n)
 {
-	if (n && mhp_unmap_range(vmem_block_addr(vm, b), n * vm->bs))
+	if (n && mhp_unmap_range(virtio_mem_block_addr(vm, b), n * vm->device_block_size))
 		pr_err("virtio-mem: 0x%llx-0x%llx stays mapped (never touched)\n",
-		       (unsigned long long)vmem_block_addr(vm, b),
-		       (unsigned long long)(vmem_block_addr(vm, b + n) - 1));
+		       (unsigned long long)virtio_mem_block_addr(vm, b),
+		       (unsigned long long)(virtio_mem_block_addr(vm, b + n) - 1));
 }
 
 /*
  * Add @mb, whose first @n blocks are plugged: only they enter the linear
  * map, the rest is inaccessible at the device.
  */
-static int add_mb(struct vmem *vm, unsigned long mb, unsigned long n)
+static int add_mb(struct virtio_mem *vm, unsigned long mb, unsigned long n)
 {
-	int ret = add_memory_plugged(vm->nid, mb_addr(vm, mb), vm->mb_size, n * vm->bs,
+	int ret = add_memory_plugged(vm->nid, mb_addr(vm, mb), vm->mb_size, n * vm->device_block_size,
 				     MHP_MEMMAP_ON_MEMORY);
 
-	if (!ret)
+	if (!ret) {
 		__assign_bit(mb, vm->added, true);
+		virtio_mem_test_added(vm);
+	}
 	return ret;
 }
 
 /* Plug the first @n blocks of mb @mb, add it, online all but its memmap. */
-static int plug_new_mb(struct vmem *vm, unsigned long mb, unsigned long n)
+static int virtio_mem_sbm_plug_and_add_mb(struct virtio_mem *vm, unsigned long mb, unsigned long n)
 {
 	unsigned long b0 = mb_first(vm, mb);
 	int ret = change_range(vm, true, b0, n);
@@ -447,7 +445,7 @@ static int plug_new_mb(struct vmem *vm, unsigned long mb, unsigned long n)
 	return 0;
 }
 
-unsigned long sbm_plug(struct vmem *vm, unsigned long want)
+unsigned long virtio_mem_sbm_plug_request(struct virtio_mem *vm, unsigned long want)
 {
 	unsigned long done = 0;
 
@@ -458,13 +456,13 @@ unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 
 		if (!test_bit(mb, vm->added))
 			continue;
-		while (b < b0 + vm->bpm && done < want) {
+		while (b < b0 + vm->sbs_per_mb && done < want) {
 			unsigned long n = 0;
 
-			while (b + n < b0 + vm->bpm && done + n < want &&
+			while (b + n < b0 + vm->sbs_per_mb && done + n < want &&
 			       !test_bit(b + n, vm->plugged) && block_usable(vm, b + n))
 				n++;
-			if (n && plug_run(vm, b, n))
+			if (n && virtio_mem_sbm_plug_any_sb(vm, b, n))
 				return done;
 			done += n;
 			b += n + 1;
@@ -476,11 +474,11 @@ unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 
 		if (test_bit(mb, vm->added) || stale_mb(vm, mb))
 			continue;
-		while (n < vm->bpm && done + n < want && block_usable(vm, b0 + n))
+		while (n < vm->sbs_per_mb && done + n < want && block_usable(vm, b0 + n))
 			n++;
 		if (!n)
 			break;		/* past the usable region */
-		if (plug_new_mb(vm, mb, n))
+		if (virtio_mem_sbm_plug_and_add_mb(vm, mb, n))
 			return done;
 		done += n;
 	}
@@ -490,7 +488,7 @@ unsigned long sbm_plug(struct vmem *vm, unsigned long want)
 /* ---- unplugging ---- */
 
 /* Unplug the offlined run [lo, hi]; on refusal put it back online. */
-static int unplug_run(struct vmem *vm, unsigned long lo, unsigned long hi)
+static int unplug_run(struct virtio_mem *vm, unsigned long lo, unsigned long hi)
 {
 	int ret = change_range(vm, false, lo, hi - lo + 1);
 
@@ -503,13 +501,13 @@ static int unplug_run(struct vmem *vm, unsigned long lo, unsigned long hi)
 }
 
 /* Unplug up to @limit free data blocks of @mb, highest first. */
-static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsigned long limit,
-					int *err)
+static unsigned long unplug_data_blocks(struct virtio_mem *vm, unsigned long mb,
+					unsigned long limit, int *err)
 {
 	unsigned long b0 = mb_first(vm, mb), got = 0, lo = 0, hi = 0, b;
 	bool run = false;
 
-	for (b = b0 + vm->bpm - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit &&
+	for (b = b0 + vm->sbs_per_mb - 1; b > b0 && got + (run ? hi - lo + 1 : 0) < limit &&
 	     !vm->migrate_err; b--) {
 		if (test_bit(b, vm->plugged) && !offline_block(vm, b)) {
 			if (!run)
@@ -540,9 +538,9 @@ static unsigned long unplug_data_blocks(struct vmem *vm, unsigned long mb, unsig
  * refusal leaves plugged still starts with it. Adds the blocks unplugged
  * to *done.
  */
-static int unplug_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long *done)
+static int unplug_mb_blocks(struct virtio_mem *vm, unsigned long mb, unsigned long *done)
 {
-	unsigned long b0 = mb_first(vm, mb), b = b0 + vm->bpm;
+	unsigned long b0 = mb_first(vm, mb), b = b0 + vm->sbs_per_mb;
 
 	while (b > b0) {
 		unsigned long hi, lo;
@@ -565,17 +563,17 @@ static int unplug_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long *do
 }
 
 /* Online the plugged blocks of @mb again, from @from on (a rollback). */
-static void online_mb_blocks(struct vmem *vm, unsigned long mb, unsigned long from)
+static void online_mb_blocks(struct virtio_mem *vm, unsigned long mb, unsigned long from)
 {
-	for (unsigned long b = mb_first(vm, mb) + from; b < mb_first(vm, mb) + vm->bpm; b++)
+	for (unsigned long b = mb_first(vm, mb) + from; b < mb_first(vm, mb) + vm->sbs_per_mb; b++)
 		if (test_bit(b, vm->plugged))
 			online_block(vm, b);
 }
 
 /* Blocks from @b on in the same plugged state as @b, up to the end of its mb. */
-static unsigned long run_length(struct vmem *vm, unsigned long mb, unsigned long b)
+static unsigned long run_length(struct virtio_mem *vm, unsigned long mb, unsigned long b)
 {
-	unsigned long end = mb_first(vm, mb) + vm->bpm, n = 1;
+	unsigned long end = mb_first(vm, mb) + vm->sbs_per_mb, n = 1;
 	bool plugged = test_bit(b, vm->plugged);
 
 	while (b + n < end && test_bit(b + n, vm->plugged) == plugged)
@@ -584,7 +582,7 @@ static unsigned long run_length(struct vmem *vm, unsigned long mb, unsigned long
 }
 
 /* Online the plugged blocks [b, b + n). */
-static void online_run(struct vmem *vm, unsigned long b, unsigned long n)
+static void online_run(struct virtio_mem *vm, unsigned long b, unsigned long n)
 {
 	for (unsigned long i = b; i < b + n; i++)
 		online_block(vm, i);
@@ -598,7 +596,7 @@ static void online_run(struct vmem *vm, unsigned long b, unsigned long n)
  * mb (a "stale" mb, its memmap block among them), and the next shrink
  * tries to unplug them again.
  */
-static int readd_mb(struct vmem *vm, unsigned long mb)
+static int virtio_mem_sbm_readd_mb(struct virtio_mem *vm, unsigned long mb)
 {
 	unsigned long b0 = mb_first(vm, mb), n = run_length(vm, mb, b0);
 	int ret = test_bit(b0, vm->plugged) ? add_mb(vm, mb, n) : -EINVAL;
@@ -606,11 +604,11 @@ static int readd_mb(struct vmem *vm, unsigned long mb)
 	if (ret) {
 		pr_err("virtio-mem: cannot re-add 0x%llx (%d); block 0x%llx stays plugged until the next shrink\n",
 		       (unsigned long long)mb_addr(vm, mb), ret,
-		       (unsigned long long)vmem_block_addr(vm, b0));
+		       (unsigned long long)virtio_mem_block_addr(vm, b0));
 		return ret;
 	}
 	online_run(vm, b0, n);
-	for (unsigned long b = b0 + n; b < b0 + vm->bpm; b += n) {
+	for (unsigned long b = b0 + n; b < b0 + vm->sbs_per_mb; b += n) {
 		n = run_length(vm, mb, b);
 		if (test_bit(b, vm->plugged) && !map_blocks(vm, b, n))
 			online_run(vm, b, n);
@@ -619,11 +617,11 @@ static int readd_mb(struct vmem *vm, unsigned long mb)
 }
 
 /* Offline every plugged block of @mb, or none: -EBUSY if one is in use. */
-static int offline_mb_blocks(struct vmem *vm, unsigned long mb)
+static int offline_mb_blocks(struct virtio_mem *vm, unsigned long mb)
 {
 	unsigned long b0 = mb_first(vm, mb);
 
-	for (unsigned long b = b0 + vm->bpm; b-- > b0;) {
+	for (unsigned long b = b0 + vm->sbs_per_mb; b-- > b0;) {
 		if (test_bit(b, vm->plugged) && offline_block(vm, b)) {
 			online_mb_blocks(vm, mb, b + 1 - b0);
 			return -EBUSY;
@@ -639,7 +637,8 @@ static int offline_mb_blocks(struct vmem *vm, unsigned long mb)
  * another mb); on a refusal the mb is added and onlined again and the
  * error returned, which ends the shrink. Adds what went to *done.
  */
-static int remove_mb(struct vmem *vm, unsigned long mb, unsigned long *done)
+static int virtio_mem_sbm_offline_remove_and_unplug_mb(struct virtio_mem *vm, unsigned long mb,
+						       unsigned long *done)
 {
 	int ret = offline_mb_blocks(vm, mb);
 
@@ -655,16 +654,16 @@ static int remove_mb(struct vmem *vm, unsigned long mb, unsigned long *done)
 	__assign_bit(mb, vm->added, false);
 	ret = unplug_mb_blocks(vm, mb, done);
 	if (ret)
-		readd_mb(vm, mb);
+		virtio_mem_sbm_readd_mb(vm, mb);
 	return ret;
 }
 
 /* Plugged data blocks of an added mb (all but its memmap block). */
-static unsigned long mb_data_blocks(struct vmem *vm, unsigned long mb)
+static unsigned long mb_data_blocks(struct virtio_mem *vm, unsigned long mb)
 {
 	unsigned long b0 = mb_first(vm, mb), k = 0;
 
-	for (unsigned long b = b0 + 1; b < b0 + vm->bpm; b++)
+	for (unsigned long b = b0 + 1; b < b0 + vm->sbs_per_mb; b++)
 		k += test_bit(b, vm->plugged);
 	return k;
 }
@@ -676,7 +675,8 @@ static unsigned long mb_data_blocks(struct vmem *vm, unsigned long mb)
  * memmap block. A block in use only moves on (0); a device refusal is
  * returned and ends the shrink.
  */
-static int unplug_mb(struct vmem *vm, unsigned long mb, unsigned long want, unsigned long *done)
+static int unplug_mb(struct virtio_mem *vm, unsigned long mb, unsigned long want,
+		     unsigned long *done)
 {
 	unsigned long k, got;
 	int err = 0;
@@ -687,7 +687,7 @@ static int unplug_mb(struct vmem *vm, unsigned long mb, unsigned long want, unsi
 		return 0;
 	k = mb_data_blocks(vm, mb);
 	if (want - *done > k) {
-		err = remove_mb(vm, mb, done);
+		err = virtio_mem_sbm_offline_remove_and_unplug_mb(vm, mb, done);
 		if (err != -EBUSY)
 			return err;
 		err = 0;
@@ -698,7 +698,7 @@ static int unplug_mb(struct vmem *vm, unsigned long mb, unsigned long want, unsi
 }
 
 /* Pages in use in @mb's data blocks (memmap excluded): the least used go first. */
-static unsigned long mb_used_pages(struct vmem *vm, unsigned long mb)
+static unsigned long mb_used_pages(struct virtio_mem *vm, unsigned long mb)
 {
 	u64 a = mb_addr(vm, mb) + SUBBLOCK_PAGES * PAGE_SIZE;
 
@@ -720,7 +720,7 @@ static const char *migrate_why(int err)
  * elsewhere (ZONE_MOVABLE, then boot RAM). Stops when the device refuses
  * or the data has nowhere to go, and says so.
  */
-static void unplug_in_use(struct vmem *vm, unsigned long *want, unsigned long *done)
+static void unplug_in_use(struct virtio_mem *vm, unsigned long *want, unsigned long *done)
 {
 	unsigned long bytes = vm->nr_mbs * sizeof(unsigned long);
 	unsigned int order = 0;
@@ -761,7 +761,7 @@ static void unplug_in_use(struct vmem *vm, unsigned long *want, unsigned long *d
  * Pass 1 takes blocks that are already free, from the highest memory block
  * down; pass 2 (unplug_in_use) moves data out of the least used ones.
  */
-unsigned long sbm_unplug(struct vmem *vm, unsigned long want)
+unsigned long virtio_mem_sbm_unplug_request(struct virtio_mem *vm, unsigned long want)
 {
 	unsigned long done = 0;
 	int err = 0;

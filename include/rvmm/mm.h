@@ -330,6 +330,7 @@ int offline_pages(unsigned long pfn, unsigned long nr_pages);
 int online_memory_block(phys_addr_t start);
 int mhp_unmap_range(phys_addr_t start, phys_addr_t size);
 int mhp_map_range(phys_addr_t start, phys_addr_t size);
+unsigned long memmap_on_memory_pages(unsigned long pfn);
 int offline_memory_block(phys_addr_t start);
 enum memory_block_state memory_block_state(phys_addr_t start);
 void memory_block_dump(void);

@@ -186,65 +186,8 @@ struct virtio_mem_config {
 #define VIRTIO_MEM_MAX_DEVICES	4
 
 /*
- * The self-tests' window into the driver: built only with CONFIG_SELFTESTS
- * (make SELFTESTS=n leaves all of it out).
+ * The driver's state, its layers and the self-tests' window into it:
+ * drivers/virtio/virtio_mem.h.
  */
-#ifdef CONFIG_SELFTESTS
-/* Snapshot of the driver's view. */
-struct virtio_mem_info {
-	bool present;
-	struct virtio_mem_config cfg;	/* last config read */
-	u64 boot_requested_size;	/* requested_size when probed */
-	u64 usable;			/* bytes the driver can plug (linear map) */
-	u64 plugged;			/* bytes the driver has plugged */
-	u64 online;			/* bytes handed to the page allocator */
-	unsigned long nr_blocks;	/* device blocks in the region */
-	int irq;			/* PLIC irq of INTx, or -1 (polled) */
-	unsigned long nr_errors;	/* refusals and STATE/plugged_size disagreements */
-	unsigned long nr_requests;	/* requests sent so far (STATE included) */
-};
-
-/* Devices driven (in PCI order); @dev below indexes them. */
-unsigned int virtio_mem_nr_devices(void);
-bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info);
-/* Driver's belief about device block @idx. */
-bool virtio_mem_block_plugged(unsigned int dev, unsigned long idx);
-/*
- * One raw request, for tests: returns the response type (ACK, NACK, ...)
- * or a negative errno; *state gets the STATE answer. Does not change the
- * driver's bookkeeping: the caller must keep the device consistent.
- */
-int virtio_mem_raw_request(unsigned int dev, u16 type, u64 addr, u16 nb_blocks, u16 *state);
-/* Re-read the config and bring plugged toward requested now. */
-int virtio_mem_reconcile(unsigned int dev);
-/* Unplug up to @bytes (free blocks only, like a shrink); returns bytes. */
-u64 virtio_mem_unplug(unsigned int dev, u64 bytes);
-/*
- * Fault injection for the self-tests: after letting @skip PLUG/UNPLUG/
- * UNPLUG_ALL requests through, the next @nr are answered @resp (NACK, BUSY
- * or ERROR) without reaching the device, as a refusing device would answer
- * them: those answers change nothing at the device (§5.15.6). STATE always
- * reaches the device. Returns how many refusals were still pending;
- * (0, 0, 0) cancels them.
- */
-unsigned int virtio_mem_inject_response(int resp, unsigned int skip, unsigned int nr);
-/*
- * For the self-tests: after @skip reads of the requested size (at the
- * start of a reconcile and between its memory blocks), the next @reads
- * return @size; (0, 0, 0) cancels.
- */
-void virtio_mem_inject_target(u64 size, unsigned int skip, unsigned int reads);
-#endif /* CONFIG_SELFTESTS */
-
-/*
- * Pseudo-answer for virtio_mem_inject_response(): the request reaches the
- * device, but its answer is seen only VIRTIO_MEM_INJECT_DELAY_US later.
- */
-#define VIRTIO_MEM_INJECT_DELAY		0x100
-#define VIRTIO_MEM_INJECT_DELAY_US	2500000
-/* A request unanswered this long gets a warning (and again as long again). */
-#define VIRTIO_MEM_WARN_US		2000000
-/* BUSY answers retried (with backoff) before a request is given up. */
-#define VIRTIO_MEM_BUSY_RETRIES	10
 
 #endif

@@ -21,11 +21,11 @@
 #define SBM_STEPS	400
 #define MAX_PINNED	64
 
-static struct vmem vmem;	/* the one device's driver state */
+static struct virtio_mem vmem;	/* the one device's driver state */
 /* The region of another device already set up (size 0: none). */
 static u64 other_dev_addr, other_dev_size;
 
-bool vmem_region_claimed(u64 addr, u64 size)
+bool virtio_mem_region_claimed(u64 addr, u64 size)
 {
 	return other_dev_size && addr < other_dev_addr + other_dev_size &&
 	       other_dev_addr < addr + size;
@@ -40,14 +40,14 @@ static struct {
 	long refuse_block;	/* ERROR for an UNPLUG of just this block */
 	unsigned int refuse_next;	/* answer the next PLUG/UNPLUGs refuse_resp */
 	int refuse_resp;
-	unsigned long target_reads;	/* vmem_target_left() calls */
+	unsigned long target_reads;	/* virtio_mem_target_left() calls */
 	long move_at;			/* at that read, requested_size becomes move_to */
 	u64 move_to;
 	bool allow_stale;	/* a plugged memmap block without its mb is fine */
 	char why[160];		/* the first bad request */
 } dev;
 
-const char *vmem_resp_name(int r)
+const char *virtio_mem_resp_name(int r)
 {
 	static const char *const names[] = { "ACK", "NACK", "BUSY", "ERROR" };
 
@@ -62,7 +62,8 @@ static int dev_bad(const char *what, unsigned long b, unsigned long n)
 }
 
 /* The device side of every request the driver sends. */
-int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u16 *state)
+static int dev_request(struct virtio_mem *vm, u16 type, unsigned long b, unsigned long n,
+		       u16 *state)
 {
 	if (vm != &vmem)
 		return dev_bad("request for another device", b, n);
@@ -81,7 +82,7 @@ int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u1
 	}
 	if (type != VIRTIO_MEM_REQ_PLUG && type != VIRTIO_MEM_REQ_UNPLUG)
 		return dev_bad("unexpected request type", b, n);
-	if (plug && (b + n) * vmem.bs > vmem.cfg.usable_region_size)
+	if (plug && (b + n) * vmem.device_block_size > vmem.cfg.usable_region_size)
 		return dev_bad("PLUG beyond the usable region", b, n);
 	if (nr_p != (plug ? 0 : n))
 		return dev_bad(plug ? "PLUG of plugged blocks" : "UNPLUG of unplugged blocks",
@@ -102,33 +103,57 @@ int vmem_request(struct vmem *vm, u16 type, unsigned long b, unsigned long n, u1
 		dev.refusals++;
 		return refusals[sim_rand_below(&dev.rng, 3)];
 	}
-	if (plug && dev.plugged_size + n * vmem.bs > vmem.cfg.requested_size)
+	if (plug && dev.plugged_size + n * vmem.device_block_size > vmem.cfg.requested_size)
 		return VIRTIO_MEM_RESP_NACK;
 	for (unsigned long i = b; i < b + n; i++)
 		__assign_bit(i, dev.plugged, plug);
 	if (plug)
-		dev.plugged_size += n * vmem.bs;
+		dev.plugged_size += n * vmem.device_block_size;
 	else
-		dev.plugged_size -= n * vmem.bs;
+		dev.plugged_size -= n * vmem.device_block_size;
 	vmem.cfg.plugged_size = dev.plugged_size;
 	return VIRTIO_MEM_RESP_ACK;
 }
 
+/* The request layer (virtio_mem_req.c) the policy calls: the model device. */
+int virtio_mem_send_plug_request(struct virtio_mem *vm, unsigned long b, unsigned long n)
+{
+	return dev_request(vm, VIRTIO_MEM_REQ_PLUG, b, n, NULL);
+}
+
+int virtio_mem_send_unplug_request(struct virtio_mem *vm, unsigned long b, unsigned long n)
+{
+	return dev_request(vm, VIRTIO_MEM_REQ_UNPLUG, b, n, NULL);
+}
+
+int virtio_mem_send_state_request(struct virtio_mem *vm, unsigned long b, unsigned long n,
+				  u16 *state)
+{
+	return dev_request(vm, VIRTIO_MEM_REQ_STATE, b, n, state);
+}
+
+/* The kernel's audit hook; here audit_add() audits every add_memory(). */
+void virtio_mem_test_added(struct virtio_mem *vm)
+{
+	(void)vm;
+}
+
 /* The host changes requested_size when the driver reads it for the move_at-th time. */
-unsigned long vmem_target_left(struct vmem *vm, bool plug)
+unsigned long virtio_mem_target_left(struct virtio_mem *vm, bool plug)
 {
 	u64 target;
 
 	if ((long)++dev.target_reads == dev.move_at)
 		vm->cfg.requested_size = dev.move_to;
-	target = ALIGN_DOWN(min(vm->cfg.requested_size, sbm_usable_size(vm)), vm->bs);
+	target = ALIGN_DOWN(min(vm->cfg.requested_size, virtio_mem_usable_size(vm)),
+			    vm->device_block_size);
 	if (plug ? target > vm->plugged_bytes : target < vm->plugged_bytes)
-		return (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->bs;
+		return (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->device_block_size;
 	return 0;
 }
 
 /* The simulated memory never faults; serve mode's probe is the kernel's. */
-int vmem_probe_word(u64 pa)
+int virtio_mem_probe_word(u64 pa)
 {
 	(void)pa;
 	return 0;
@@ -147,12 +172,12 @@ static struct {
 static void audit_add(phys_addr_t start, phys_addr_t size, phys_addr_t plugged)
 {
 	(void)plugged;
-	if (!vmem.bs || !dev.plugged || start < vmem.cfg.addr ||
+	if (!vmem.device_block_size || !dev.plugged || start < vmem.cfg.addr ||
 	    start + size > vmem.cfg.addr + vmem.cfg.region_size)
 		return;
 	add_audit.adds++;
-	for (u64 a = start; a < start + size; a += vmem.bs)
-		if (!test_bit((a - vmem.cfg.addr) / vmem.bs, dev.plugged) &&
+	for (u64 a = start; a < start + size; a += vmem.device_block_size)
+		if (!test_bit((a - vmem.cfg.addr) / vmem.device_block_size, dev.plugged) &&
 		    walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL) != WALK_NONE &&
 		    !add_audit.bad++)
 			add_audit.first_bad = a;
@@ -175,9 +200,9 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	vmem.cfg.usable_region_size = g->usable;
 	vmem.cfg.requested_size = g->usable;
 	sim_log_mute++;
-	KASSERT_EQ(t, sbm_setup_geometry(&vmem), 0);
+	KASSERT_EQ(t, virtio_mem_init_hotplug(&vmem), 0);
 	sim_log_mute--;
-	KASSERT_EQ(t, sbm_init(&vmem), 0);
+	KASSERT_EQ(t, virtio_mem_sbm_init(&vmem), 0);
 	dev.plugged = calloc(DIV_ROUND_UP(vmem.nr_blocks, 64), sizeof(unsigned long));
 	dev.plugged_size = 0;
 	dev.requests = dev.refusals = dev.bad = 0;
@@ -191,17 +216,17 @@ static void setup(struct ktest *t, int va_bits, const struct geometry *g)
 	sim_after_add_memory = audit_add;
 }
 
-/* Blocks sbm_plug(&vmem) could still plug: unplugged, usable, in a memory block. */
+/* Blocks the driver could still plug: unplugged, usable, in a memory block. */
 static unsigned long pluggable(void)
 {
 	unsigned long n = 0;
 
 	for (unsigned long mb = 0; mb < vmem.nr_mbs; mb++) {
-		unsigned long b0 = vmem.first_mb_block + mb * vmem.bpm;
+		unsigned long b0 = vmem.first_mb_block + mb * vmem.sbs_per_mb;
 
-		for (unsigned long b = b0; b < b0 + vmem.bpm; b++)
+		for (unsigned long b = b0; b < b0 + vmem.sbs_per_mb; b++)
 			n += !test_bit(b, vmem.plugged) &&
-			     (b + 1) * vmem.bs <= vmem.cfg.usable_region_size;
+			     (b + 1) * vmem.device_block_size <= vmem.cfg.usable_region_size;
 	}
 	return n;
 }
@@ -219,7 +244,7 @@ static void check(struct ktest *t, unsigned long movable0, int step)
 			   (unsigned long long)add_audit.first_bad);
 	for (unsigned long b = 0; b < vmem.nr_blocks; b++) {
 		bool p = test_bit(b, vmem.plugged);
-		u64 a = vmem_block_addr(&vmem, b);
+		u64 a = virtio_mem_block_addr(&vmem, b);
 		phys_addr_t pa = walk_pgd(swapper_pg_dir, lm_va(a), NULL, NULL);
 
 		nr_plugged += p;
@@ -235,11 +260,11 @@ static void check(struct ktest *t, unsigned long movable0, int step)
 		if (t->failed)
 			return;
 	}
-	KEXPECT_EQ(t, vmem.plugged_bytes, nr_plugged * vmem.bs);
+	KEXPECT_EQ(t, vmem.plugged_bytes, nr_plugged * vmem.device_block_size);
 	KEXPECT_EQ(t, vmem.plugged_bytes, dev.plugged_size);
 	/* An mb is added (its sections present) iff its memmap block is plugged. */
 	for (unsigned long mb = 0; mb < vmem.nr_mbs; mb++) {
-		unsigned long b0 = vmem.first_mb_block + mb * vmem.bpm;
+		unsigned long b0 = vmem.first_mb_block + mb * vmem.sbs_per_mb;
 		bool added = test_bit(mb, vmem.added);
 
 		if (!(dev.allow_stale && !added))
@@ -294,25 +319,25 @@ static void sbm_random(struct ktest *t)
 		sim_log_mute++;
 		for (int step = 0; step < SBM_STEPS && !t->failed; step++) {
 			unsigned int op = sim_rand_below(&rng, 10);
-			unsigned long k = 1 + sim_rand_below(&rng, 3 * vmem.bpm);
+			unsigned long k = 1 + sim_rand_below(&rng, 3 * vmem.sbs_per_mb);
 			u64 before = vmem.plugged_bytes, refusals = dev.refusals;
 			unsigned long can = pluggable(), got;
 
 			dev.refuse_pct = run % 4 ? 10 : 0;
 			if (op < 4) {
-				got = sbm_plug(&vmem, k);
+				got = virtio_mem_sbm_plug_request(&vmem, k);
 				stats[0] += got;
 				KEXPECT_LE(t, got, k);
-				KEXPECT_EQ(t, vmem.plugged_bytes, before + got * vmem.bs);
+				KEXPECT_EQ(t, vmem.plugged_bytes, before + got * vmem.device_block_size);
 				/* A device that never refuses gets all it allows. */
 				if (dev.refusals == refusals &&
-				    before + min(k, can) * vmem.bs <= vmem.cfg.requested_size)
+				    before + min(k, can) * vmem.device_block_size <= vmem.cfg.requested_size)
 					KEXPECT_EQ(t, got, min(k, can));
 			} else if (op < 8) {
-				got = sbm_unplug(&vmem, k);
+				got = virtio_mem_sbm_unplug_request(&vmem, k);
 				stats[1] += got;
 				KEXPECT_LE(t, got, k);
-				KEXPECT_EQ(t, vmem.plugged_bytes, before - got * vmem.bs);
+				KEXPECT_EQ(t, vmem.plugged_bytes, before - got * vmem.device_block_size);
 			} else if (op == 8 && nr_pinned < MAX_PINNED) {
 				/* Pin a page: its block can no longer be unplugged. */
 				struct page *p = alloc_pages(GFP_MOVABLE, 0);
@@ -328,8 +353,8 @@ static void sbm_random(struct ktest *t)
 			}
 			/* The host lowers or raises requested_size now and then. */
 			if (sim_chance(&rng, 1, 20))
-				vmem.cfg.requested_size = vmem.bs * sim_rand_below(&rng,
-							vmem.cfg.usable_region_size / vmem.bs + 1);
+				vmem.cfg.requested_size = vmem.device_block_size * sim_rand_below(&rng,
+							vmem.cfg.usable_region_size / vmem.device_block_size + 1);
 			check(t, movable0, step);
 		}
 		stats[3] += dev.refusals;
@@ -338,7 +363,7 @@ static void sbm_random(struct ktest *t)
 		while (nr_pinned)
 			free_pages(pinned[--nr_pinned], 0);
 		dev.refuse_pct = 0;
-		sbm_unplug(&vmem, vmem.nr_blocks);
+		virtio_mem_sbm_unplug_request(&vmem, vmem.nr_blocks);
 		sim_log_mute--;
 		check(t, movable0, SBM_STEPS);
 		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
@@ -376,11 +401,11 @@ static void sbm_readd_fails(struct ktest *t)
 		setup(t, sim_modes[m], &g);
 		if (t->failed)
 			return;
-		bpm = vmem.bpm;
+		bpm = vmem.sbs_per_mb;
 		b0 = vmem.first_mb_block + top * bpm;
 		movable0 = zones[ZONE_MOVABLE].present_pages;
 		/* mbs 0-7 full (4-5 GiB), mb 8 (5 GiB) only its memmap block. */
-		KASSERT_EQ(t, sbm_plug(&vmem, top * bpm + 1), top * bpm + 1);
+		KASSERT_EQ(t, virtio_mem_sbm_plug_request(&vmem, top * bpm + 1), top * bpm + 1);
 		mm_snap_take(&s0);
 		for (n = 1; n < 100 && !done && !t->failed; n++) {
 			unsigned long calls0 = nr_alloc_calls;
@@ -390,7 +415,7 @@ static void sbm_readd_fails(struct ktest *t)
 			printk_capture(log, sizeof(log));
 			fail_alloc_nth = n;
 			/* mb 8 goes, is refused and re-added: the shrink stops there. */
-			KEXPECT_EQ(t, sbm_unplug(&vmem, 1), 0);
+			KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, 1), 0);
 			fail_alloc_nth = 0;
 			done = nr_alloc_calls - calls0 < n;	/* nothing failed */
 			printk_capture(NULL, 0);
@@ -403,14 +428,14 @@ static void sbm_readd_fails(struct ktest *t)
 				stale++;
 				KEXPECT_TRUE(t, test_bit(b0, vmem.plugged));
 				KEXPECT_TRUE(t, strstr(log, "stays plugged") != NULL);
-				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* passes mb 8 by */
+				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, 1), 1);		/* passes mb 8 by */
 				KEXPECT_TRUE(t, test_bit(top + 1, vmem.added));
 				KEXPECT_TRUE(t, !test_bit(top, vmem.added));
-				KEXPECT_EQ(t, sbm_unplug(&vmem, 2), 2);	/* mb 9, then the stale block */
+				KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, 2), 2);	/* mb 9, then the stale block */
 				KEXPECT_TRUE(t, !test_bit(b0, vmem.plugged));
 				dev.allow_stale = false;
 				check(t, movable0, (int)n);
-				KEXPECT_EQ(t, sbm_plug(&vmem, 1), 1);		/* mb 8 anew */
+				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, 1), 1);		/* mb 8 anew */
 			}
 			check(t, movable0, (int)n);
 			EXPECT_SNAP_EQ(t, s0);
@@ -451,19 +476,19 @@ static void sbm_exact_targets(struct ktest *t)
 			static const long offs[] = { 0, 1, 2, -1 };
 
 			for (unsigned int o = 0; o < ARRAY_SIZE(offs) && !t->failed; o++) {
-				long target = (long)(m * vmem.bpm) + offs[o];
-				unsigned long need = full - vmem.plugged_bytes / vmem.bs;
+				long target = (long)(m * vmem.sbs_per_mb) + offs[o];
+				unsigned long need = full - vmem.plugged_bytes / vmem.device_block_size;
 
 				if (target < 0 || (unsigned long)target >= full)
 					continue;
-				KEXPECT_EQ(t, sbm_plug(&vmem, need), need);
-				KEXPECT_EQ(t, sbm_unplug(&vmem, full - target), full - target);
-				KEXPECT_EQ(t, vmem.plugged_bytes, target * vmem.bs);
+				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, need), need);
+				KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, full - target), full - target);
+				KEXPECT_EQ(t, vmem.plugged_bytes, target * vmem.device_block_size);
 				check(t, movable0, (int)target);
 				shapes++;
 			}
 		}
-		sbm_unplug(&vmem, vmem.nr_blocks);
+		virtio_mem_sbm_unplug_request(&vmem, vmem.nr_blocks);
 		sim_log_mute--;
 		check(t, movable0, -1);
 		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
@@ -508,14 +533,14 @@ static void sbm_refusal_stops(struct ktest *t)
 		if (t->failed)
 			return;
 		movable0 = zones[ZONE_MOVABLE].present_pages;
-		per_mb = vmem.bpm;
+		per_mb = vmem.sbs_per_mb;
 		sim_log_mute++;
-		KASSERT_EQ(t, sbm_plug(&vmem, vmem.nr_blocks), vmem.nr_blocks);
+		KASSERT_EQ(t, virtio_mem_sbm_plug_request(&vmem, vmem.nr_blocks), vmem.nr_blocks);
 		for (unsigned int a = 0; a < ARRAY_SIZE(answers); a++) {
 			before = sbm_snap();
 			dev.refuse_next = 1;
 			dev.refuse_resp = answers[a];
-			KEXPECT_EQ(t, sbm_unplug(&vmem, 2 * per_mb), 0);
+			KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, 2 * per_mb), 0);
 			after = sbm_snap();
 			KEXPECT_EQ(t, dev.refuse_next, 0);
 			KEXPECT_EQ(t, after.requests, before.requests + 1);
@@ -531,13 +556,13 @@ static void sbm_refusal_stops(struct ktest *t)
 		 */
 		pin = alloc_pages(GFP_MOVABLE, 0);
 		KASSERT_TRUE(t, pin && page_to_phys(pin) >= vmem.mb_base + 3 * vmem.mb_size);
-		KEXPECT_EQ(t, sbm_unplug(&vmem, 2 * per_mb), 2 * per_mb);
+		KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, 2 * per_mb), 2 * per_mb);
 		KEXPECT_TRUE(t, test_bit(3, vmem.added));
 		if (per_mb == 1)
 			KEXPECT_TRUE(t, !test_bit(2, vmem.added) && !test_bit(1, vmem.added));
 		check(t, movable0, 10);
 		free_pages(pin, 0);
-		sbm_unplug(&vmem, vmem.nr_blocks);
+		virtio_mem_sbm_unplug_request(&vmem, vmem.nr_blocks);
 		sim_log_mute--;
 		check(t, movable0, 11);
 		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
@@ -562,28 +587,28 @@ static void sbm_target_moves(struct ktest *t)
 		if (t->failed)
 			return;
 		movable0 = zones[ZONE_MOVABLE].present_pages;
-		bpm = vmem.bpm;
+		bpm = vmem.sbs_per_mb;
 		all = vmem.nr_blocks;
 		sim_log_mute++;
 		vmem.follow_target = true;
 		/* Plug toward all; after the first mb the host wants 0: stop there. */
 		dev.move_at = 1, dev.move_to = 0;
-		KEXPECT_EQ(t, sbm_plug(&vmem, all), bpm);
+		KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, all), bpm);
 		/* Plug toward all; the host lowers it to 2 mbs: plug stops at 2. */
 		dev.target_reads = 0, dev.move_at = 1, dev.move_to = 2 * mb;
 		vmem.cfg.requested_size = region;
-		KEXPECT_EQ(t, sbm_plug(&vmem, all), bpm);
+		KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, all), bpm);
 		KEXPECT_EQ(t, vmem.plugged_bytes, 2 * mb);
 		vmem.cfg.requested_size = region;
-		KEXPECT_EQ(t, sbm_plug(&vmem, all - 2 * bpm), all - 2 * bpm);	/* the rest */
+		KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, all - 2 * bpm), all - 2 * bpm);	/* the rest */
 		/* Unplug toward 0; after the first mb the host wants all again. */
 		dev.target_reads = 0, dev.move_at = 1, dev.move_to = region;
 		vmem.cfg.requested_size = 0;
-		KEXPECT_EQ(t, sbm_unplug(&vmem, all), bpm);
+		KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, all), bpm);
 		KEXPECT_EQ(t, vmem.plugged_bytes, region - mb);
 		check(t, movable0, (int)i);
 		vmem.follow_target = false;
-		sbm_unplug(&vmem, all);
+		virtio_mem_sbm_unplug_request(&vmem, all);
 		sim_log_mute--;
 		check(t, movable0, (int)i);
 		KEXPECT_EQ(t, vmem.plugged_bytes, 0);
@@ -628,7 +653,7 @@ static void sbm_bad_geometry(struct ktest *t)
 		mm_snap_take(&s0);
 		lines = sim_log_lines;
 		sim_log_mute++;
-		KEXPECT_EQ(t, sbm_setup_geometry(&vmem), -EINVAL);
+		KEXPECT_EQ(t, virtio_mem_init_hotplug(&vmem), -EINVAL);
 		sim_log_mute--;
 		/* Said so just now, and took nothing. */
 		KEXPECT_GT(t, sim_log_lines, lines);

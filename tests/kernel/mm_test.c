@@ -18,6 +18,7 @@
 #include <rvmm/ptdump.h>
 #include <rvmm/trap.h>
 #include <rvmm/virtio.h>
+#include "../../drivers/virtio/virtio_mem.h"
 
 
 /* A window of kernel VA used by nothing else: far into the ioremap area. */

@@ -14,6 +14,7 @@
 #include <rvmm/printk.h>
 #include <rvmm/trap.h>
 #include <rvmm/virtio.h>
+#include "../../drivers/virtio/virtio_mem.h"
 
 #define MAGIC 0x9e3779b97f4a7c15ULL
 
