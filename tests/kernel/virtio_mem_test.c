@@ -332,6 +332,60 @@ static void shrink_to_one_block(struct ktest *t)
 	KEXPECT_EQ(t, mid.online, vi.online);
 }
 
+/* Unplugged blocks inside memory blocks that exist: a plug fills them first. */
+static unsigned long holes(const struct virtio_mem_info *vi)
+{
+	unsigned long n = 0;
+
+	for (unsigned long b = 0; b < usable_blocks(vi); b++)
+		n += !virtio_mem_block_plugged(dev, b) && pfn_valid(PHYS_PFN(block_addr(vi, b)));
+	return n;
+}
+
+/*
+ * A memory block added with half of it plugged: the kernel page-table
+ * audit, run right after each add_memory() of the driver and before the
+ * driver goes on, finds no mapping of memory unplugged at the device (the
+ * whole block was once mapped by the add, its tail unmapped only after).
+ */
+static void add_maps_only_plugged(struct ktest *t)
+{
+	struct virtio_mem_info vi, mid, end;
+	unsigned long audits, failed;
+	const char *why;
+	u64 mb, target, size = shrink_size(t, &vi);
+
+	if (!size)
+		return;
+	mb = max(vi.cfg.block_size, SECTION_SIZE);
+	if (2 * vi.cfg.block_size > mb) {
+		ktest_skip(t, "one device block per memory block: none is added partly plugged");
+		return;
+	}
+	KASSERT_EQ(t, virtio_mem_unplug(dev, size), size);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &mid));
+	target = mid.plugged + holes(&mid) * vi.cfg.block_size + mb / 2;
+	if (target <= vi.usable) {
+		virtio_mem_inject_target(target, 0, ~0U);
+		virtio_mem_audit_adds(true, NULL, NULL);
+		KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
+		audits = virtio_mem_audit_adds(false, &failed, &why);
+		virtio_mem_inject_target(0, 0, 0);
+		KASSERT_TRUE(t, virtio_mem_get_info(dev, &mid));
+		KEXPECT_EQ(t, mid.plugged, target);
+		KEXPECT_GE(t, audits, 1);
+		KEXPECT_EQ(t, failed, 0);
+		if (failed)
+			printk("    # audit right after add_memory(): %s\n", why);
+	} else {
+		ktest_skip(t, "no memory block left to add half plugged");
+	}
+	KEXPECT_EQ(t, virtio_mem_reconcile(dev), 0);
+	KASSERT_TRUE(t, virtio_mem_get_info(dev, &end));
+	KEXPECT_EQ(t, end.plugged, vi.plugged);
+	KEXPECT_EQ(t, end.cfg.plugged_size, vi.plugged);
+}
+
 /*
  * The requested size moves the other way while a resize runs (injected:
  * reads of requested_size return @moved after @skip reads): the resize
@@ -649,6 +703,7 @@ static void every_other_device(struct ktest *t)
 		KTEST_CASE(state_agrees),
 		KTEST_CASE(unplug_replug_cycle),
 		KTEST_CASE(shrink_to_one_block),
+		KTEST_CASE(add_maps_only_plugged),
 		KTEST_CASE(one_request_per_memory_block),
 		KTEST_CASE(target_moves_mid_resize),
 		KTEST_CASE(busy_is_retried),
@@ -708,6 +763,7 @@ KTEST_SUITE(virtio_mem, false,
 	KTEST_CASE(state_agrees),
 	KTEST_CASE(unplug_replug_cycle),
 	KTEST_CASE(shrink_to_one_block),
+	KTEST_CASE(add_maps_only_plugged),
 	KTEST_CASE(one_request_per_memory_block),
 	KTEST_CASE(target_moves_mid_resize),
 	KTEST_CASE(busy_is_retried),
