@@ -73,7 +73,8 @@ TEST_HOOKS = {"fail_alloc_nth", "nr_alloc_calls", "should_fail_alloc",
               "vmemmap_force_basepages", "printk_capture",
               "virtio_mem_inject_response", "virtio_mem_inject_target",
               "virtio_mem_nr_devices", "virtio_mem_get_info", "virtio_mem_block_plugged",
-              "virtio_mem_raw_request", "virtio_mem_reconcile", "virtio_mem_unplug"}
+              "virtio_mem_raw_request", "virtio_mem_reconcile", "virtio_mem_unplug",
+              "virtio_mem_audit_adds", "virtio_mem_test_added"}
 LAYOUT_DTB = BUILD / "layout-holes.dtb"     # tests/layouts.py
 
 
