@@ -501,7 +501,7 @@ static int unplug_run(struct virtio_mem *vm, unsigned long lo, unsigned long hi)
 }
 
 /* Unplug up to @limit free data blocks of @mb, highest first. */
-static unsigned long unplug_data_blocks(struct virtio_mem *vm, unsigned long mb,
+static unsigned long virtio_mem_sbm_unplug_any_sb(struct virtio_mem *vm, unsigned long mb,
 					unsigned long limit, int *err)
 {
 	unsigned long b0 = mb_first(vm, mb), got = 0, lo = 0, hi = 0, b;
@@ -692,7 +692,7 @@ static int unplug_mb(struct virtio_mem *vm, unsigned long mb, unsigned long want
 			return err;
 		err = 0;
 	}
-	got = unplug_data_blocks(vm, mb, min(want - *done, k), &err);
+	got = virtio_mem_sbm_unplug_any_sb(vm, mb, min(want - *done, k), &err);
 	*done += got;
 	return err;
 }
