@@ -409,10 +409,11 @@ bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
 	for (unsigned int i = 0; i < nr_vmem; i++) {
 		const struct virtio_mem *vm = &vmem_devs[i];
 		u64 lo = max((u64)pa, vm->cfg.addr);
-		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * vm->device_block_size);
+		u64 bs = vm->device_block_size;
+		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * bs);
 
-		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, vm->device_block_size) + vm->device_block_size)
-			if (!test_bit((a - vm->cfg.addr) / vm->device_block_size, vm->plugged))
+		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, bs) + bs)
+			if (!test_bit((a - vm->cfg.addr) / bs, vm->plugged))
 				return true;
 	}
 	return false;

@@ -73,14 +73,14 @@ static const char *virtio_mem_region_conflict(const struct virtio_mem_config *c)
 int virtio_mem_init_hotplug(struct virtio_mem *vm)
 {
 	const struct virtio_mem_config *c = &vm->cfg;
+	u64 end, mb_end, bs = c->block_size;
 	const char *why;
-	u64 end, mb_end;
 
-	vm->device_block_size = c->block_size;
-	if (!is_power_of_2(vm->device_block_size) || vm->device_block_size < SUBBLOCK_PAGES * PAGE_SIZE ||
-	    !IS_ALIGNED(c->addr | c->region_size, vm->device_block_size) || !c->region_size) {
+	vm->device_block_size = bs;
+	if (!is_power_of_2(bs) || bs < SUBBLOCK_PAGES * PAGE_SIZE ||
+	    !IS_ALIGNED(c->addr | c->region_size, bs) || !c->region_size) {
 		pr_err("virtio-mem: unsupported geometry: block 0x%llx, region 0x%llx+0x%llx (blocks must be >= 2 MiB)\n",
-		       (unsigned long long)vm->device_block_size, (unsigned long long)c->addr,
+		       (unsigned long long)bs, (unsigned long long)c->addr,
 		       (unsigned long long)c->region_size);
 		return -EINVAL;
 	}
@@ -90,14 +90,14 @@ int virtio_mem_init_hotplug(struct virtio_mem *vm)
 		       (unsigned long long)c->addr, (unsigned long long)c->region_size, why);
 		return -EINVAL;
 	}
-	vm->mb_size = max(vm->device_block_size, (u64)SECTION_SIZE);
+	vm->mb_size = max(bs, (u64)SECTION_SIZE);
 	vm->mb_base = ALIGN(c->addr, vm->mb_size);
 	end = min(c->addr + c->region_size, (u64)linear_map_limit());
 	mb_end = ALIGN_DOWN(end, vm->mb_size);
-	vm->nr_blocks = c->region_size / vm->device_block_size;
-	vm->sbs_per_mb = vm->mb_size / vm->device_block_size;
+	vm->nr_blocks = c->region_size / bs;
+	vm->sbs_per_mb = vm->mb_size / bs;
 	vm->nr_mbs = mb_end > vm->mb_base ? (mb_end - vm->mb_base) / vm->mb_size : 0;
-	vm->first_mb_block = (vm->mb_base - c->addr) / vm->device_block_size;
+	vm->first_mb_block = (vm->mb_base - c->addr) / bs;
 	/* node_id names an ACPI PXM only with VIRTIO_MEM_F_ACPI_PXM; one node here. */
 	vm->nid = 0;
 	if (!vm->nr_mbs) {
@@ -330,7 +330,8 @@ static void verify_state(struct virtio_mem *vm, unsigned long b, unsigned long n
 	if (r != VIRTIO_MEM_RESP_ACK || state != expect) {
 		vm->nr_errors++;
 		pr_err("virtio-mem: STATE of 0x%llx+%lu blocks: %s, state %u, driver believes %s\n",
-		       (unsigned long long)virtio_mem_block_addr(vm, b), n, virtio_mem_resp_name(r), state,
+		       (unsigned long long)virtio_mem_block_addr(vm, b), n, virtio_mem_resp_name(r),
+		       state,
 		       expect == VIRTIO_MEM_STATE_PLUGGED ? "plugged" : "unplugged");
 	}
 }
@@ -345,7 +346,8 @@ static int change_range(struct virtio_mem *vm, bool plug, unsigned long b, unsig
 		vm->nr_errors++;
 		pr_err("virtio-mem: %s of 0x%llx-0x%llx (%lu blocks) refused: %s; nothing changed\n",
 		       plug ? "PLUG" : "UNPLUG", (unsigned long long)virtio_mem_block_addr(vm, b),
-		       (unsigned long long)(virtio_mem_block_addr(vm, b + n) - 1), n, virtio_mem_resp_name(r));
+		       (unsigned long long)(virtio_mem_block_addr(vm, b + n) - 1), n,
+		       virtio_mem_resp_name(r));
 		return r == VIRTIO_MEM_RESP_NACK ? -EAGAIN : r < 0 ? r : -EIO;
 	}
 	for (unsigned long i = b; i < b + n; i++)
@@ -416,8 +418,8 @@ static void unmap_blocks(struct virtio_mem *vm, unsigned long b, unsigned long n
  */
 static int add_mb(struct virtio_mem *vm, unsigned long mb, unsigned long n)
 {
-	int ret = add_memory_plugged(vm->nid, mb_addr(vm, mb), vm->mb_size, n * vm->device_block_size,
-				     MHP_MEMMAP_ON_MEMORY);
+	int ret = add_memory_plugged(vm->nid, mb_addr(vm, mb), vm->mb_size,
+				     n * vm->device_block_size, MHP_MEMMAP_ON_MEMORY);
 
 	if (!ret) {
 		__assign_bit(mb, vm->added, true);

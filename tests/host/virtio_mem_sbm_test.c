@@ -148,7 +148,8 @@ unsigned long virtio_mem_target_left(struct virtio_mem *vm, bool plug)
 	target = ALIGN_DOWN(min(vm->cfg.requested_size, virtio_mem_usable_size(vm)),
 			    vm->device_block_size);
 	if (plug ? target > vm->plugged_bytes : target < vm->plugged_bytes)
-		return (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) / vm->device_block_size;
+		return (plug ? target - vm->plugged_bytes : vm->plugged_bytes - target) /
+		       vm->device_block_size;
 	return 0;
 }
 
@@ -328,16 +329,19 @@ static void sbm_random(struct ktest *t)
 				got = virtio_mem_sbm_plug_request(&vmem, k);
 				stats[0] += got;
 				KEXPECT_LE(t, got, k);
-				KEXPECT_EQ(t, vmem.plugged_bytes, before + got * vmem.device_block_size);
+				KEXPECT_EQ(t, vmem.plugged_bytes,
+					   before + got * vmem.device_block_size);
 				/* A device that never refuses gets all it allows. */
 				if (dev.refusals == refusals &&
-				    before + min(k, can) * vmem.device_block_size <= vmem.cfg.requested_size)
+				    before + min(k, can) * vmem.device_block_size <=
+				    vmem.cfg.requested_size)
 					KEXPECT_EQ(t, got, min(k, can));
 			} else if (op < 8) {
 				got = virtio_mem_sbm_unplug_request(&vmem, k);
 				stats[1] += got;
 				KEXPECT_LE(t, got, k);
-				KEXPECT_EQ(t, vmem.plugged_bytes, before - got * vmem.device_block_size);
+				KEXPECT_EQ(t, vmem.plugged_bytes,
+					   before - got * vmem.device_block_size);
 			} else if (op == 8 && nr_pinned < MAX_PINNED) {
 				/* Pin a page: its block can no longer be unplugged. */
 				struct page *p = alloc_pages(GFP_MOVABLE, 0);
@@ -353,8 +357,9 @@ static void sbm_random(struct ktest *t)
 			}
 			/* The host lowers or raises requested_size now and then. */
 			if (sim_chance(&rng, 1, 20))
-				vmem.cfg.requested_size = vmem.device_block_size * sim_rand_below(&rng,
-							vmem.cfg.usable_region_size / vmem.device_block_size + 1);
+				vmem.cfg.requested_size = vmem.device_block_size *
+					sim_rand_below(&rng, vmem.cfg.usable_region_size /
+							     vmem.device_block_size + 1);
 			check(t, movable0, step);
 		}
 		stats[3] += dev.refusals;
@@ -428,14 +433,17 @@ static void sbm_readd_fails(struct ktest *t)
 				stale++;
 				KEXPECT_TRUE(t, test_bit(b0, vmem.plugged));
 				KEXPECT_TRUE(t, strstr(log, "stays plugged") != NULL);
-				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, 1), 1);		/* passes mb 8 by */
+				/* passes mb 8 by */
+				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, 1), 1);
 				KEXPECT_TRUE(t, test_bit(top + 1, vmem.added));
 				KEXPECT_TRUE(t, !test_bit(top, vmem.added));
-				KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, 2), 2);	/* mb 9, then the stale block */
+				/* mb 9, then the stale block */
+				KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, 2), 2);
 				KEXPECT_TRUE(t, !test_bit(b0, vmem.plugged));
 				dev.allow_stale = false;
 				check(t, movable0, (int)n);
-				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, 1), 1);		/* mb 8 anew */
+				/* mb 8 anew */
+				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, 1), 1);
 			}
 			check(t, movable0, (int)n);
 			EXPECT_SNAP_EQ(t, s0);
@@ -477,12 +485,14 @@ static void sbm_exact_targets(struct ktest *t)
 
 			for (unsigned int o = 0; o < ARRAY_SIZE(offs) && !t->failed; o++) {
 				long target = (long)(m * vmem.sbs_per_mb) + offs[o];
-				unsigned long need = full - vmem.plugged_bytes / vmem.device_block_size;
+				unsigned long need = full -
+						     vmem.plugged_bytes / vmem.device_block_size;
 
 				if (target < 0 || (unsigned long)target >= full)
 					continue;
 				KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, need), need);
-				KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, full - target), full - target);
+				KEXPECT_EQ(t, virtio_mem_sbm_unplug_request(&vmem, full - target),
+					   full - target);
 				KEXPECT_EQ(t, vmem.plugged_bytes, target * vmem.device_block_size);
 				check(t, movable0, (int)target);
 				shapes++;
@@ -600,7 +610,8 @@ static void sbm_target_moves(struct ktest *t)
 		KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, all), bpm);
 		KEXPECT_EQ(t, vmem.plugged_bytes, 2 * mb);
 		vmem.cfg.requested_size = region;
-		KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, all - 2 * bpm), all - 2 * bpm);	/* the rest */
+		/* the rest */
+		KEXPECT_EQ(t, virtio_mem_sbm_plug_request(&vmem, all - 2 * bpm), all - 2 * bpm);
 		/* Unplug toward 0; after the first mb the host wants all again. */
 		dev.target_reads = 0, dev.move_at = 1, dev.move_to = region;
 		vmem.cfg.requested_size = 0;
