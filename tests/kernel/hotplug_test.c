@@ -204,6 +204,39 @@ static void hp_bad_input(struct ktest *t)
 	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
 }
 
+/*
+ * add_memory_plugged(): a section with only its first 4 sub-blocks in the
+ * linear map; the rest faults until mhp_map_range() maps it. Extents it
+ * cannot take (none, not whole sub-blocks, past the range) change nothing.
+ */
+static void hp_add_plugged_extent(struct ktest *t)
+{
+	const phys_addr_t plugged = 4 * SZ_2M;
+	phys_addr_t base, size;
+	struct mm_snapshot s0 = snap();
+	unsigned long v;
+
+	if (!hp_range(t, &base, &size))
+		return;
+	KEXPECT_EQ(t, add_memory_plugged(0, base, SECTION_SIZE, 0, MHP_MEMMAP_ON_MEMORY), -EINVAL);
+	KEXPECT_EQ(t, add_memory_plugged(0, base, SECTION_SIZE, SZ_2M / 2, MHP_MEMMAP_ON_MEMORY),
+		   -EINVAL);
+	KEXPECT_EQ(t, add_memory_plugged(0, base, SECTION_SIZE, SECTION_SIZE + SZ_2M,
+					 MHP_MEMMAP_ON_MEMORY), -EINVAL);
+	EXPECT_UNCHANGED(t, s0);
+	KASSERT_EQ(t, add_memory_plugged(0, base, SECTION_SIZE, plugged, MHP_MEMMAP_ON_MEMORY), 0);
+	KEXPECT_EQ(t, probe_read(lm_va(base + plugged - 8), &v), 0);
+	KEXPECT_EQ(t, probe_read(lm_va(base + plugged), &v), -EFAULT);
+	KEXPECT_EQ(t, probe_read(lm_va(base + SECTION_SIZE - 8), &v), -EFAULT);
+	KEXPECT_EQ(t, mhp_map_range(base + plugged, SZ_2M), 0);
+	KEXPECT_EQ(t, probe_read(lm_va(base + plugged), &v), 0);
+	KEXPECT_EQ(t, online_pages(PHYS_PFN(base + plugged), SUBBLOCK_PAGES, ZONE_MOVABLE), 0);
+	KEXPECT_EQ(t, offline_pages(PHYS_PFN(base + plugged), SUBBLOCK_PAGES), 0);
+	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
+	KEXPECT_EQ(t, probe_read(lm_va(base), &v), -EFAULT);
+	EXPECT_UNCHANGED(t, s0);
+}
+
 /* A page in use blocks offlining, names itself, and changes nothing. */
 static void hp_offline_busy(struct ktest *t)
 {
@@ -560,6 +593,7 @@ KTEST_SUITE(hotplug, true,
 	KTEST_CASE(hp_add_online_offline_remove),
 	KTEST_CASE(hp_memmap_on_memory),
 	KTEST_CASE(hp_bad_input),
+	KTEST_CASE(hp_add_plugged_extent),
 	KTEST_CASE(hp_offline_busy),
 	KTEST_CASE(hp_fault_injection),
 	KTEST_CASE(hp_memory_usable),
