@@ -424,15 +424,6 @@ int mhp_map_range(phys_addr_t start, phys_addr_t size)
 	return ret;
 }
 
-/*
- * Pages at the start of @pfn's section that hold its own memmap
- * (MHP_MEMMAP_ON_MEMORY; 0 otherwise): they are never onlined.
- */
-unsigned long memmap_on_memory_pages(unsigned long pfn)
-{
-	return __pfn_to_section(pfn)->nr_vmemmap;
-}
-
 /* The pages of a hot-added block past its memmap; under the hotplug lock. */
 static int block_range(const char *op, phys_addr_t start, unsigned long *pfn,
 		       unsigned long *nr)

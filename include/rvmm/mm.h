@@ -330,7 +330,15 @@ int offline_pages(unsigned long pfn, unsigned long nr_pages);
 int online_memory_block(phys_addr_t start);
 int mhp_unmap_range(phys_addr_t start, phys_addr_t size);
 int mhp_map_range(phys_addr_t start, phys_addr_t size);
-unsigned long memmap_on_memory_pages(unsigned long pfn);
+/*
+ * Pages at the start of @pfn's section that hold its own memmap
+ * (MHP_MEMMAP_ON_MEMORY; 0 otherwise): they are never onlined. Inline: a
+ * driver asks it for every piece of every block it onlines.
+ */
+static inline unsigned long memmap_on_memory_pages(unsigned long pfn)
+{
+	return __pfn_to_section(pfn)->nr_vmemmap;
+}
 int offline_memory_block(phys_addr_t start);
 enum memory_block_state memory_block_state(phys_addr_t start);
 void memory_block_dump(void);
