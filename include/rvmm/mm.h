@@ -330,6 +330,9 @@ int offline_pages(unsigned long pfn, unsigned long nr_pages);
 int online_memory_block(phys_addr_t start);
 int mhp_unmap_range(phys_addr_t start, phys_addr_t size);
 int mhp_map_range(phys_addr_t start, phys_addr_t size);
+int offline_memory_block(phys_addr_t start);
+enum memory_block_state memory_block_state(phys_addr_t start);
+void memory_block_dump(void);
 /*
  * Pages at the start of @pfn's section that hold its own memmap
  * (MHP_MEMMAP_ON_MEMORY; 0 otherwise): they are never onlined. Inline: a
@@ -339,9 +342,6 @@ static inline unsigned long memmap_on_memory_pages(unsigned long pfn)
 {
 	return __pfn_to_section(pfn)->nr_vmemmap;
 }
-int offline_memory_block(phys_addr_t start);
-enum memory_block_state memory_block_state(phys_addr_t start);
-void memory_block_dump(void);
 int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size);
 int arch_remove_memory(phys_addr_t start, phys_addr_t size);
 bool mhp_range_allowed(phys_addr_t start, phys_addr_t size, char *why, size_t len);

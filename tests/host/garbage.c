@@ -3,8 +3,8 @@
  * Memory that is not zero, at every add: the host test binary is linked
  * with --wrap=add_memory_plugged, so every caller (the suites through
  * add_memory(), virtio-mem's Sub-Block Mode) reaches the kernel's
- * add_memory_plugged() through here, and a
- * range that nothing uses yet gets garbage first. Each section's first
+ * add_memory_plugged() through here, and a range that nothing uses yet
+ * gets garbage first. Each section's first
  * SECTION_SIZE / 64 bytes are scribbled: that is where its memmap goes
  * with MHP_MEMMAP_ON_MEMORY, and where onlining starts handing out pages.
  * (The whole range would fault in a gigabyte per add.)
