@@ -12,6 +12,7 @@
 #include <asm/sections.h>
 #include <asm/setup.h>
 #include <rvmm/boot.h>
+#include <rvmm/driver.h>
 #include <rvmm/ktest.h>
 #include <rvmm/mm.h>
 #include <rvmm/page_store.h>
@@ -26,6 +27,7 @@
 struct boot_params boot_params;
 bool verify_full;
 struct dt_info boot_dt;
+const void *initial_boot_params;
 unsigned long boot_instret;
 phys_addr_t hidden_mem_base, hidden_mem_size;
 
@@ -237,14 +239,7 @@ static void __init register_iomem(void)
 {
 	const struct dt_info *dt = &boot_dt;
 
-	if (dt->plic.base)
-		iomem_register(dt->plic.base, dt->plic.size, "plic");
-	if (dt->has_pci) {
-		iomem_register(dt->pci.ecam_base, dt->pci.ecam_size, "pci-ecam");
-		for (int i = 0; i < dt->pci.nr_ranges; i++)
-			iomem_register(dt->pci.ranges[i].cpu_addr, dt->pci.ranges[i].size,
-				       "pci-window");
-	}
+	/* Devices register theirs when they probe. */
 	if (dt->test_syscon)
 		iomem_register(dt->test_syscon, PAGE_SIZE, "test-syscon");
 }
@@ -325,6 +320,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	if (ret)
 		panic("invalid device tree at 0x%llx: %s (%d)", (unsigned long long)dtb_pa,
 		      err, ret);
+	initial_boot_params = fdt;
 	parse_bootargs(boot_dt.bootargs);
 	detect_zicboz();
 	if (boot_dt.bootargs[0])
@@ -360,7 +356,7 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	free_initmem();
 	if (boot_params.crash)	/* tests/run.py checks what the panic says */
 		crash_on_purpose();
-	drivers_init();
+	drivers_init(initial_boot_params);
 	ptdump_check();		/* the end of boot: every mapping is in place */
 	if (boot_params.ptdump)
 		ptdump_print();

@@ -3,12 +3,17 @@
  * Generic ECAM PCI host bridge: the firmware (OpenSBI on QEMU virt) leaves
  * every BAR unassigned, so we enumerate, size and place BARs ourselves in
  * the windows of the DT "ranges", depth first, with one bump allocator per
- * window. A bridge gets the 1 MiB-aligned span its subtree used.
+ * window. A bridge gets the 1 MiB-aligned span its subtree used. Each
+ * function found is offered to the PCI drivers (pci_bus_bind()). One host
+ * bridge is driven; its node is parsed by ecam_dt.c.
  */
 #include <stdio.h>
 #include <asm/layout.h>
 #include <rvmm/driver.h>
 #include <rvmm/io.h>
+#include <rvmm/irqdomain.h>
+#include <rvmm/mm.h>
+#include <rvmm/pci-ecam.h>
 #include <rvmm/pci.h>
 #include <rvmm/printk.h>
 
@@ -18,11 +23,10 @@ struct pci_window {
 };
 
 static struct {
-	int state;		/* 0: not probed, 1: ready, < 0: failed */
 	u8 *cfg;		/* ECAM of buses bus_start..bus_end */
 	u32 bus_start, bus_end, next_bus;
 	struct pci_window mem32, mem64, io;
-	const struct dt_info *dt;
+	struct pci_host_dt dt;
 } host;
 
 /* The bus address of CPU address @cpu inside window @w. */
@@ -74,21 +78,6 @@ void pci_write32(const struct pci_dev *d, unsigned int off, u32 v)
 	writel(v, cfg_addr(d, off, 4));
 }
 
-bool pci_host_ready(void)
-{
-	return host.state == 1;
-}
-
-struct pci_dev *pci_get_device(u16 vendor, u16 device, struct pci_dev *from)
-{
-	int i = from ? (int)(from - devs) + 1 : 0;
-
-	for (; i < nr_devs; i++)
-		if (devs[i].vendor == vendor && devs[i].device == device)
-			return &devs[i];
-	return NULL;
-}
-
 u8 pci_find_next_capability(const struct pci_dev *d, u8 pos, u8 id)
 {
 	int ttl = 48;	/* a looping list must not hang us */
@@ -132,12 +121,12 @@ static u64 window_alloc(struct pci_window *w, u64 size, u64 align)
 	return a;
 }
 
-static void windows_init(const struct dt_info *dt)
+static void windows_init(const struct pci_host_dt *dt)
 {
-	for (int i = 0; i < dt->pci.nr_ranges; i++) {
-		const struct dt_pci_range *r = &dt->pci.ranges[i];
-		struct pci_window *w = r->space == DT_PCI_IO ? &host.io :
-				       r->space == DT_PCI_MEM64 ? &host.mem64 : &host.mem32;
+	for (int i = 0; i < dt->nr_ranges; i++) {
+		const struct pci_range *r = &dt->ranges[i];
+		struct pci_window *w = r->space == PCI_SPACE_IO ? &host.io :
+				       r->space == PCI_SPACE_MEM64 ? &host.mem64 : &host.mem32;
 
 		/* First range of each kind wins; MEM32 must sit below 4 GiB. */
 		if (w->size || (w == &host.mem32 && r->pci_addr + r->size > (1ULL << 32)))
@@ -155,35 +144,34 @@ static void windows_init(const struct dt_info *dt)
 
 /* ---- INTx routing: swizzle up to the root bus, then the interrupt-map ---- */
 
-static int map_intx(u32 bus, u32 devfn, u32 pin)
-{
-	const struct dt_info *dt = host.dt;
-	u32 hi = bus << 16 | devfn << 8;
-
-	for (int i = 0; i < dt->pci.nr_irq_map; i++) {
-		const struct dt_pci_irq_map *m = &dt->pci.irq_map[i];
-
-		if ((hi & dt->pci.irq_map_mask[0]) ==
-		    (m->devfn_mask_pci_hi & dt->pci.irq_map_mask[0]) &&
-		    (pin & dt->pci.irq_map_mask[3]) == (m->pin & dt->pci.irq_map_mask[3]))
-			return (int)m->irq;
-	}
-	return -1;
-}
-
-static int route_intx(int idx)
+/* The interrupt-map entry of @idx's INTx, or NULL. */
+static const struct pci_irq_map *route_intx(int idx)
 {
 	const struct pci_dev *d = &devs[idx];
 	u32 pin = d->pin;
 
 	if (!pin || pin > 4)
-		return -1;
+		return NULL;
 	/* Each bridge rotates the pin by the device number below it. */
 	while (dev_parent[idx] >= 0) {
 		pin = ((pin - 1 + devs[idx].dev) % 4) + 1;
 		idx = dev_parent[idx];
 	}
-	return map_intx(devs[idx].bus, DEVFN(&devs[idx]), pin);
+	return pci_host_map_intx(&host.dt, devs[idx].bus, DEVFN(&devs[idx]), pin);
+}
+
+/* A routed INTx counts only where its controller is driven. */
+static void setup_intx(struct pci_dev *d, int idx)
+{
+	const struct pci_irq_map *m = route_intx(idx);
+
+	d->irq = -1;
+	if (!m)
+		return;
+	d->irq = (int)m->hwirq;
+	if (irq_find_host(m->parent, &d->irq_domain))
+		d->irq_domain = NULL;
+	pci_write8(d, PCI_INTERRUPT_LINE, (u8)d->irq);
 }
 
 /* ---- BARs ---- */
@@ -405,9 +393,7 @@ static void setup_function(const struct pci_dev *f, int parent)
 	d->class_rev = pci_read32(d, PCI_CLASS_REVISION);
 	d->hdr_type = pci_read8(d, PCI_HEADER_TYPE);
 	d->pin = pci_read8(d, PCI_INTERRUPT_PIN);
-	d->irq = route_intx(idx);
-	if (d->irq >= 0)
-		pci_write8(d, PCI_INTERRUPT_LINE, (u8)d->irq);
+	setup_intx(d, idx);
 	switch (d->hdr_type & PCI_HEADER_TYPE_MASK) {
 	case PCI_HEADER_TYPE_NORMAL:
 		nbars = 6;
@@ -447,39 +433,81 @@ static u32 scan_bus(u32 bus, int parent)
 	return host.next_bus;
 }
 
-int pci_host_init(const struct dt_info *dt)
+/*
+ * Every interrupt parent the interrupt-map names must have probed first,
+ * if a driver will probe it at all (the APLIC of virt,aia=aplic-imsic has
+ * none: its devices are polled).
+ */
+static int intx_parents_ready(const struct pci_host_dt *dt)
 {
-	u64 nbus, len;
+	struct irq_domain *d;
 
-	if (host.state)
-		return host.state > 0 ? 0 : host.state;
-	host.state = -ENODEV;
-	if (!dt->has_pci)
-		return -ENODEV;
-	host.dt = dt;
-	host.bus_start = dt->pci.bus_start;
-	host.bus_end = dt->pci.bus_end;
-	/* Map only the buses in range: 1 MiB of ECAM each. */
-	nbus = host.bus_end - host.bus_start + 1;
-	len = min(nbus << 20, dt->pci.ecam_size);
+	for (int i = 0; i < dt->nr_irq_map; i++)
+		if (irq_find_host(dt->irq_map[i].parent, &d) == -EPROBE_DEFER)
+			return -EPROBE_DEFER;
+	return 0;
+}
+
+static void register_windows(const struct pci_host_dt *dt)
+{
+	iomem_register(dt->ecam_base, dt->ecam_size, "pci-ecam");
+	for (int i = 0; i < dt->nr_ranges; i++)
+		iomem_register(dt->ranges[i].cpu_addr, dt->ranges[i].size, "pci-window");
+}
+
+/* Map only the buses in range: 1 MiB of ECAM each. */
+static int map_ecam(const struct pci_host_dt *dt)
+{
+	u64 nbus = dt->bus_end - dt->bus_start + 1;
+	u64 len = min(nbus << 20, dt->ecam_size);
+
 	if (len < (1UL << 20)) {
 		pr_err("pci: ECAM window of 0x%llx bytes is too small\n",
-		       (unsigned long long)dt->pci.ecam_size);
-		return host.state = -EINVAL;
+		       (unsigned long long)dt->ecam_size);
+		return -EINVAL;
 	}
-	host.bus_end = host.bus_start + (len >> 20) - 1;
-	host.cfg = ioremap(dt->pci.ecam_base, len);
-	if (!host.cfg)
-		return host.state = -ENOMEM;
-	windows_init(dt);
+	host.bus_start = dt->bus_start;
+	host.bus_end = dt->bus_start + (len >> 20) - 1;
+	host.cfg = ioremap(dt->ecam_base, len);
+	return host.cfg ? 0 : -ENOMEM;
+}
+
+static int ecam_probe(struct platform_device *pdev)
+{
+	char err[160];
+	int ret;
+
+	if (host.cfg) {
+		pr_warn("pci: a second host bridge is not supported\n");
+		return -ENODEV;
+	}
+	ret = pci_host_parse_node(pdev->fdt, pdev->node, &host.dt, err, sizeof(err));
+	if (ret) {
+		pr_err("pci: %s\n", err);
+		return ret;
+	}
+	ret = intx_parents_ready(&host.dt);
+	if (ret)
+		return ret;
+	register_windows(&host.dt);
+	ret = map_ecam(&host.dt);
+	if (ret)
+		return ret;
+	windows_init(&host.dt);
 	pr_info("pci: ECAM at 0x%llx, buses %02x-%02x, mem32 0x%llx+0x%llx, mem64 0x%llx+0x%llx\n",
-		(unsigned long long)dt->pci.ecam_base, host.bus_start, host.bus_end,
+		(unsigned long long)host.dt.ecam_base, host.bus_start, host.bus_end,
 		(unsigned long long)host.mem32.cpu, (unsigned long long)host.mem32.size,
 		(unsigned long long)host.mem64.cpu, (unsigned long long)host.mem64.size);
 	host.next_bus = host.bus_start;
 	scan_bus(host.bus_start, -1);
-	host.state = 1;
+	for (int i = 0; i < nr_devs; i++)
+		pci_bus_bind(&devs[i]);
 	return 0;
 }
 
-RVMM_DRIVER(pci, pci_host_init, NULL);
+static const struct platform_driver ecam_driver = {
+	.name = "pci-host-ecam",
+	.of_match_table = pci_host_ecam_of_match,
+	.probe = ecam_probe,
+};
+module_platform_driver(ecam_driver);

@@ -5,18 +5,16 @@
  * At probe the device is asked to UNPLUG_ALL (we cannot know what an
  * earlier owner plugged), then plugged toward requested_size. Afterwards
  * every config change (INTx through the PLIC; ISR polled as a fallback)
- * only sets a flag, and the serve loop's poll() reconciles plugged_size
+ * only sets a flag, and the serve loop's poll reconciles plugged_size
  * with requested_size. Which blocks move is the policy's business
  * (virtio_mem_sbm.c); the requests themselves are virtio_mem_req.c's.
  */
 #include <string.h>
 #include <asm/csr.h>
-#include <asm/sbi.h>
 #include <rvmm/boot.h>
 #include <rvmm/driver.h>
 #include <rvmm/page_store.h>
 #include <rvmm/pci.h>
-#include <rvmm/plic.h>
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>
 #include <rvmm/trap.h>
@@ -193,18 +191,7 @@ static void bench_serve(struct virtio_mem *vm, u64 before, unsigned long t0, uns
 
 /* ---- probe and serve ---- */
 
-static void poll_tick(void)
-{
-	sbi_set_timer(rdtime() + boot_dt.timebase_freq / (1000000 / POLL_PERIOD_US));
-}
-
-/* Without INTx a periodic timer wakes serve_loop's wfi. */
-static void setup_polling(void)
-{
-	set_timer_handler(poll_tick);
-	poll_tick();
-	csr_set(sie, SIE_STIE);
-}
+static void vmem_poll(void);
 
 static int unplug_all(struct virtio_mem *vm)
 {
@@ -223,12 +210,10 @@ static int unplug_all(struct virtio_mem *vm)
 	return 0;
 }
 
-static int vmem_setup(struct virtio_mem *vm, struct pci_dev *pci)
+static int vmem_setup(struct virtio_mem *vm)
 {
-	int ret = virtio_pci_init(&vm->vd, pci);
+	int ret;
 
-	if (ret)
-		return ret;
 	/* UNPLUGGED_INACCESSIBLE: we never touch unplugged memory anyway. */
 	ret = virtio_negotiate(&vm->vd, 1ULL << VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE);
 	if (ret)
@@ -251,11 +236,11 @@ static int vmem_setup(struct virtio_mem *vm, struct pci_dev *pci)
 	return ret;
 }
 
-/* Set up one device in the next free slot; counted only if it works. */
+/* Set up the device in the next free slot; counted only if it works. */
 static int vmem_probe_one(struct pci_dev *pci)
 {
 	struct virtio_mem *vm = &vmem_devs[nr_vmem];
-	int ret = vmem_setup(vm, pci);
+	int ret = vmem_setup(vm);
 
 	if (ret) {
 		/* A live queue: reset first, the device must not touch its pages again. */
@@ -269,8 +254,8 @@ static int vmem_probe_one(struct pci_dev *pci)
 	nr_vmem++;
 	virtio_mem_claim_region(vm);
 	vm->boot_requested = vm->cfg.requested_size;
-	if (virtio_request_intx(&vm->vd))
-		setup_polling();
+	/* Without INTx, drivers/base's timer wakes the serve loop for us. */
+	serve_poll_add(vmem_poll, virtio_request_intx(&vm->vd) ? POLL_PERIOD_US : 0);
 	pr_info("virtio-mem: %02x:%02x.%x region 0x%llx-0x%llx, block %llu KiB, node_id %u, usable %llu MiB, requested %llu MiB, %s\n",
 		pci->bus, pci->dev, pci->fn, (unsigned long long)vm->cfg.addr,
 		(unsigned long long)(vm->cfg.addr + vm->cfg.region_size - 1),
@@ -285,23 +270,15 @@ static int vmem_probe_one(struct pci_dev *pci)
 	return 0;
 }
 
-static int vmem_probe(const struct dt_info *dt)
+/* The transport sets the device up in the slot vmem_probe_one() fills. */
+static struct virtio_device *vmem_alloc(void)
 {
-	struct pci_dev *pci = NULL;
+	return nr_vmem < VIRTIO_MEM_MAX_DEVICES ? &vmem_devs[nr_vmem].vd : NULL;
+}
 
-	if (pci_host_init(dt))
-		return -ENODEV;
-	plic_init(dt);		/* without it we poll */
-	while ((pci = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
-				     VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_MEM, pci))) {
-		if (nr_vmem == VIRTIO_MEM_MAX_DEVICES) {
-			pr_warn("virtio-mem: more than %d devices, %02x:%02x.%x not used\n",
-				VIRTIO_MEM_MAX_DEVICES, pci->bus, pci->dev, pci->fn);
-			continue;
-		}
-		vmem_probe_one(pci);
-	}
-	return nr_vmem ? 0 : -ENODEV;
+static int vmem_probe(struct virtio_device *vdev)
+{
+	return vmem_probe_one(vdev->pci);
 }
 
 /*
@@ -329,7 +306,18 @@ static void vmem_poll(void)
 	}
 }
 
-RVMM_DRIVER(virtio_mem, vmem_probe, vmem_poll);
+static const struct virtio_device_id vmem_ids[] = {
+	{ VIRTIO_ID_MEM },
+	{ 0 },
+};
+
+static const struct virtio_driver virtio_mem_driver = {
+	.name = "virtio-mem",
+	.id_table = vmem_ids,
+	.alloc = vmem_alloc,
+	.probe = vmem_probe,
+};
+module_virtio_driver(virtio_mem_driver);
 
 /* ---- interface for the self-tests ---- */
 #ifdef CONFIG_SELFTESTS

@@ -4,6 +4,8 @@
  * notify, ISR and device-specific structures are found through vendor
  * capabilities and mapped from their BARs. MSI-X stays off, so the device
  * signals through INTx and the ISR register (read-to-clear) tells why.
+ * As a PCI driver it takes every modern virtio function (1af4:1040-107f)
+ * that a virtio driver is registered for, sets it up and hands it over.
  */
 #include <rvmm/io.h>
 #include <rvmm/pci.h>
@@ -231,11 +233,11 @@ int virtio_request_intx(struct virtio_device *vd)
 {
 	int ret;
 
-	if (vd->pci->irq < 0 || !plic_ready())
+	if (vd->pci->irq < 0 || !vd->pci->irq_domain)
 		return -ENODEV;
 	vd->irq.handler = virtio_intx_handler;
 	vd->irq.data = vd;
-	ret = plic_request_irq(vd->pci->irq, &vd->irq);
+	ret = request_irq(vd->pci->irq_domain, vd->pci->irq, &vd->irq);
 	vd->irq_on = !ret;
 	return ret;
 }
@@ -280,3 +282,43 @@ u16 *virtio_queue_enable(struct virtio_device *vd, u16 index, u16 num, u64 desc,
 	writew(1, vd->common + COMMON_Q_ENABLE);
 	return (u16 *)(vd->notify + off);
 }
+
+/* ---- the PCI driver ---- */
+
+#define VIRTIO_PCI_DEVICE_ID_LAST	0x107f
+
+static int virtio_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
+{
+	const struct virtio_driver *drv;
+	struct virtio_device *vd;
+	int ret;
+
+	(void)id;
+	/* Transitional ids (0x1000-0x103f) mean a legacy interface: not ours. */
+	if (pci->device < VIRTIO_PCI_DEVICE_ID_BASE || pci->device > VIRTIO_PCI_DEVICE_ID_LAST)
+		return -ENODEV;
+	drv = virtio_find_driver(pci->device - VIRTIO_PCI_DEVICE_ID_BASE);
+	if (!drv)
+		return -ENODEV;
+	vd = drv->alloc();
+	if (!vd) {
+		pr_warn("%s: no room for another device, %02x:%02x.%x not used\n", drv->name,
+			pci->bus, pci->dev, pci->fn);
+		return -ENODEV;
+	}
+	*vd = (struct virtio_device){ .id = pci->device - VIRTIO_PCI_DEVICE_ID_BASE };
+	ret = virtio_pci_init(vd, pci);
+	return ret ? ret : drv->probe(vd);
+}
+
+static const struct pci_device_id virtio_pci_ids[] = {
+	{ PCI_VENDOR_ID_REDHAT_QUMRANET, PCI_ANY_ID },
+	{ 0 },
+};
+
+static const struct pci_driver virtio_pci_driver = {
+	.name = "virtio-pci",
+	.id_table = virtio_pci_ids,
+	.probe = virtio_pci_probe,
+};
+module_pci_driver(virtio_pci_driver);

@@ -30,6 +30,7 @@ extern struct boot_params boot_params;
  */
 extern bool verify_full;
 extern struct dt_info boot_dt;
+extern const void *initial_boot_params;	/* the device tree, mapped for good */
 extern unsigned long boot_instret;	/* rdinstret at kernel entry */
 
 /* Memory that mem= kept out at boot: what hotplug tests may add. */
@@ -37,8 +38,6 @@ extern phys_addr_t hidden_mem_base, hidden_mem_size;
 
 phys_addr_t hotplug_test_ram(phys_addr_t size, phys_addr_t align, phys_addr_t *got);
 void bench_report(const char *name, unsigned long value, const char *unit);
-void drivers_init(void);
-void serve_loop(void);
 bool crash_parse(const char *arg);	/* lib/crash.c */
 void crash_on_purpose(void);
 

@@ -3,13 +3,13 @@
 #define RVMM_PCI_H
 
 /*
- * PCI behind a generic ECAM host bridge ("pci-host-ecam-generic"): config
- * space accessors, enumeration with BAR assignment from the DT windows,
- * capability walk and INTx routing through the DT interrupt-map.
+ * PCI behind a generic ECAM host bridge (drivers/pci/ecam.c): config
+ * space accessors, capability walk, and PCI drivers, which the host
+ * bridge binds by {vendor, device} once it has enumerated its bus.
  */
 #include <rvmm/types.h>
 
-struct dt_info;
+struct irq_domain;
 
 /* Config space registers (type 0 and 1 headers). */
 #define PCI_VENDOR_ID		0x00
@@ -70,15 +70,33 @@ struct pci_dev {
 	u32 class_rev;		/* class << 8 | revision */
 	u8 hdr_type;
 	u8 pin;			/* 1..4 = INTA..INTD, 0 = none */
-	int irq;		/* PLIC interrupt after routing, or -1 */
+	int irq;		/* INTx as its controller numbers it, or -1 */
+	struct irq_domain *irq_domain;	/* that controller; NULL: none driven */
 	struct pci_bar bar[PCI_NUM_BARS];
+	const struct pci_driver *driver;	/* bound to it, or NULL */
 };
 
-#define PCI_DEVFN(d, f)		(((d) << 3) | (f))
+#define PCI_ANY_ID	(~0u)
 
-/* Probe the host bridge once (idempotent); -ENODEV without one. */
-int pci_host_init(const struct dt_info *dt);
-bool pci_host_ready(void);
+struct pci_device_id {
+	u32 vendor, device;	/* PCI_ANY_ID matches any */
+};
+
+struct pci_driver {
+	const char *name;
+	const struct pci_device_id *id_table;	/* ends with { 0 } */
+	int (*probe)(struct pci_dev *dev, const struct pci_device_id *id);
+};
+
+/* Registers @drv with every PCI host (the "pci_drivers" section). */
+#define module_pci_driver(drv)						\
+	static const struct pci_driver *const __pcidrv_##drv		\
+		__section("pci_drivers") __used __aligned(8) = &(drv)
+
+/* Offer @dev to the registered PCI drivers; the first that probes it binds. */
+void pci_bus_bind(struct pci_dev *dev);
+
+#define PCI_DEVFN(d, f)		(((d) << 3) | (f))
 
 u8 pci_read8(const struct pci_dev *d, unsigned int off);
 u16 pci_read16(const struct pci_dev *d, unsigned int off);
@@ -87,8 +105,6 @@ void pci_write8(const struct pci_dev *d, unsigned int off, u8 v);
 void pci_write16(const struct pci_dev *d, unsigned int off, u16 v);
 void pci_write32(const struct pci_dev *d, unsigned int off, u32 v);
 
-/* Next device after @from (NULL: the first) matching vendor/device. */
-struct pci_dev *pci_get_device(u16 vendor, u16 device, struct pci_dev *from);
 /* Offset of the first capability @id after @pos (0: from the start), or 0. */
 u8 pci_find_next_capability(const struct pci_dev *d, u8 pos, u8 id);
 static inline u8 pci_find_capability(const struct pci_dev *d, u8 id)

@@ -3,33 +3,48 @@
 #define RVMM_PLIC_H
 
 /*
- * The RISC-V PLIC, driven from the boot hart's S-mode context: interrupt
- * sources are enabled one by one with a handler; shared lines (PCI INTx)
- * chain several actions on one source.
+ * The RISC-V PLIC ("riscv,plic0", "sifive,plic-1.0.0"), driven from the
+ * boot hart's S-mode context of each PLIC that has one. Every PLIC is an
+ * interrupt domain (<rvmm/irqdomain.h>) named by its phandle; shared lines
+ * (PCI INTx) chain several actions on one source.
  */
 #include <asm/csr.h>
+#include <rvmm/irqdomain.h>
 #include <rvmm/types.h>
 
-struct dt_info;
-
 #define PLIC_MAX_IRQ	1024
+#define PLIC_MAX_HARTS	32
 
-struct irq_action {
-	void (*handler)(void *data);
-	void *data;
-	struct irq_action *next;
+struct of_device_id;
+
+/* The context a hart's S-mode external interrupt (cause 9) comes from. */
+struct plic_s_context {
+	u32 hartid;
+	u32 context;
 };
 
-/* Idempotent; -ENODEV without a PLIC or an S-mode context for this hart. */
-int plic_init(const struct dt_info *dt);
-bool plic_ready(void);
-/* Add @act to @irq (1..ndev) and enable the source; @act must stay alive. */
-int plic_request_irq(u32 irq, struct irq_action *act);
-void plic_free_irq(u32 irq, struct irq_action *act);
+/* What the driver takes from its node (drivers/irq/plic_dt.c). */
+struct plic_dt {
+	u64 base, size;
+	u32 ndev;			/* "riscv,ndev" */
+	u32 phandle;			/* 0: none */
+	struct plic_s_context s_ctx[PLIC_MAX_HARTS];	/* first one per hart */
+	int nr_s_ctx;
+};
+
+extern const struct of_device_id plic_of_match[];
+/*
+ * Parse PLIC node @node: "reg", "riscv,ndev", and from
+ * "interrupts-extended" (one specifier per context: the phandle of a hart's
+ * cpu-intc, then its cells) the S-mode context of each hart. A negative
+ * errno and "dt: <node>: <what>" in @err for a node the driver cannot use.
+ */
+int plic_parse_node(const void *fdt, int node, struct plic_dt *plic, char *err, size_t errlen);
+/* The S-mode context of hart @hartid, or -1. */
+int plic_s_context(const struct plic_dt *plic, u32 hartid);
+
 /* Claim and dispatch everything pending (the trap handler calls this). */
 void plic_handle_irqs(void);
-/* Interrupts dispatched on @irq so far; irq 0 counts spurious ones. */
-unsigned long plic_irq_count(u32 irq);
 
 /* S-mode interrupt enable on this hart, returning the previous state. */
 static inline bool local_irq_save(void)

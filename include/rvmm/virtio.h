@@ -4,12 +4,13 @@
 
 /*
  * virtio 1.x over PCI (modern transport only), split virtqueues used
- * synchronously (one request in flight), and the virtio-mem driver's
- * interface for its self-tests. Names follow the virtio 1.2 spec.
+ * synchronously (one request in flight), the virtio bus (virtio-pci binds
+ * virtio drivers by device id) and the virtio-mem driver's interface for
+ * its self-tests. Names follow the virtio 1.2 spec.
  */
 #include <asm/csr.h>
 #include <rvmm/boot.h>
-#include <rvmm/plic.h>
+#include <rvmm/irqdomain.h>
 #include <rvmm/types.h>
 
 struct pci_dev;
@@ -38,6 +39,7 @@ struct page;
 #define VIRTIO_PCI_DEVICE_ID_BASE	0x1040	/* + virtio device id */
 
 struct virtio_device {
+	u32 id;				/* virtio device id (VIRTIO_ID_*) */
 	struct pci_dev *pci;
 	u8 *common, *isr, *device, *notify;	/* ioremapped structures */
 	u32 device_len, notify_len, notify_off_multiplier;
@@ -48,6 +50,31 @@ struct virtio_device {
 	volatile unsigned long nr_config_irqs;
 	bool irq_on;
 };
+
+/* ---- the virtio bus (drivers/virtio/virtio.c) ---- */
+struct virtio_device_id {
+	u32 device;			/* VIRTIO_ID_*; the table ends with { 0 } */
+};
+
+struct virtio_driver {
+	const char *name;
+	const struct virtio_device_id *id_table;
+	/*
+	 * Room for one more device, inside the driver's own per-device state
+	 * (no allocator this early), or NULL when it drives no more.
+	 */
+	struct virtio_device *(*alloc)(void);
+	/* The device is set up by its transport, reset, features not negotiated. */
+	int (*probe)(struct virtio_device *vdev);
+};
+
+/* Registers @drv with the virtio transports (the "virtio_drivers" section). */
+#define module_virtio_driver(drv)					\
+	static const struct virtio_driver *const __vdrv_##drv		\
+		__section("virtio_drivers") __used __aligned(8) = &(drv)
+
+/* The registered driver for virtio device id @device, or NULL. */
+const struct virtio_driver *virtio_find_driver(u32 device);
 
 /* ---- transport (drivers/virtio/virtio_pci.c) ---- */
 int virtio_pci_init(struct virtio_device *vd, struct pci_dev *pci);
@@ -69,7 +96,7 @@ u32 virtio_cread32(struct virtio_device *vd, unsigned int off);
 u64 virtio_cread64(struct virtio_device *vd, unsigned int off);
 /* Read (and so clear) the ISR; records a config change in the device. */
 u8 virtio_read_isr(struct virtio_device *vd);
-/* Route the device's INTx through the PLIC; -ENODEV if it has none. */
+/* Route the device's INTx to its controller; -ENODEV if it has none. */
 int virtio_request_intx(struct virtio_device *vd);
 /* Queue size limit of queue @index (0: no such queue). */
 u16 virtio_queue_max(struct virtio_device *vd, u16 index);

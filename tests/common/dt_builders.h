@@ -19,6 +19,7 @@
 #define DTB_BUF_SIZE 8192
 #define DTB_TIMEBASE 10000000u
 #define DTB_PLIC_PHANDLE 0x9
+#define DTB_PLIC2_PHANDLE 0x19	/* DTB_VIRT_TWO_PLICS: the second PLIC */
 #define DTB_PLIC_NDEV 0x5f
 #define DTB_VIRT_HARTS 4
 #define DTB_BOOTARGS "console=ttyS0 earlycon rvmm.selftest=dt"
@@ -191,15 +192,16 @@ static inline int dtb_simple_cpus(void *fdt, int n)
  * PLIC contexts as on SiFive boards: with @monitor0, hart 0 is an M-only
  * monitor core (one context), every other hart has M then S.
  */
-static inline int dtb_plic(void *fdt, int harts, bool monitor0)
+static inline int dtb_plic_at(void *fdt, const char *name, u32 phandle, u32 base, int harts,
+			      bool monitor0)
 {
 	int n = 0, cells = harts * 4 - (monitor0 ? 2 : 0);
 	fdt32_t *p;
 
-	DTB_TRY(fdt_begin_node(fdt, "plic@c000000"));
-	DTB_TRY(fdt_property_u32(fdt, "phandle", DTB_PLIC_PHANDLE));
+	DTB_TRY(fdt_begin_node(fdt, name));
+	DTB_TRY(fdt_property_u32(fdt, "phandle", phandle));
 	DTB_TRY(fdt_property_u32(fdt, "riscv,ndev", DTB_PLIC_NDEV));
-	DTB_TRY(DTB_CELLS(fdt, "reg", 0, 0xc000000, 0, 0x600000));
+	DTB_TRY(DTB_CELLS(fdt, "reg", 0, base, 0, 0x600000));
 	DTB_TRY(fdt_property_placeholder(fdt, "interrupts-extended", cells * 4, (void **)&p));
 	for (int h = 0; h < harts; h++) {
 		fdt32_st(p + n++, dtb_intc_phandle(h));
@@ -214,6 +216,11 @@ static inline int dtb_plic(void *fdt, int harts, bool monitor0)
 	DTB_TRY(fdt_property_u32(fdt, "#address-cells", 0));
 	DTB_TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
 	return fdt_end_node(fdt);
+}
+
+static inline int dtb_plic(void *fdt, int harts, bool monitor0)
+{
+	return dtb_plic_at(fdt, "plic@c000000", DTB_PLIC_PHANDLE, 0xc000000, harts, monitor0);
 }
 
 /* QEMU virt,aia=aplic-imsic: the PCI interrupt parent takes 2 cells. */
@@ -236,8 +243,14 @@ static inline u32 dtb_pci_irq(u32 slot, u32 pin)
 	return 0x20 + (slot + pin - 1) % 4;
 }
 
+/* The interrupt parent of slot @slot's INTx: with two PLICs, slots 2-3 go to the second. */
+static inline u32 dtb_pci_parent(u32 slot, bool two_plics)
+{
+	return two_plics && slot >= 2 ? DTB_PLIC2_PHANDLE : DTB_PLIC_PHANDLE;
+}
+
 /* QEMU's generic ECAM bridge: IO, MEM32 and prefetchable MEM64 windows. */
-static inline int dtb_pci(void *fdt, u32 parent_intr_cells)
+static inline int dtb_pci(void *fdt, u32 parent_intr_cells, bool two_plics)
 {
 	int row = 6 + parent_intr_cells - 1, n = 0;
 	fdt32_t *p;
@@ -251,7 +264,7 @@ static inline int dtb_pci(void *fdt, u32 parent_intr_cells)
 			fdt32_st(p + n++, 0);
 			fdt32_st(p + n++, 0);
 			fdt32_st(p + n++, pin);
-			fdt32_st(p + n++, DTB_PLIC_PHANDLE);
+			fdt32_st(p + n++, dtb_pci_parent(slot, two_plics));
 			fdt32_st(p + n++, dtb_pci_irq(slot, pin));
 			if (parent_intr_cells == 2)
 				fdt32_st(p + n++, 4); /* level high */
@@ -272,6 +285,7 @@ static inline int dtb_pci(void *fdt, u32 parent_intr_cells)
 enum dtb_virt_flags {
 	DTB_VIRT_AIA = 1 << 0, /* APLIC instead of PLIC */
 	DTB_VIRT_MONITOR0 = 1 << 1, /* hart 0 has no S context */
+	DTB_VIRT_TWO_PLICS = 1 << 2, /* a second PLIC, INTx of slots 2-3 routed to it */
 };
 
 #define DTB_VIRT_MEMRESERVE 0x87000000ull
@@ -334,7 +348,10 @@ static inline int dtb_build_virt(void *buf, int size, unsigned int flags)
 		DTB_TRY(dtb_aplic(buf));
 	else
 		DTB_TRY(dtb_plic(buf, DTB_VIRT_HARTS, flags & DTB_VIRT_MONITOR0));
-	DTB_TRY(dtb_pci(buf, flags & DTB_VIRT_AIA ? 2 : 1));
+	if (flags & DTB_VIRT_TWO_PLICS)
+		DTB_TRY(dtb_plic_at(buf, "plic@d000000", DTB_PLIC2_PHANDLE, 0xd000000,
+				    DTB_VIRT_HARTS, false));
+	DTB_TRY(dtb_pci(buf, flags & DTB_VIRT_AIA ? 2 : 1, flags & DTB_VIRT_TWO_PLICS));
 	DTB_TRY(fdt_end_node(buf));
 	return dtb_end(buf);
 }

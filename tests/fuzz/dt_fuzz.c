@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for boot/dt.c (`make fuzz`, rules in tests/fuzz/fuzz.mk).
+ * libFuzzer target for the device-tree parsers (`make fuzz`, rules in
+ * tests/fuzz/fuzz.mk): boot/dt.c, the early helpers and the drivers' node
+ * parsers (PLIC, ECAM host bridge).
  *
  * The input is handed to dt_parse() as is: libFuzzer passes an exactly
  * sized heap copy, so ASan flags any read past @size. The contract checked
  * is dt.h's: success, or a negative errno with a message. The early
- * helpers run on whatever dt_early_check() accepts, as head.S would. A
- * custom mutator edits properties of valid trees through fdt_rw.
+ * helpers run on whatever dt_early_check() accepts, as head.S would, and
+ * the node parsers on every PLIC and ECAM node of what dt_parse() accepts,
+ * as the drivers would. A custom mutator edits properties of valid trees
+ * through fdt_rw.
  *
  * Built with -DDT_FUZZ_SEEDGEN instead, it is a small program that writes
  * the test suites' trees (tests/common/dt_builders.h) into a corpus dir.
@@ -14,6 +18,10 @@
 #include "../common/dt_builders.h"
 #include <stdint.h>
 #include <stdlib.h>
+#include <asm/fdt_early.h>
+#include <rvmm/of_fdt.h>
+#include <rvmm/pci-ecam.h>
+#include <rvmm/plic.h>
 
 #ifdef DT_FUZZ_SEEDGEN
 
@@ -50,17 +58,41 @@ int main(int argc, char **argv)
 	bad |= write_seed(dir, "mem32", dtb_build_mem32(seed_buf, sz));
 	bad |= write_seed(dir, "rsv", dtb_build_rsv(seed_buf, sz));
 	bad |= write_seed(dir, "cpus", dtb_build_cpus(seed_buf, sz));
+	bad |= write_seed(dir, "virt-two-plics", dtb_build_virt(seed_buf, sz, DTB_VIRT_TWO_PLICS));
 	return bad;
 }
 
 #else
 
 static struct dt_info info;
+static struct plic_dt plic;
+static struct pci_host_dt pcih;
 static u8 mut_buf[1 << 16] __aligned(8);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+static void check_node(int ret, const char *err)
+{
+	if (ret && ((ret != -EINVAL && ret != -E2BIG && ret != -ENOENT) || !err[0])) {
+		fprintf(stderr, "node parser: %d without a proper message: \"%s\"\n", ret, err);
+		abort();
+	}
+}
+
+/* Every PLIC and ECAM node, as their drivers would parse it. */
+static void parse_device_nodes(const void *fdt)
+{
+	char err[256];
+
+	for (int n = fdt_next_node(fdt, -1, NULL); n >= 0; n = fdt_next_node(fdt, n, NULL)) {
+		if (of_match_node(plic_of_match, fdt, n))
+			check_node(plic_parse_node(fdt, n, &plic, err, sizeof(err)), err);
+		else if (of_match_node(pci_host_ecam_of_match, fdt, n))
+			check_node(pci_host_parse_node(fdt, n, &pcih, err, sizeof(err)), err);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -81,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dt_early_mmu_limit(data);
 		dt_early_bootargs(data, bootargs, sizeof(bootargs));
 	}
+	if (!ret)
+		parse_device_nodes(data);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-# libFuzzer target for the device-tree parser (boot/dt.c): `make fuzz`.
+# libFuzzer target for the device-tree parsers (HOST_DTSRC): `make fuzz`.
 #
 # Needs clang-14 and its runtime (libclang-rt-14-dev, Debian bookworm); they
 # are installed with apt-get when missing. The corpus lives in
@@ -14,9 +14,10 @@ FUZZ_LIBFDT_OBJ := $(patsubst %,$(FB)/libfdt/%.o,$(HOST_LIBFDT))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DRVMM_HOST $(FUZZ_SAN) \
-	-Iinclude -I$(B)/libfdt
-FUZZ_DEPS    := tests/fuzz/dt_fuzz.c boot/dt.c tests/common/dt_builders.h \
-	include/rvmm/dt.h include/rvmm/types.h $(FUZZ_LIBFDT_OBJ)
+	-Iinclude -Iarch/riscv/include -I$(B)/libfdt
+FUZZ_DEPS    := tests/fuzz/dt_fuzz.c $(HOST_DTSRC) tests/common/dt_builders.h \
+	include/rvmm/dt.h include/rvmm/of_fdt.h include/rvmm/plic.h include/rvmm/pci-ecam.h \
+	include/rvmm/types.h $(FUZZ_LIBFDT_OBJ)
 
 .PHONY: fuzz fuzz-deps
 
@@ -39,7 +40,7 @@ $(FB)/libfdt/%.o: $(B)/libfdt.a | fuzz-deps
 
 $(FB)/dt_fuzz: $(FUZZ_DEPS) | fuzz-deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/dt_fuzz.c \
-		boot/dt.c $(FUZZ_LIBFDT_OBJ)
+		$(HOST_DTSRC) $(FUZZ_LIBFDT_OBJ)
 
 $(FB)/dt_seedgen: $(FUZZ_DEPS) | fuzz-deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -DDT_FUZZ_SEEDGEN \

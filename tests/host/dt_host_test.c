@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host tests for boot/dt.c under ASan/UBSan: the kernel's own "dt" suite
- * (included below, one source of truth), plus "dt_host":
+ * Host tests for boot/dt.c and the drivers' node parsers under ASan/UBSan:
+ * the kernel's own "dt" suite (included below, one source of truth), plus
+ * "dt_host":
  *  - a randomized robustness case that mutates a valid blob (byte flips,
  *    header offsets, property rewrites through fdt_rw, truncation) and
  *    feeds each result to dt_parse() from an exactly-sized heap copy, so
- *    that ASan reports any read past the buffer;
+ *    that ASan reports any read past the buffer, then every PLIC and ECAM
+ *    node of what it accepts to those drivers' parsers;
  *  - the real QEMU virt blob when RVMM_QEMU_DTB names one.
  *
  * Its stream comes from RVMM_SEED like every randomised host case.
@@ -19,7 +21,7 @@
 #define DT_RANDOM_ITERS 20000
 
 /* Mutation sources: every builder's tree, so all walkers get hit. */
-#define DT_NR_SRC 7
+#define DT_NR_SRC 8
 static u8 dt_src[DT_NR_SRC][DTB_BUF_SIZE] __aligned(8);
 static u8 dt_work[2 * DTB_BUF_SIZE] __aligned(8);
 
@@ -33,7 +35,8 @@ static int build_sources(void)
 	DTB_TRY(dtb_build_mem32(dt_src[3], sz));
 	DTB_TRY(dtb_build_rsv(dt_src[4], sz));
 	DTB_TRY(dtb_build_cpus(dt_src[5], sz));
-	return dtb_build_virt(dt_src[6], sz, DTB_VIRT_MONITOR0);
+	DTB_TRY(dtb_build_virt(dt_src[6], sz, DTB_VIRT_MONITOR0));
+	return dtb_build_virt(dt_src[7], sz, DTB_VIRT_TWO_PLICS);
 }
 
 static u32 rnd(struct sim_rng *s, u32 n)
@@ -124,6 +127,32 @@ static bool dt_errno_ok(int ret)
 	return ret == -EINVAL || ret == -E2BIG || ret == -ENOENT;
 }
 
+/*
+ * What the drivers would parse of an accepted tree (drivers only ever see
+ * one): every PLIC and ECAM node, with dt.h's contract.
+ */
+static void parse_device_nodes(struct ktest *t, const u8 *p, int it)
+{
+	int ret;
+
+	for (int n = fdt_next_node(p, -1, NULL); n >= 0 && !t->failed;
+	     n = fdt_next_node(p, n, NULL)) {
+		if (of_match_node(plic_of_match, p, n))
+			ret = plic_parse_node(p, n, &plic, dterr, sizeof(dterr));
+		else if (of_match_node(pci_host_ecam_of_match, p, n))
+			ret = pci_host_parse_node(p, n, &pcih, dterr, sizeof(dterr));
+		else
+			continue;
+		if (ret && (!dt_errno_ok(ret) || !dterr[0]))
+			ktest_fail(t, __FILE__, __LINE__, "iter %d: node parser: %d, \"%s\"", it,
+				   ret, dterr);
+		if (!ret && (plic.nr_s_ctx > PLIC_MAX_HARTS || pcih.nr_ranges > PCI_MAX_RANGES ||
+			     pcih.nr_irq_map > PCI_MAX_IRQ_MAP))
+			ktest_fail(t, __FILE__, __LINE__, "iter %d: node parsed but inconsistent",
+				   it);
+	}
+}
+
 /* Parse @len bytes from an exactly-sized heap copy; check the contract. */
 static int parse_copy(struct ktest *t, const u8 *b, u32 len, int it)
 {
@@ -144,6 +173,8 @@ static int parse_copy(struct ktest *t, const u8 *b, u32 len, int it)
 		dt_early_mmu_limit(p);
 		dt_early_bootargs(p, bootargs, sizeof(bootargs));
 	}
+	if (!ret)
+		parse_device_nodes(t, p, it);
 	free(p);
 	return ret;
 }
@@ -259,13 +290,22 @@ static void dt_host_hostile_memory(struct ktest *t)
 
 /*
  * The real target: `qemu-system-riscv64 -M virt,dumpdtb=FILE`, one socket
- * (with -numa, each socket has its own PLIC and dt_info describes the first).
+ * (with -numa, each socket has its own PLIC; the first is checked).
  */
+static int qemu_node(const struct of_device_id *table)
+{
+	for (int n = fdt_next_node(dt_work, -1, NULL); n >= 0; n = fdt_next_node(dt_work, n, NULL))
+		if (dt_node_enabled(dt_work, n) && of_match_node(table, dt_work, n))
+			return n;
+	return -1;
+}
+
 static void dt_host_qemu_dtb(struct ktest *t)
 {
 	const char *path = getenv("RVMM_QEMU_DTB");
 	FILE *f;
 	size_t len;
+	int node;
 
 	if (!path || !*path) {
 		ktest_skip(t, "RVMM_QEMU_DTB not set");
@@ -283,16 +323,19 @@ static void dt_host_qemu_dtb(struct ktest *t)
 	KEXPECT_GE(t, dti.nr_cpus, 1);
 	KEXPECT_EQ(t, dti.timebase_freq, 10000000);
 	KEXPECT_EQ(t, dti.test_syscon, 0x100000);
-	KEXPECT_TRUE(t, dti.has_pci);
-	KEXPECT_EQ(t, dti.pci.ecam_base, 0x30000000);
-	KEXPECT_EQ(t, dti.pci.nr_ranges, 3);
-	KEXPECT_EQ(t, dti.pci.nr_irq_map, 16);
-	for (int i = 0; i < dti.nr_cpus; i++) {
-		if (dti.plic.base) /* absent with aia=aplic-imsic */
-			KEXPECT_EQ(t, dti.cpus[i].plic_s_context, 2 * i + 1);
-		else
-			KEXPECT_EQ(t, dti.cpus[i].plic_s_context, ~0u);
-	}
+	node = qemu_node(pci_host_ecam_of_match);
+	KASSERT_GE(t, node, 0);
+	KASSERT_EQ(t, pci_host_parse_node(dt_work, node, &pcih, dterr, sizeof(dterr)), 0);
+	KEXPECT_EQ(t, pcih.ecam_base, 0x30000000);
+	KEXPECT_EQ(t, pcih.nr_ranges, 3);
+	KEXPECT_EQ(t, pcih.nr_irq_map, 16);
+	node = qemu_node(plic_of_match);	/* absent with aia=aplic-imsic */
+	if (node >= 0)
+		KASSERT_EQ(t, plic_parse_node(dt_work, node, &plic, dterr, sizeof(dterr)), 0);
+	for (int i = 0; i < dti.nr_cpus && node >= 0; i++)
+		KEXPECT_EQ(t, plic_s_context(&plic, dti.cpus[i].hartid), 2 * i + 1);
+	for (int i = 0; i < pcih.nr_irq_map && node >= 0; i++)
+		KEXPECT_EQ(t, pcih.irq_map[i].parent, plic.phandle);
 	KEXPECT_NE(t, dt_early_mmu_limit(dt_work), DT_MMU_NONE);
 }
 

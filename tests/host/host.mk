@@ -12,9 +12,13 @@ HOST_LIBFDT = fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_a
 # for x86-64 (no inline asm, no CSRs: arch hooks live in tests/host/sim*.c).
 # virtio-mem's Sub-Block Mode runs against a model device
 # (tests/host/virtio_mem_sbm_test.c); the transport stays in the kernel.
-HOST_KSRC := lib/ktest.c boot/dt.c $(wildcard mm/*.c) arch/riscv/mm/pgtable.c \
+# The device-tree parsers: boot/dt.c, the early helpers and every driver's
+# node parser, with the driver model's matching and deferral.
+HOST_DTSRC := boot/dt.c arch/riscv/mm/fdt_early.c drivers/of/fdt.c drivers/irq/plic_dt.c \
+	drivers/pci/ecam_dt.c
+HOST_KSRC := lib/ktest.c $(HOST_DTSRC) $(wildcard mm/*.c) arch/riscv/mm/pgtable.c \
 	arch/riscv/mm/hotplug.c arch/riscv/mm/pt_alloc.c lib/printk.c \
-	drivers/virtio/virtio_mem_sbm.c
+	drivers/virtio/virtio_mem_sbm.c drivers/base/platform.c drivers/irq/irqdomain.c
 HOST_TSRC := $(filter-out tests/host/bench.c,$(wildcard tests/host/*.c))
 HOST_OBJ := $(patsubst %,$(HB)/%.o,$(basename $(HOST_KSRC) $(HOST_TSRC))) \
 	$(patsubst %,$(HB)/libfdt/%.o,$(HOST_LIBFDT))

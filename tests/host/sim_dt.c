@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <asm/fdt_early.h>
 #include <rvmm/dt.h>
 #include "sim.h"
 

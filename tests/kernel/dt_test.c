@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Self-tests for boot/dt.c: device trees built at run time (builders in
+ * Self-tests for boot/dt.c and the drivers' node parsers (PLIC, ECAM host
+ * bridge): device trees built at run time (builders in
  * tests/common/dt_builders.h) and checked field by field, plus the error
  * paths, each of which must name the offending node and property.
  *
  * The host build runs this same suite: tests/host/dt_host_test.c includes
  * this file and adds a randomized robustness case under ASan.
  */
-#include <rvmm/ktest.h>
+#include <asm/fdt_early.h>
+#include <rvmm/driver.h>
 #include <rvmm/dt.h>
+#include <rvmm/ktest.h>
+#include <rvmm/of_fdt.h>
+#include <rvmm/pci-ecam.h>
+#include <rvmm/pci.h>
+#include <rvmm/plic.h>
 #include "../common/dt_builders.h"
 
 /* Static, not on the 16 KiB kernel stack: struct dt_info alone is ~8 KiB. */
 static u8 dtb[DTB_BUF_SIZE] __aligned(8);
 static struct dt_info dti;
 static char dterr[256];
+static struct plic_dt plic;
+static struct pci_host_dt pcih;
 
 #define BUILD(t, call)                                                                       \
 	do {                                                                                 \
@@ -43,6 +52,44 @@ static char dterr[256];
 			ktest_fail(t, __FILE__, __LINE__, "message \"%s\" lacks \"%s\"", dterr, \
 				   needle);                                                     \
 	} while (0)
+
+/* The @nth enabled node (from 0) that @table's driver would take, or -1. */
+static int find_node(const struct of_device_id *table, int nth)
+{
+	for (int n = fdt_next_node(dtb, -1, NULL); n >= 0; n = fdt_next_node(dtb, n, NULL))
+		if (dt_node_enabled(dtb, n) && of_match_node(table, dtb, n) && !nth--)
+			return n;
+	return -1;
+}
+
+/* The @nth PLIC node parsed into plic; false (the case failed) if it is not there. */
+static bool parse_plic(struct ktest *t, int nth)
+{
+	int node = find_node(plic_of_match, nth), ret;
+
+	if (node < 0) {
+		ktest_fail(t, __FILE__, __LINE__, "no PLIC node %d", nth);
+		return false;
+	}
+	ret = plic_parse_node(dtb, node, &plic, dterr, sizeof(dterr));
+	if (ret)
+		ktest_fail(t, __FILE__, __LINE__, "plic_parse_node: %d: %s", ret, dterr);
+	return !ret;
+}
+
+static bool parse_pci_host(struct ktest *t)
+{
+	int node = find_node(pci_host_ecam_of_match, 0), ret;
+
+	if (node < 0) {
+		ktest_fail(t, __FILE__, __LINE__, "no ECAM host node");
+		return false;
+	}
+	ret = pci_host_parse_node(dtb, node, &pcih, dterr, sizeof(dterr));
+	if (ret)
+		ktest_fail(t, __FILE__, __LINE__, "pci_host_parse_node: %d: %s", ret, dterr);
+	return !ret;
+}
 
 static const struct dt_reserved *find_rsv(const char *name, u64 base)
 {
@@ -76,17 +123,21 @@ static void dt_virt_tree(struct ktest *t)
 	KEXPECT_TRUE(t, !strcmp(dti.bootargs, DTB_BOOTARGS));
 	KEXPECT_TRUE(t, !strcmp(dti.stdout_path, DTB_STDOUT));
 	KEXPECT_EQ(t, dti.test_syscon, 0x100000);
-	KEXPECT_EQ(t, dti.plic.base, 0xc000000);
-	KEXPECT_EQ(t, dti.plic.size, 0x600000);
-	KEXPECT_EQ(t, dti.plic.ndev, DTB_PLIC_NDEV);
-	KEXPECT_EQ(t, dti.plic.phandle, DTB_PLIC_PHANDLE);
 	for (int i = 0; i < dti.nr_cpus; i++) {
 		KEXPECT_EQ(t, dti.cpus[i].hartid, i);
 		KEXPECT_TRUE(t, dti.cpus[i].enabled);
 		KEXPECT_EQ(t, dti.cpus[i].mmu, DT_MMU_SV57);
-		KEXPECT_EQ(t, dti.cpus[i].plic_s_context, 2 * i + 1);
 	}
-	KEXPECT_TRUE(t, dti.has_pci);
+	KASSERT_TRUE(t, parse_plic(t, 0));
+	KEXPECT_EQ(t, plic.base, 0xc000000);
+	KEXPECT_EQ(t, plic.size, 0x600000);
+	KEXPECT_EQ(t, plic.ndev, DTB_PLIC_NDEV);
+	KEXPECT_EQ(t, plic.phandle, DTB_PLIC_PHANDLE);
+	KEXPECT_EQ(t, plic.nr_s_ctx, DTB_VIRT_HARTS);
+	for (int i = 0; i < dti.nr_cpus; i++)
+		KEXPECT_EQ(t, plic_s_context(&plic, dti.cpus[i].hartid), 2 * i + 1);
+	KEXPECT_EQ(t, find_node(plic_of_match, 1), -1);
+	KEXPECT_TRUE(t, parse_pci_host(t));
 	r = find_rsv("mmode_resv0@80000000", DTB_VIRT_OPENSBI);
 	KASSERT_TRUE(t, r != NULL);
 	KEXPECT_TRUE(t, r->nomap && !r->dynamic && !r->memreserve);
@@ -134,8 +185,8 @@ static void dt_32bit_cells(struct ktest *t)
 	KEXPECT_TRUE(t, r->dynamic);
 	KEXPECT_EQ(t, r->size, 0x100000);
 	KEXPECT_EQ(t, r->align, SZ_4K);
-	KEXPECT_EQ(t, dti.plic.base, 0);
-	KEXPECT_TRUE(t, !dti.has_pci);
+	KEXPECT_EQ(t, find_node(plic_of_match, 0), -1);
+	KEXPECT_EQ(t, find_node(pci_host_ecam_of_match, 0), -1);
 }
 
 static void dt_reserved_memory(struct ktest *t)
@@ -241,7 +292,7 @@ static void dt_cpus(struct ktest *t)
 	KEXPECT_TRUE(t, !c->enabled);
 	KEXPECT_EQ(t, c->mmu, DT_MMU_NONE);
 	KEXPECT_TRUE(t, !strcmp(c->isa, "rv64gc"));
-	KEXPECT_EQ(t, c->plic_s_context, ~0u);
+	KEXPECT_EQ(t, find_node(plic_of_match, 0), -1);	/* no S context for anyone */
 
 	/* Disabled hart 1 (sv39) does not count; riscv,none is unknown. */
 	KEXPECT_EQ(t, dt_early_mmu_limit(dtb), DT_MMU_SV48);
@@ -316,40 +367,43 @@ static void dt_disabled_memory(struct ktest *t)
 	KEXPECT_EQ(t, dti.mem[1].base, 0xa0000000);
 }
 
-static void check_pci_common(struct ktest *t)
+static void check_pci_common(struct ktest *t, bool two_plics)
 {
-	KASSERT_TRUE(t, dti.has_pci);
-	KEXPECT_EQ(t, dti.pci.ecam_base, 0x30000000);
-	KEXPECT_EQ(t, dti.pci.ecam_size, 0x10000000);
-	KEXPECT_EQ(t, dti.pci.bus_start, 0);
-	KEXPECT_EQ(t, dti.pci.bus_end, 255);
-	KASSERT_EQ(t, dti.pci.nr_ranges, 3);
-	KEXPECT_EQ(t, dti.pci.ranges[0].space, DT_PCI_IO);
-	KEXPECT_EQ(t, dti.pci.ranges[0].pci_addr, 0);
-	KEXPECT_EQ(t, dti.pci.ranges[0].cpu_addr, 0x3000000);
-	KEXPECT_EQ(t, dti.pci.ranges[0].size, 0x10000);
-	KEXPECT_TRUE(t, !dti.pci.ranges[0].prefetch);
-	KEXPECT_EQ(t, dti.pci.ranges[1].space, DT_PCI_MEM32);
-	KEXPECT_EQ(t, dti.pci.ranges[1].pci_addr, 0x40000000);
-	KEXPECT_EQ(t, dti.pci.ranges[1].cpu_addr, 0x40000000);
-	KEXPECT_EQ(t, dti.pci.ranges[1].size, 0x40000000);
-	KEXPECT_EQ(t, dti.pci.ranges[2].space, DT_PCI_MEM64);
-	KEXPECT_TRUE(t, dti.pci.ranges[2].prefetch);
-	KEXPECT_EQ(t, dti.pci.ranges[2].pci_addr, 0x400000000);
-	KEXPECT_EQ(t, dti.pci.ranges[2].cpu_addr, 0x400000000);
-	KEXPECT_EQ(t, dti.pci.ranges[2].size, 0x400000000);
-	KEXPECT_EQ(t, dti.pci.irq_map_mask[0], 0x1800);
-	KEXPECT_EQ(t, dti.pci.irq_map_mask[1], 0);
-	KEXPECT_EQ(t, dti.pci.irq_map_mask[2], 0);
-	KEXPECT_EQ(t, dti.pci.irq_map_mask[3], 7);
-	KASSERT_EQ(t, dti.pci.nr_irq_map, 16);
+	KASSERT_TRUE(t, parse_pci_host(t));
+	KEXPECT_EQ(t, pcih.ecam_base, 0x30000000);
+	KEXPECT_EQ(t, pcih.ecam_size, 0x10000000);
+	KEXPECT_EQ(t, pcih.bus_start, 0);
+	KEXPECT_EQ(t, pcih.bus_end, 255);
+	KASSERT_EQ(t, pcih.nr_ranges, 3);
+	KEXPECT_EQ(t, pcih.ranges[0].space, PCI_SPACE_IO);
+	KEXPECT_EQ(t, pcih.ranges[0].pci_addr, 0);
+	KEXPECT_EQ(t, pcih.ranges[0].cpu_addr, 0x3000000);
+	KEXPECT_EQ(t, pcih.ranges[0].size, 0x10000);
+	KEXPECT_TRUE(t, !pcih.ranges[0].prefetch);
+	KEXPECT_EQ(t, pcih.ranges[1].space, PCI_SPACE_MEM32);
+	KEXPECT_EQ(t, pcih.ranges[1].pci_addr, 0x40000000);
+	KEXPECT_EQ(t, pcih.ranges[1].cpu_addr, 0x40000000);
+	KEXPECT_EQ(t, pcih.ranges[1].size, 0x40000000);
+	KEXPECT_EQ(t, pcih.ranges[2].space, PCI_SPACE_MEM64);
+	KEXPECT_TRUE(t, pcih.ranges[2].prefetch);
+	KEXPECT_EQ(t, pcih.ranges[2].pci_addr, 0x400000000);
+	KEXPECT_EQ(t, pcih.ranges[2].cpu_addr, 0x400000000);
+	KEXPECT_EQ(t, pcih.ranges[2].size, 0x400000000);
+	KEXPECT_EQ(t, pcih.irq_map_mask[0], 0x1800);
+	KEXPECT_EQ(t, pcih.irq_map_mask[1], 0);
+	KEXPECT_EQ(t, pcih.irq_map_mask[2], 0);
+	KEXPECT_EQ(t, pcih.irq_map_mask[3], 7);
+	KASSERT_EQ(t, pcih.nr_irq_map, 16);
 	for (int i = 0; i < 16; i++) {
-		const struct dt_pci_irq_map *m = &dti.pci.irq_map[i];
+		const struct pci_irq_map *m = &pcih.irq_map[i];
 		u32 slot = i / 4, pin = i % 4 + 1;
 
-		KEXPECT_EQ(t, m->devfn_mask_pci_hi, slot << 11);
+		KEXPECT_EQ(t, m->child_hi, slot << 11);
 		KEXPECT_EQ(t, m->pin, pin);
-		KEXPECT_EQ(t, m->irq, dtb_pci_irq(slot, pin));
+		KEXPECT_EQ(t, m->parent, dtb_pci_parent(slot, two_plics));
+		KEXPECT_EQ(t, m->hwirq, dtb_pci_irq(slot, pin));
+		/* The lookup the driver routes INTx with finds that very row. */
+		KEXPECT_TRUE(t, pci_host_map_intx(&pcih, 0, PCI_DEVFN(slot, 0), pin) == m);
 	}
 }
 
@@ -358,10 +412,10 @@ static void dt_pci(struct ktest *t)
 {
 	BUILD(t, dtb_build_virt(dtb, sizeof(dtb), 0));
 	PARSE_OK(t);
-	check_pci_common(t);
+	check_pci_common(t, false);
 	BUILD(t, dtb_build_virt(dtb, sizeof(dtb), DTB_VIRT_AIA));
 	PARSE_OK(t);
-	check_pci_common(t);
+	check_pci_common(t, false);
 }
 
 static void dt_plic_contexts(struct ktest *t)
@@ -370,17 +424,54 @@ static void dt_plic_contexts(struct ktest *t)
 	BUILD(t, dtb_build_virt(dtb, sizeof(dtb), DTB_VIRT_MONITOR0));
 	PARSE_OK(t);
 	KASSERT_EQ(t, dti.nr_cpus, DTB_VIRT_HARTS);
-	KEXPECT_EQ(t, dti.cpus[0].plic_s_context, ~0u);
+	KASSERT_TRUE(t, parse_plic(t, 0));
+	KEXPECT_EQ(t, plic_s_context(&plic, 0), -1);
 	for (int i = 1; i < dti.nr_cpus; i++)
-		KEXPECT_EQ(t, dti.cpus[i].plic_s_context, 2 * i);
+		KEXPECT_EQ(t, plic_s_context(&plic, i), 2 * i);
 
-	/* virt,aia=aplic-imsic: no PLIC is not an error. */
+	/* virt,aia=aplic-imsic: no PLIC is not an error, and the APLIC is not one. */
 	BUILD(t, dtb_build_virt(dtb, sizeof(dtb), DTB_VIRT_AIA));
 	PARSE_OK(t);
-	KEXPECT_EQ(t, dti.plic.base, 0);
-	KEXPECT_EQ(t, dti.plic.ndev, 0);
-	for (int i = 0; i < dti.nr_cpus; i++)
-		KEXPECT_EQ(t, dti.cpus[i].plic_s_context, ~0u);
+	KEXPECT_EQ(t, find_node(plic_of_match, 0), -1);
+	KEXPECT_GE(t, fdt_node_offset_by_compatible(dtb, -1, "riscv,aplic"), 0);
+}
+
+/* Two PLICs: each parses with its own phandle, and INTx of slots 2-3 name the second. */
+static void dt_two_plics(struct ktest *t)
+{
+	BUILD(t, dtb_build_virt(dtb, sizeof(dtb), DTB_VIRT_TWO_PLICS));
+	PARSE_OK(t);
+	KASSERT_TRUE(t, parse_plic(t, 0));
+	KEXPECT_EQ(t, plic.phandle, DTB_PLIC_PHANDLE);
+	KEXPECT_EQ(t, plic.base, 0xc000000);
+	KASSERT_TRUE(t, parse_plic(t, 1));
+	KEXPECT_EQ(t, plic.phandle, DTB_PLIC2_PHANDLE);
+	KEXPECT_EQ(t, plic.base, 0xd000000);
+	KEXPECT_EQ(t, plic_s_context(&plic, 3), 7);
+	check_pci_common(t, true);
+	KEXPECT_EQ(t, pci_host_map_intx(&pcih, 0, PCI_DEVFN(2, 0), 1)->parent, DTB_PLIC2_PHANDLE);
+	KEXPECT_EQ(t, pci_host_map_intx(&pcih, 0, PCI_DEVFN(1, 0), 1)->parent, DTB_PLIC_PHANDLE);
+}
+
+/* A node the driver cannot use is refused with the node and property named. */
+static void dt_err_device_nodes(struct ktest *t)
+{
+	int node;
+
+	BUILD(t, dtb_build_virt(dtb, sizeof(dtb), 0));
+	node = find_node(plic_of_match, 0);
+	KASSERT_GE(t, node, 0);
+	KEXPECT_EQ(t, plic_parse_node(dtb, node, &plic, dterr, sizeof(dterr)), 0);
+	KEXPECT_EQ(t, fdt_nop_property(dtb, node, "riscv,ndev"), 0);
+	KEXPECT_EQ(t, plic_parse_node(dtb, node, &plic, dterr, sizeof(dterr)), -ENOENT);
+	KEXPECT_TRUE(t, strstr(dterr, "dt: /soc/plic@c000000: missing property 'riscv,ndev'"));
+
+	BUILD(t, dtb_build_virt(dtb, sizeof(dtb), 0));
+	node = find_node(pci_host_ecam_of_match, 0);
+	KASSERT_GE(t, node, 0);
+	KEXPECT_EQ(t, fdt_setprop_inplace_u32(dtb, node, "#address-cells", 2), 0);
+	KEXPECT_EQ(t, pci_host_parse_node(dtb, node, &pcih, dterr, sizeof(dterr)), -EINVAL);
+	KEXPECT_TRUE(t, strstr(dterr, "dt: /soc/pci@30000000: '#address-cells'/'#size-cells'"));
 }
 
 static void dt_err_truncated(struct ktest *t)
@@ -478,6 +569,8 @@ KTEST_SUITE(dt, false,
 	KTEST_CASE(dt_disabled_memory),
 	KTEST_CASE(dt_pci),
 	KTEST_CASE(dt_plic_contexts),
+	KTEST_CASE(dt_two_plics),
+	KTEST_CASE(dt_err_device_nodes),
 	KTEST_CASE(dt_err_truncated),
 	KTEST_CASE(dt_err_bad_magic),
 	KTEST_CASE(dt_err_mem_reg_len),

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rvmm-dtinfo <dtb>: what the kernel takes from a device tree, through the
- * kernel's own parser (boot/dt.c, built for the host). One fact per line,
+ * kernel's own parsers built for the host: boot/dt.c, the early helpers,
+ * and the node parsers of the PLIC and ECAM host bridge drivers (the first
+ * enabled node each driver matches). One fact per line,
  * "<key> <values...>", in the order below; the format is versioned by the
  * first line and documented in README.md ("rvmm-dtinfo").
  *
@@ -12,12 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libfdt.h>
+#include <asm/fdt_early.h>
 #include <rvmm/dt.h>
+#include <rvmm/of_fdt.h>
+#include <rvmm/pci-ecam.h>
+#include <rvmm/plic.h>
 
 #define DTINFO_FORMAT 1
 #define DTB_MAX (2u << 20) /* the kernel maps 2 MiB for the tree */
 
 static struct dt_info info;
+static struct plic_dt plic;
+static struct pci_host_dt pci;
+static bool has_plic, has_pci;
 
 static void *read_blob(const char *path, size_t *len)
 {
@@ -90,11 +99,13 @@ static void print_harts(int va_bits)
 		const char *why = dt_cpu_unusable(c, va_bits);
 		u32 bs = dt_cpu_cboz_block(c);
 
+		int ctx = has_plic ? plic_s_context(&plic, c->hartid) : -1;
+
 		printf("hart %u mmu %s plic-s-context ", c->hartid, mode_name(c->mmu));
-		if (c->plic_s_context == ~0u)
+		if (ctx < 0)
 			printf("none");
 		else
-			printf("%u", c->plic_s_context);
+			printf("%d", ctx);
 		if (bs)
 			printf(" zicboz %u", bs);
 		else
@@ -110,16 +121,43 @@ static void print_devices(void)
 		printf("test-syscon 0x%llx\n", (unsigned long long)info.test_syscon);
 	else
 		printf("test-syscon none\n");
-	if (info.plic.base)
-		printf("plic 0x%llx ndev %u\n", (unsigned long long)info.plic.base, info.plic.ndev);
+	if (has_plic)
+		printf("plic 0x%llx ndev %u\n", (unsigned long long)plic.base, plic.ndev);
 	else
 		printf("plic none\n");
-	if (info.has_pci)
-		printf("pci-host 0x%llx 0x%llx bus %u-%u\n", (unsigned long long)info.pci.ecam_base,
-		       (unsigned long long)info.pci.ecam_size, info.pci.bus_start,
-		       info.pci.bus_end);
+	if (has_pci)
+		printf("pci-host 0x%llx 0x%llx bus %u-%u\n", (unsigned long long)pci.ecam_base,
+		       (unsigned long long)pci.ecam_size, pci.bus_start, pci.bus_end);
 	else
 		printf("pci-host none\n");
+}
+
+/* The first enabled node @table's driver would take, or -1. */
+static int driver_node(const void *fdt, const struct of_device_id *table)
+{
+	for (int n = fdt_next_node(fdt, -1, NULL); n >= 0; n = fdt_next_node(fdt, n, NULL))
+		if (dt_node_enabled(fdt, n) && of_match_node(table, fdt, n))
+			return n;
+	return -1;
+}
+
+/* The drivers refuse a node the kernel still boots without: so does this tool. */
+static int parse_devices(const void *fdt, const char *path, char *err, size_t errlen)
+{
+	int node = driver_node(fdt, plic_of_match), ret = 0;
+
+	if (node >= 0) {
+		ret = plic_parse_node(fdt, node, &plic, err, errlen);
+		has_plic = !ret;
+	}
+	node = driver_node(fdt, pci_host_ecam_of_match);
+	if (!ret && node >= 0) {
+		ret = pci_host_parse_node(fdt, node, &pci, err, errlen);
+		has_pci = !ret;
+	}
+	if (ret)
+		fprintf(stderr, "%s: refused: %s (%d)\n", path, err, ret);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -143,6 +181,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: refused: %s (%d)\n", argv[1], err, ret);
 		return 1;
 	}
+	if (parse_devices(fdt, argv[1], err, sizeof(err)))
+		return 1;
 	printf("rvmm-dtinfo %d\n", DTINFO_FORMAT);
 	print_memory();
 	va_bits = print_paging(fdt);

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 #include <asm/csr.h>
+#include <asm/fdt_early.h>
 #include <asm/pgtable.h>
 #include <asm/sbi.h>
 #include <asm/sections.h>
