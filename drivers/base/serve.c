@@ -66,6 +66,8 @@ void serve_loop(void)
 	unsigned long gen = kernel_mappings_gen;
 
 	pr_info("serving devices; quit QEMU to stop\n");
+	if (tick_us)	/* a self-test may have reprogrammed the timer */
+		poll_tick();
 	for (;;) {
 		csr_clear(sstatus, SR_SIE);
 		for (int i = 0; i < nr_polls; i++)

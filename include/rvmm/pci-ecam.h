@@ -8,12 +8,11 @@
  * node parser): config space, bus range, address windows and the INTx
  * routing of the interrupt-map, each entry naming its interrupt parent.
  */
+#include <rvmm/of_fdt.h>
 #include <rvmm/types.h>
 
 #define PCI_MAX_RANGES		4
 #define PCI_MAX_IRQ_MAP		64
-
-struct of_device_id;
 
 enum pci_space {
 	PCI_SPACE_IO = 1,

@@ -10,12 +10,11 @@
  */
 #include <asm/csr.h>
 #include <rvmm/irqdomain.h>
+#include <rvmm/of_fdt.h>
 #include <rvmm/types.h>
 
 #define PLIC_MAX_IRQ	1024
 #define PLIC_MAX_HARTS	32
-
-struct of_device_id;
 
 /* The context a hart's S-mode external interrupt (cause 9) comes from. */
 struct plic_s_context {
