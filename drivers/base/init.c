@@ -10,7 +10,7 @@
 extern const struct platform_driver *const __start_rvmm_drivers[];
 extern const struct platform_driver *const __stop_rvmm_drivers[];
 
-#define MAX_PLATFORM_DEVICES	32
+#define MAX_PLATFORM_DEVICES 32
 
 void drivers_init(const void *fdt)
 {

@@ -40,8 +40,12 @@ static void bus_add_node(struct platform_bus *bus, int node)
 		}
 		pdev = &bus->devs[bus->nr_devs++];
 		*pdev = (struct platform_device){
-			.fdt = bus->fdt, .node = node, .driver = drv, .match = id,
-			.phandle = fdt_get_phandle(bus->fdt, node), .state = PDEV_PENDING,
+			.fdt = bus->fdt,
+			.node = node,
+			.driver = drv,
+			.match = id,
+			.phandle = fdt_get_phandle(bus->fdt, node),
+			.state = PDEV_PENDING,
 		};
 		return;
 	}

@@ -14,11 +14,11 @@
 #include <rvmm/ptdump.h>
 #include <rvmm/trap.h>
 
-#define MAX_POLLS	8
+#define MAX_POLLS 8
 
 static void (*polls[MAX_POLLS])(void);
 static int nr_polls;
-static unsigned long tick_us;		/* the shortest period asked for, 0: no timer */
+static unsigned long tick_us; /* the shortest period asked for, 0: no timer */
 
 static void poll_tick(void)
 {
@@ -66,7 +66,7 @@ void serve_loop(void)
 	unsigned long gen = kernel_mappings_gen;
 
 	pr_info("serving devices; quit QEMU to stop\n");
-	if (tick_us)	/* a self-test may have reprogrammed the timer */
+	if (tick_us) /* a self-test may have reprogrammed the timer */
 		poll_tick();
 	for (;;) {
 		csr_clear(sstatus, SR_SIE);
@@ -76,7 +76,7 @@ void serve_loop(void)
 			gen = kernel_mappings_gen;
 			ptdump_after_change();
 		}
-		page_store_check(&page_store);	/* rvmm.store: after every change */
+		page_store_check(&page_store); /* rvmm.store: after every change */
 		csr_clear(sstatus, SR_SIE);
 		__asm__ __volatile__("wfi");
 		csr_set(sstatus, SR_SIE);

@@ -7,7 +7,7 @@
 #include <rvmm/of_fdt.h>
 #include <rvmm/plic.h>
 
-#define IRQ_S_EXT_CAUSE	9	/* cpu-intc specifier: supervisor external */
+#define IRQ_S_EXT_CAUSE 9 /* cpu-intc specifier: supervisor external */
 
 const struct of_device_id plic_of_match[] = {
 	{ .compatible = "riscv,plic0" },

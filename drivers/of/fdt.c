@@ -176,8 +176,8 @@ int dt_parent_cells(const struct dt_parser *p, int node, int min_sc, int *ac, in
 	return dt_node_cells(p, parent, min_sc, ac, sc);
 }
 
-int dt_get_reg(const struct dt_parser *p, int node, const char *prop, int ac, int sc,
-	       bool required, struct dt_reg *r)
+int dt_get_reg(const struct dt_parser *p, int node, const char *prop, int ac, int sc, bool required,
+	       struct dt_reg *r)
 {
 	int len, stride = (ac + sc) * 4;
 	const fdt32_t *c = fdt_getprop(p->fdt, node, prop, &len);

@@ -37,8 +37,7 @@ static int pci_bus_range(const struct dt_parser *dp, int node, struct pci_host_d
  * in bits 24-25 and prefetchable in bit 30), the parent bus address in the
  * parent's #address-cells, then the size in the bridge's #size-cells.
  */
-static int pci_ranges(const struct dt_parser *dp, int node, int pac, int sc,
-		      struct pci_host_dt *h)
+static int pci_ranges(const struct dt_parser *dp, int node, int pac, int sc, struct pci_host_dt *h)
 {
 	int len, stride = 3 + pac + sc;
 	const fdt32_t *p = fdt_getprop(dp->fdt, node, "ranges", &len);
@@ -139,19 +138,21 @@ static int pci_irq_map(const struct dt_parser *dp, int node, struct pci_host_dt 
 	if (!p)
 		return 0;
 	if (len % 4)
-		return dt_fail(dp, node, -EINVAL,
-			       "'interrupt-map' length %d not a multiple of 4", len);
+		return dt_fail(dp, node, -EINVAL, "'interrupt-map' length %d not a multiple of 4",
+			       len);
 	n = len / 4;
 	for (i = 0; i < n; i += 5 + ip.addr_cells + ip.intr_cells) {
 		struct pci_irq_map *m;
 
 		if (n - i < 5)
-			return dt_fail(dp, node, -EINVAL, "'interrupt-map' truncated at cell %d", i);
+			return dt_fail(dp, node, -EINVAL, "'interrupt-map' truncated at cell %d",
+				       i);
 		ret = irq_parent(dp, node, fdt32_ld(p + i + 4), &ip);
 		if (ret)
 			return ret;
 		if ((u32)(n - i - 5) < ip.addr_cells + ip.intr_cells)
-			return dt_fail(dp, node, -EINVAL, "'interrupt-map' truncated at cell %d", i);
+			return dt_fail(dp, node, -EINVAL, "'interrupt-map' truncated at cell %d",
+				       i);
 		if (h->nr_irq_map == PCI_MAX_IRQ_MAP)
 			return dt_fail(dp, node, -E2BIG, "more than %d 'interrupt-map' entries",
 				       PCI_MAX_IRQ_MAP);
@@ -180,8 +181,7 @@ static int pci_check_cells(const struct dt_parser *dp, int node, int *pac, int *
 	return dt_parent_cells(dp, node, 0, pac, &psc);
 }
 
-int pci_host_parse_node(const void *fdt, int node, struct pci_host_dt *h, char *err,
-			size_t errlen)
+int pci_host_parse_node(const void *fdt, int node, struct pci_host_dt *h, char *err, size_t errlen)
 {
 	const struct dt_parser dp = { .fdt = fdt, .err = err, .errlen = errlen };
 	int pac, sc, ret;

@@ -18,8 +18,7 @@ static const struct pci_device_id *pci_match_id(const struct pci_device_id *id,
 
 void pci_bus_bind(struct pci_dev *dev)
 {
-	for (const struct pci_driver *const *d = __start_pci_drivers; d < __stop_pci_drivers;
-	     d++) {
+	for (const struct pci_driver *const *d = __start_pci_drivers; d < __stop_pci_drivers; d++) {
 		const struct pci_device_id *id = pci_match_id((*d)->id_table, dev);
 		int ret;
 

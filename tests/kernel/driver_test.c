@@ -13,9 +13,9 @@
 #include <rvmm/ktest.h>
 #include "../common/dt_builders.h"
 
-#define INTC_A		0x10	/* probes, but after a device that needs it */
-#define INTC_OFF	0x20	/* disabled: never probes */
-#define MAX_DEVS	8
+#define INTC_A 0x10 /* probes, but after a device that needs it */
+#define INTC_OFF 0x20 /* disabled: never probes */
+#define MAX_DEVS 8
 
 static u8 drv_dtb[DTB_BUF_SIZE] __aligned(8);
 static struct platform_device devs[MAX_DEVS];
@@ -69,10 +69,14 @@ static int test_dev_probe(struct platform_device *pdev)
 static const struct of_device_id test_intc_ids[] = { { .compatible = "rvmm-test,intc" }, { NULL } };
 static const struct of_device_id test_dev_ids[] = { { .compatible = "rvmm-test,dev" }, { NULL } };
 static const struct platform_driver test_intc = {
-	.name = "test-intc", .of_match_table = test_intc_ids, .probe = test_intc_probe,
+	.name = "test-intc",
+	.of_match_table = test_intc_ids,
+	.probe = test_intc_probe,
 };
 static const struct platform_driver test_dev = {
-	.name = "test-dev", .of_match_table = test_dev_ids, .probe = test_dev_probe,
+	.name = "test-dev",
+	.of_match_table = test_dev_ids,
+	.probe = test_dev_probe,
 };
 /* The device's driver first: link order must not matter either. */
 static const struct platform_driver *const test_drivers[] = { &test_dev, &test_intc };
@@ -126,8 +130,11 @@ static void bind_test_tree(struct ktest *t, struct platform_bus *bus)
 		return;
 	}
 	*bus = (struct platform_bus){
-		.fdt = drv_dtb, .drivers = test_drivers, .nr_drivers = ARRAY_SIZE(test_drivers),
-		.devs = devs, .max_devs = MAX_DEVS,
+		.fdt = drv_dtb,
+		.drivers = test_drivers,
+		.nr_drivers = ARRAY_SIZE(test_drivers),
+		.devs = devs,
+		.max_devs = MAX_DEVS,
 	};
 	printk_capture(console, sizeof(console));
 	platform_bus_probe(bus);
@@ -193,7 +200,5 @@ static void drv_defer_never(struct ktest *t)
 	KEXPECT_EQ(t, platform_phandle_pending(INTC_A), false);
 }
 
-KTEST_SUITE(drivers, false,
-	KTEST_CASE(drv_match_tables),
-	KTEST_CASE(drv_defer_parent_later),
-	KTEST_CASE(drv_defer_never));
+KTEST_SUITE(drivers, false, KTEST_CASE(drv_match_tables), KTEST_CASE(drv_defer_parent_later),
+	    KTEST_CASE(drv_defer_never));

@@ -11,6 +11,7 @@
 #include <asm/fdt_early.h>
 #include <rvmm/driver.h>
 #include <rvmm/dt.h>
+#include <rvmm/irqdomain.h>
 #include <rvmm/ktest.h>
 #include <rvmm/of_fdt.h>
 #include <rvmm/pci-ecam.h>
@@ -436,6 +437,23 @@ static void dt_plic_contexts(struct ktest *t)
 	KEXPECT_GE(t, fdt_node_offset_by_compatible(dtb, -1, "riscv,aplic"), 0);
 }
 
+/* With both PLICs' domains up, each INTx finds the controller its row names. */
+static void check_intx_domains(struct ktest *t)
+{
+	struct irq_domain first = { .phandle = DTB_PLIC_PHANDLE };
+	struct irq_domain second = { .phandle = DTB_PLIC2_PHANDLE };
+	struct irq_domain *d = NULL;
+
+	irq_domain_add(&first);
+	irq_domain_add(&second);
+	KEXPECT_EQ(t, irq_find_host(pci_host_map_intx(&pcih, 0, PCI_DEVFN(3, 0), 2)->parent, &d), 0);
+	KEXPECT_TRUE(t, d == &second);
+	KEXPECT_EQ(t, irq_find_host(pci_host_map_intx(&pcih, 0, PCI_DEVFN(0, 0), 2)->parent, &d), 0);
+	KEXPECT_TRUE(t, d == &first);
+	irq_domain_remove(&second);
+	irq_domain_remove(&first);
+}
+
 /* Two PLICs: each parses with its own phandle, and INTx of slots 2-3 name the second. */
 static void dt_two_plics(struct ktest *t)
 {
@@ -451,6 +469,7 @@ static void dt_two_plics(struct ktest *t)
 	check_pci_common(t, true);
 	KEXPECT_EQ(t, pci_host_map_intx(&pcih, 0, PCI_DEVFN(2, 0), 1)->parent, DTB_PLIC2_PHANDLE);
 	KEXPECT_EQ(t, pci_host_map_intx(&pcih, 0, PCI_DEVFN(1, 0), 1)->parent, DTB_PLIC_PHANDLE);
+	check_intx_domains(t);
 }
 
 /* A node the driver cannot use is refused with the node and property named. */
