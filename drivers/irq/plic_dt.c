@@ -12,7 +12,7 @@
 const struct of_device_id plic_of_match[] = {
 	{ .compatible = "riscv,plic0" },
 	{ .compatible = "sifive,plic-1.0.0" },
-	{ NULL },
+	{ /* sentinel */ },
 };
 
 int plic_s_context(const struct plic_dt *plic, u32 hartid)

@@ -10,7 +10,7 @@
 
 const struct of_device_id pci_host_ecam_of_match[] = {
 	{ .compatible = "pci-host-ecam-generic" },
-	{ NULL },
+	{ /* sentinel */ },
 };
 
 static int pci_bus_range(const struct dt_parser *dp, int node, struct pci_host_dt *h)

@@ -60,7 +60,7 @@ static void *map_cap(struct virtio_device *vd, u8 pos, u32 *lenp)
 }
 
 /* Map the first capability of each type we use (§4.1.4.1: first wins). */
-int virtio_pci_init(struct virtio_device *vd, struct pci_dev *pci)
+static int virtio_pci_init(struct virtio_device *vd, struct pci_dev *pci)
 {
 	u32 len;
 	u8 msix;

@@ -40,7 +40,7 @@ struct platform_device {
 
 struct platform_driver {
 	const char *name;
-	const struct of_device_id *of_match_table;	/* ends with { NULL } */
+	const struct of_device_id *of_match_table;	/* ends with an empty entry */
 	int (*probe)(struct platform_device *pdev);
 };
 

@@ -21,7 +21,7 @@ struct dt_parser {
 	size_t errlen;
 };
 
-/* A driver's match table entry; a table ends with { NULL }. */
+/* A driver's match table entry; a table ends with an empty one. */
 struct of_device_id {
 	const char *compatible;
 	const void *data;

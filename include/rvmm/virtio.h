@@ -77,7 +77,6 @@ struct virtio_driver {
 const struct virtio_driver *virtio_find_driver(u32 device);
 
 /* ---- transport (drivers/virtio/virtio_pci.c) ---- */
-int virtio_pci_init(struct virtio_device *vd, struct pci_dev *pci);
 void virtio_reset(struct virtio_device *vd);
 u8 virtio_get_status(struct virtio_device *vd);
 void virtio_add_status(struct virtio_device *vd, u8 bits);

@@ -66,8 +66,8 @@ static int test_dev_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static const struct of_device_id test_intc_ids[] = { { .compatible = "rvmm-test,intc" }, { NULL } };
-static const struct of_device_id test_dev_ids[] = { { .compatible = "rvmm-test,dev" }, { NULL } };
+static const struct of_device_id test_intc_ids[] = { { .compatible = "rvmm-test,intc" }, {} };
+static const struct of_device_id test_dev_ids[] = { { .compatible = "rvmm-test,dev" }, {} };
 static const struct platform_driver test_intc = {
 	.name = "test-intc",
 	.of_match_table = test_intc_ids,
