@@ -276,9 +276,10 @@ static struct virtio_device *vmem_alloc(void)
 	return nr_vmem < VIRTIO_MEM_MAX_DEVICES ? &vmem_devs[nr_vmem].vd : NULL;
 }
 
+/* A device we cannot use has been reported already: one message is enough. */
 static int vmem_probe(struct virtio_device *vdev)
 {
-	return vmem_probe_one(vdev->pci);
+	return vmem_probe_one(vdev->pci) ? -ENODEV : 0;
 }
 
 /*
