@@ -86,14 +86,9 @@ static bool probe_round(struct platform_bus *bus)
 	return progress;
 }
 
-void platform_bus_probe(struct platform_bus *bus)
+/* Still pending once nothing moves: what it waits for will never come. */
+static void report_deferred(struct platform_bus *bus)
 {
-	struct platform_bus *outer = probing;
-
-	probing = bus;
-	bus_match(bus);
-	while (probe_round(bus))
-		;
 	for (int i = 0; i < bus->nr_devs; i++) {
 		struct platform_device *pdev = &bus->devs[i];
 
@@ -103,6 +98,17 @@ void platform_bus_probe(struct platform_bus *bus)
 		pr_err("%s %s: probe deferred, and what it waits for never probed: not used\n",
 		       pdev->driver->name, pdev_name(pdev));
 	}
+}
+
+void platform_bus_probe(struct platform_bus *bus)
+{
+	struct platform_bus *outer = probing;
+
+	probing = bus;
+	bus_match(bus);
+	while (probe_round(bus))
+		;
+	report_deferred(bus);
 	probing = outer;
 }
 
