@@ -13,7 +13,7 @@
  * (<rvmm/pci.h>), virtio-pci binds virtio drivers (<rvmm/virtio.h>), and
  * an interrupt controller is found by phandle (<rvmm/irqdomain.h>).
  */
-#include <rvmm/of_fdt.h>
+#include <rvmm/mod_devicetable.h>
 #include <rvmm/types.h>
 
 /* Linux's value; picolibc's errno.h has no such code. */

@@ -13,18 +13,13 @@
  * calls and string literals, all PC-relative under medany.
  */
 #include <libfdt.h>
+#include <rvmm/mod_devicetable.h>
 #include <rvmm/types.h>
 
 struct dt_parser {
 	const void *fdt;
 	char *err;		/* may be NULL */
 	size_t errlen;
-};
-
-/* A driver's match table entry; a table ends with an empty one. */
-struct of_device_id {
-	const char *compatible;
-	const void *data;
 };
 
 /*

@@ -8,7 +8,7 @@
  * node parser): config space, bus range, address windows and the INTx
  * routing of the interrupt-map, each entry naming its interrupt parent.
  */
-#include <rvmm/of_fdt.h>
+#include <rvmm/mod_devicetable.h>
 #include <rvmm/types.h>
 
 #define PCI_MAX_RANGES		4

@@ -7,6 +7,7 @@
  * space accessors, capability walk, and PCI drivers, which the host
  * bridge binds by {vendor, device} once it has enumerated its bus.
  */
+#include <rvmm/mod_devicetable.h>
 #include <rvmm/types.h>
 
 struct irq_domain;
@@ -74,12 +75,6 @@ struct pci_dev {
 	struct irq_domain *irq_domain;	/* that controller; NULL: none driven */
 	struct pci_bar bar[PCI_NUM_BARS];
 	const struct pci_driver *driver;	/* bound to it, or NULL */
-};
-
-#define PCI_ANY_ID	(~0u)
-
-struct pci_device_id {
-	u32 vendor, device;	/* PCI_ANY_ID matches any */
 };
 
 struct pci_driver {

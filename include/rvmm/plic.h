@@ -10,7 +10,7 @@
  */
 #include <asm/csr.h>
 #include <rvmm/irqdomain.h>
-#include <rvmm/of_fdt.h>
+#include <rvmm/mod_devicetable.h>
 #include <rvmm/types.h>
 
 #define PLIC_MAX_IRQ	1024

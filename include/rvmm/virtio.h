@@ -11,6 +11,7 @@
 #include <asm/csr.h>
 #include <rvmm/boot.h>
 #include <rvmm/irqdomain.h>
+#include <rvmm/mod_devicetable.h>
 #include <rvmm/types.h>
 
 struct pci_dev;
@@ -52,10 +53,6 @@ struct virtio_device {
 };
 
 /* ---- the virtio bus (drivers/virtio/virtio.c) ---- */
-struct virtio_device_id {
-	u32 device;			/* VIRTIO_ID_*; the table ends with { 0 } */
-};
-
 struct virtio_driver {
 	const char *name;
 	const struct virtio_device_id *id_table;
