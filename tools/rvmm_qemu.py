@@ -1,4 +1,5 @@
-"""QEMU plumbing shared by tests/run.py and tests/e2e_virtio_mem.py.
+"""QEMU plumbing shared by tools/rvmm-run.py and the tests (tests/run.py,
+tests/e2e_virtio_mem.py, tests/soak.py).
 
 Python 3.11 standard library only. What lives here:
 
