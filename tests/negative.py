@@ -3,8 +3,8 @@ panic reports, broken device trees, hostile memory layouts (and mem=
 hiding RAM mid-region, which must still run the hotplug suites)."""
 
 import re
-import struct
 import subprocess
+import sys
 
 import rvmm_qemu as rq
 import hostile_dts as hdt
@@ -95,8 +95,7 @@ def judge_panic_report(head, sym, stval):
 #     neg-dtb-bad-magic      the first byte changed.
 # * What does reach the kernel is a structurally valid blob with bad
 #   content. `neg-dtb-memreg-cut` truncates the /memory node's `reg` from 16
-#   to 12 bytes (length field patched, the freed word turned into an FDT_NOP
-#   tag so the structure block stays walkable). OpenSBI does not read
+#   to 12 bytes (with libfdt, so the blob stays valid). OpenSBI does not read
 #   /memory and boots; the kernel must reject the blob with
 #   "rvmm: PANIC: invalid device tree ... 'reg' length 12 not a multiple of 16".
 #   The kernel's own handling of cut and corrupt blobs is covered in-kernel
@@ -106,7 +105,6 @@ def judge_panic_report(head, sym, stval):
 # cleanly (a kernel panic, or a clear QEMU/OpenSBI error), with a non-zero
 # exit status, before the timeout.
 
-FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_NOP, FDT_END = 1, 2, 3, 4, 9
 DTB = BUILD / "virt.dtb"
 DTB_CUT = BUILD / "virt-cut.dtb"
 DTB_TOTALSIZE = BUILD / "virt-totalsize-cut.dtb"
@@ -117,40 +115,30 @@ NEG_TIMEOUT = 30        # they fail in well under a second
 OPENSBI_ERR_RE = re.compile(r"^(sbi_\w+|init_\w+|fw_\w+):.*(fail|error)", re.I)
 
 
-def fdt_find_prop(blob, node_prefix, prop):
-    """Offset of the length word of `prop` in the first node whose name
-    starts with `node_prefix`, and that length."""
-    off_struct, off_strings = struct.unpack_from(">II", blob, 8)
-    pos, path = off_struct, []
-    while True:
-        (tag,) = struct.unpack_from(">I", blob, pos)
-        pos += 4
-        if tag == FDT_BEGIN_NODE:
-            end = blob.index(b"\0", pos)
-            path.append(blob[pos:end].decode())
-            pos = (end + 4) & ~3
-        elif tag == FDT_END_NODE:
-            path.pop()
-        elif tag == FDT_PROP:
-            length, nameoff = struct.unpack_from(">II", blob, pos)
-            name_at = off_strings + nameoff
-            name = blob[name_at:blob.index(b"\0", name_at)].decode()
-            if path and path[-1].startswith(node_prefix) and name == prop:
-                return pos, length
-            pos = (pos + 8 + length + 3) & ~3
-        elif tag == FDT_END:
-            raise KeyError(f"{node_prefix}*/{prop} not in the DTB")
-        elif tag != FDT_NOP:
-            raise ValueError(f"bad FDT tag {tag} at {pos - 4}")
+def import_libfdt():
+    """libfdt's Python binding (python3-libfdt, `make deps`): Debian puts it
+    where only Debian's own python3 looks, hence Makefile's PYTHON."""
+    try:
+        import libfdt
+    except ImportError as e:
+        raise OSError(f"{sys.executable} cannot import libfdt ({e}): install "
+                      "python3-libfdt (make deps) and run /usr/bin/python3") from e
+    return libfdt
 
 
 def truncate_prop(blob, node_prefix, prop):
-    """Cut one 32-bit word off a property, keeping the blob walkable."""
-    blob = bytearray(blob)
-    pos, length = fdt_find_prop(blob, node_prefix, prop)
-    struct.pack_into(">I", blob, pos, length - 4)
-    struct.pack_into(">I", blob, pos + 8 + length - 4, FDT_NOP)
-    return bytes(blob)
+    """The blob with one 32-bit word cut off @prop of the first root
+    child whose name starts with @node_prefix (libfdt moves what follows)."""
+    libfdt = import_libfdt()
+    try:
+        fdt = libfdt.Fdt(blob)
+        node = fdt.first_subnode(0)
+        while not fdt.get_name(node).startswith(node_prefix):
+            node = fdt.next_subnode(node)   # NOTFOUND after the last one
+        fdt.setprop(node, prop, bytes(fdt.getprop(node, prop))[:-4])
+    except libfdt.FdtException as e:
+        raise ValueError(f"{node_prefix}*/{prop}: {e}") from e
+    return bytes(fdt.as_bytearray())
 
 
 def prepare_dtbs(qemu):
@@ -168,11 +156,11 @@ def prepare_dtbs(qemu):
     blob = DTB.read_bytes()
     half = len(blob) // 2
     DTB_CUT.write_bytes(blob[:half])
-    DTB_TOTALSIZE.write_bytes(blob[:4] + struct.pack(">I", half) + blob[8:half])
+    DTB_TOTALSIZE.write_bytes(blob[:4] + half.to_bytes(4, "big") + blob[8:half])
     DTB_MAGIC.write_bytes(bytes([blob[0] ^ 0xff]) + blob[1:])
     try:
         DTB_MEMREG.write_bytes(truncate_prop(blob, "memory@", "reg"))
-    except (KeyError, ValueError, struct.error) as e:
+    except (OSError, ValueError) as e:
         return f"cannot patch the dumped DTB: {e}"
     return None
 
