@@ -4,7 +4,7 @@ wrong in one way at a time.
 Each tree is the `-M virt,dumpdtb=` output for the machine it boots, turned
 into source by dtc, edited as text, and compiled back (as tests/layouts.py
 does). What each one must produce, and from which layer, is in
-tests/run.py (hostile_configs) and in README's "Broken device trees".
+tests/negative.py (HOSTILE) and in README's "Broken device trees".
 """
 import re
 import subprocess
