@@ -214,134 +214,189 @@ static unsigned long rand_offset(struct sim_rng *r)
 	return o % WIN_SIZE;
 }
 
+/* One random run: the model, its random stream, the window and what it has seen. */
+struct pgt_run {
+	struct ktest *t;
+	struct model m;
+	struct sim_rng rng;
+	unsigned long lo, hi;		/* the window */
+	unsigned long pt0, free0;	/* at boot, which teardown must restore */
+	char name[32];
+	int step;
+	unsigned long mapped, eexist, enomem, removals, removal_enomem, leaves;
+};
+
+static void pgt_run_init(struct pgt_run *r, struct ktest *t, int va_bits)
+{
+	r->t = t;
+	snprintf(r->name, sizeof(r->name), "pgt_random_sv%d", va_bits);
+	sim_rng_init(&r->rng, r->name);
+	boot_mode(va_bits);
+	r->lo = win_lo();
+	r->hi = r->lo + WIN_SIZE;
+	r->pt0 = nr_pt_pages;
+	r->free0 = nr_free_pages();
+}
+
+/*
+ * The range of one step: random in the window, or for a removal now and
+ * then exactly a mapped interval, or a slice of one.
+ */
+static void pgt_pick_range(struct pgt_run *r, bool create, unsigned long *va,
+			   unsigned long *size)
+{
+	if (!create && sim_chance(&r->rng, 1, 3)) {
+		const struct ival *v = &r->m.v[sim_rand_below(&r->rng, r->m.n)];
+
+		*va = v->va;
+		*size = v->end - v->va;
+		if (sim_chance(&r->rng, 1, 2)) {
+			unsigned long a = SZ_4K * sim_rand_below(&r->rng, *size / SZ_4K);
+
+			*va += a;
+			*size = SZ_4K * (1 + sim_rand_below(&r->rng, (*size - a) / SZ_4K));
+		}
+	} else {
+		*va = r->lo + rand_offset(&r->rng);
+		*size = rand_size(&r->rng);
+		*size = min(*size, r->hi - *va);
+	}
+}
+
+/* A step that failed must leave every table and free page as it was. */
+static void pgt_expect_nothing_done(struct ktest *t, unsigned long pt1, unsigned long free1)
+{
+	KEXPECT_EQ(t, nr_pt_pages, pt1);
+	KEXPECT_EQ(t, nr_free_pages(), free1);
+}
+
+/* create_pgd_mapping(): maps, or -EEXIST over a mapping, or an injected -ENOMEM. */
+static void pgt_step_create(struct pgt_run *r, unsigned long va, unsigned long size,
+			    unsigned int inject)
+{
+	struct ktest *t = r->t;
+	unsigned long pt1 = nr_pt_pages, free1 = nr_free_pages();
+	phys_addr_t pa = sim_chance(&r->rng, 7, 10) ?
+		SZ_1G * (1 + sim_rand_below(&r->rng, 900)) + (va & (SZ_1G - 1)) :
+		SZ_4K * sim_rand_below(&r->rng, (SIM_PHYS_SIZE - 4 * SZ_1G) / SZ_4K);
+	pgprot_t prot = prots[sim_rand_below(&r->rng, 3)];
+	bool clash = model_overlaps(&r->m, va, va + size);
+	int ret;
+
+	fail_alloc_nth = inject;
+	ret = create_pgd_mapping(swapper_pg_dir, va, pa, size, prot);
+	fail_alloc_nth = 0;
+	if (ret == -ENOMEM && inject) {
+		r->enomem++;
+		pgt_expect_nothing_done(t, pt1, free1);
+	} else if (clash) {
+		r->eexist++;
+		KEXPECT_EQ(t, ret, -EEXIST);
+		pgt_expect_nothing_done(t, pt1, free1);
+	} else {
+		r->mapped++;
+		KEXPECT_EQ(t, ret, 0);
+		if (!ret)
+			model_insert(&r->m, va, va + size, pa, prot.prot);
+	}
+}
+
+static void pgt_step_remove(struct pgt_run *r, unsigned long va, unsigned long size,
+			    unsigned int inject)
+{
+	struct ktest *t = r->t;
+	unsigned long pt1 = nr_pt_pages, free1 = nr_free_pages();
+	int ret;
+
+	fail_alloc_nth = inject;
+	ret = remove_pgd_mapping(swapper_pg_dir, va, size);
+	fail_alloc_nth = 0;
+	r->removals++;
+	if (ret == -ENOMEM && inject) {
+		/*
+		 * Nothing done: the model stays, the checks compare against
+		 * it, and not a table was kept or lost.
+		 */
+		r->removal_enomem++;
+		pgt_expect_nothing_done(t, pt1, free1);
+	} else {
+		KEXPECT_EQ(t, ret, 0);
+		model_remove(&r->m, va, va + size);
+	}
+}
+
+/* After every step: the edges, some random pages, the counters. */
+static void pgt_check(struct pgt_run *r, unsigned long va, unsigned long end)
+{
+	struct ktest *t = r->t;
+	const struct model *m = &r->m;
+
+	check_va(t, m, va, r->step);
+	check_va(t, m, end - SZ_4K, r->step);
+	if (va > r->lo)
+		check_va(t, m, va - SZ_4K, r->step);
+	if (end < r->hi)
+		check_va(t, m, end, r->step);
+	for (int i = 0; i < 16; i++)
+		check_va(t, m, r->lo + SZ_4K * sim_rand_below(&r->rng, WIN_SIZE / SZ_4K), r->step);
+	if (m->n) {
+		const struct ival *v = &m->v[sim_rand_below(&r->rng, m->n)];
+
+		check_va(t, m, v->va, r->step);
+		check_va(t, m, v->end - 8, r->step);
+	}
+	if (r->step % PGT_FULL_CHECK_EVERY == 0) {
+		full_compare(t, m, r->lo, r->hi, r->step);
+		EXPECT_PT_CONSISTENT(t);
+		KEXPECT_EQ(t, r->free0 - nr_free_pages(), nr_pt_pages - r->pt0);
+	}
+}
+
+/* The window compared in full, then emptied: back to boot's tables and pages. */
+static void pgt_teardown(struct pgt_run *r)
+{
+	struct ktest *t = r->t;
+	static struct leaves l;
+
+	full_compare(t, &r->m, r->lo, r->hi, PGT_RANDOM_STEPS);
+	get_leaves(&l, r->lo, r->hi);
+	r->leaves = l.n;
+	KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, r->lo, WIN_SIZE), 0);
+	get_leaves(&l, r->lo, r->hi);
+	KEXPECT_EQ(t, l.n, 0);
+	KEXPECT_EQ(t, nr_pt_pages, r->pt0);
+	KEXPECT_EQ(t, nr_free_pages(), r->free0);
+	EXPECT_PT_CONSISTENT(t);
+}
+
 static void random_vs_model(struct ktest *t, int va_bits)
 {
-	struct model m = { 0 };
-	struct sim_rng rng;
-	unsigned long lo, hi, pt0, free0;
-	unsigned long stats[6] = { 0 };	/* maps, eexist, enomem, removes, rm-enomem, leaves */
-	char name[32];
+	struct pgt_run r = { 0 };
 
-	snprintf(name, sizeof(name), "pgt_random_sv%d", va_bits);
-	sim_rng_init(&rng, name);
-	boot_mode(va_bits);
-	lo = win_lo();
-	hi = lo + WIN_SIZE;
-	pt0 = nr_pt_pages;
-	free0 = nr_free_pages();
+	pgt_run_init(&r, t, va_bits);
+	for (r.step = 0; r.step < PGT_RANDOM_STEPS; r.step++) {
+		bool create = sim_chance(&r.rng, 3, 5) || !r.m.n;
+		unsigned int inject = sim_chance(&r.rng, 1, 8) ? 1 + sim_rand_below(&r.rng, 4) : 0;
+		unsigned long va, size;
 
-	for (int step = 0; step < PGT_RANDOM_STEPS; step++) {
-		unsigned long va, size, end;
-		bool create = sim_chance(&rng, 3, 5) || !m.n;
-		unsigned int inject = sim_chance(&rng, 1, 8) ? 1 + sim_rand_below(&rng, 4) : 0;
-		unsigned long pt1 = nr_pt_pages, free1 = nr_free_pages();
-		int ret;
-
-		if (!create && sim_chance(&rng, 1, 3)) {
-			/* Exactly a mapped interval, or a slice of one. */
-			const struct ival *v = &m.v[sim_rand_below(&rng, m.n)];
-
-			va = v->va;
-			size = v->end - v->va;
-			if (sim_chance(&rng, 1, 2)) {
-				unsigned long a = SZ_4K * sim_rand_below(&rng, size / SZ_4K);
-
-				va += a;
-				size = SZ_4K * (1 + sim_rand_below(&rng, (size - a) / SZ_4K));
-			}
-		} else {
-			va = lo + rand_offset(&rng);
-			size = rand_size(&rng);
-			size = min(size, hi - va);
-		}
-		end = va + size;
-
-		fail_alloc_nth = inject;
-		if (create) {
-			phys_addr_t pa = sim_chance(&rng, 7, 10) ?
-				SZ_1G * (1 + sim_rand_below(&rng, 900)) + (va & (SZ_1G - 1)) :
-				SZ_4K * sim_rand_below(&rng, (SIM_PHYS_SIZE - 4 * SZ_1G) / SZ_4K);
-			pgprot_t prot = prots[sim_rand_below(&rng, 3)];
-			bool clash = model_overlaps(&m, va, end);
-
-			ret = create_pgd_mapping(swapper_pg_dir, va, pa, size, prot);
-			fail_alloc_nth = 0;
-			if (ret == -ENOMEM && inject) {
-				stats[2]++;
-				KEXPECT_EQ(t, nr_pt_pages, pt1);
-				KEXPECT_EQ(t, nr_free_pages(), free1);
-			} else if (clash) {
-				stats[1]++;
-				KEXPECT_EQ(t, ret, -EEXIST);
-				KEXPECT_EQ(t, nr_pt_pages, pt1);
-				KEXPECT_EQ(t, nr_free_pages(), free1);
-			} else {
-				stats[0]++;
-				KEXPECT_EQ(t, ret, 0);
-				if (!ret)
-					model_insert(&m, va, end, pa, prot.prot);
-			}
-		} else {
-			ret = remove_pgd_mapping(swapper_pg_dir, va, size);
-			fail_alloc_nth = 0;
-			stats[3]++;
-			if (ret == -ENOMEM && inject) {
-				/*
-				 * Nothing done: the model stays, the checks
-				 * below compare against it, and not a table
-				 * was kept or lost.
-				 */
-				stats[4]++;
-				KEXPECT_EQ(t, nr_pt_pages, pt1);
-				KEXPECT_EQ(t, nr_free_pages(), free1);
-			} else {
-				KEXPECT_EQ(t, ret, 0);
-				model_remove(&m, va, end);
-			}
-		}
-
-		/* After every step: the edges, some random pages, the counters. */
-		check_va(t, &m, va, step);
-		check_va(t, &m, end - SZ_4K, step);
-		if (va > lo)
-			check_va(t, &m, va - SZ_4K, step);
-		if (end < hi)
-			check_va(t, &m, end, step);
-		for (int i = 0; i < 16; i++)
-			check_va(t, &m, lo + SZ_4K * sim_rand_below(&rng, WIN_SIZE / SZ_4K), step);
-		if (m.n) {
-			const struct ival *v = &m.v[sim_rand_below(&rng, m.n)];
-
-			check_va(t, &m, v->va, step);
-			check_va(t, &m, v->end - 8, step);
-		}
-		if (step % PGT_FULL_CHECK_EVERY == 0) {
-			full_compare(t, &m, lo, hi, step);
-			EXPECT_PT_CONSISTENT(t);
-			KEXPECT_EQ(t, free0 - nr_free_pages(), nr_pt_pages - pt0);
-		}
+		pgt_pick_range(&r, create, &va, &size);
+		if (create)
+			pgt_step_create(&r, va, size, inject);
+		else
+			pgt_step_remove(&r, va, size, inject);
+		pgt_check(&r, va, va + size);
 		if (t->failed) {
-			printk("    # %s failed at step %d (op %s va 0x%lx size 0x%lx)\n", name, step,
-			       create ? "create" : "remove", va, size);
+			printk("    # %s failed at step %d (op %s va 0x%lx size 0x%lx)\n", r.name,
+			       r.step, create ? "create" : "remove", va, size);
 			break;
 		}
 	}
-	if (!t->failed) {
-		static struct leaves l;
-
-		full_compare(t, &m, lo, hi, PGT_RANDOM_STEPS);
-		get_leaves(&l, lo, hi);
-		stats[5] = l.n;
-		KEXPECT_EQ(t, remove_pgd_mapping(swapper_pg_dir, lo, WIN_SIZE), 0);
-		get_leaves(&l, lo, hi);
-		KEXPECT_EQ(t, l.n, 0);
-		KEXPECT_EQ(t, nr_pt_pages, pt0);
-		KEXPECT_EQ(t, nr_free_pages(), free0);
-		EXPECT_PT_CONSISTENT(t);
-	}
+	if (!t->failed)
+		pgt_teardown(&r);
 	printk("    # %s: %d steps: %lu mapped, %lu -EEXIST, %lu -ENOMEM, %lu removals (%lu -ENOMEM), %lu leaves at the end\n",
-	       name, PGT_RANDOM_STEPS, stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]);
-	free(m.v);
+	       r.name, PGT_RANDOM_STEPS, r.mapped, r.eexist, r.enomem, r.removals,
+	       r.removal_enomem, r.leaves);
+	free(r.m.v);
 }
 
 static void pgt_random_sv39(struct ktest *t) { random_vs_model(t, 39); }
