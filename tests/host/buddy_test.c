@@ -271,105 +271,168 @@ out:
 	free(v);
 }
 
-/* Random alloc/free against a model: no page twice, zones and counts exact. */
-static void buddy_random_vs_model(struct ktest *t)
-{
-	enum { STEPS = 20000, HOT = SECTION_SIZE };
+enum { BUDDY_STEPS = 20000, BUDDY_HOT = SECTION_SIZE };
+
+/* One random run: the blocks handed out and the free pages each zone must have. */
+struct buddy_run {
+	struct ktest *t;
+	struct sim_rng rng;
 	struct live {
 		unsigned long pfn;
 		unsigned int order;
 		int zone;
-	} *live = malloc(sizeof(*live) * STEPS);
-	struct pfnset set;
-	struct sim_rng rng;
-	struct mm_snap s0;
-	unsigned long want[MAX_NR_ZONES], nlive = 0, fails = 0, fallbacks = 0;
+	} *live;
+	unsigned long nlive, fails, fallbacks;
+	unsigned long want[MAX_NR_ZONES];
+	struct pfnset set;	/* every pfn of a live block */
+	int step;
+};
 
-	sim_rng_init(&rng, "buddy_random_vs_model");
-	sim_boot_simple(39, BUDDY_RAM / 2);	/* small enough to run out */
-	mm_snap_take(&s0);
-	pfnset_init(&set, PHYS_PFN(HOT_BASE + HOT));
-	if (!add_online(t, HOT_BASE, HOT, sim_chance(&rng, 1, 2) ? MHP_MEMMAP_ON_MEMORY : 0))
-		goto out;
-	for (int z = 0; z < MAX_NR_ZONES; z++)
-		want[z] = zone_free_pages(z);
-	for (int step = 0; step < STEPS && !t->failed; step++) {
-		if (nlive && (sim_chance(&rng, 45, 100) || nlive == STEPS)) {
-			unsigned long i = sim_rand_below(&rng, nlive);
-			struct page *p = pfn_to_page(live[i].pfn);
-			u64 *w = page_address(p);
+/* Free a random live block, its mark checked first; false if it was overwritten. */
+static bool buddy_step_free(struct buddy_run *r)
+{
+	unsigned long i = sim_rand_below(&r->rng, r->nlive);
+	struct page *p = pfn_to_page(r->live[i].pfn);
+	u64 *w = page_address(p);
 
-			if (*w != (live[i].pfn ^ 0x5eed5eed5eedULL)) {
-				ktest_fail(t, __FILE__, __LINE__, "pfn 0x%lx overwritten while allocated",
-					   live[i].pfn);
-				break;
-			}
-			free_pages(p, live[i].order);
-			pfnset_release(&set, live[i].pfn, 1UL << live[i].order);
-			want[live[i].zone] += 1UL << live[i].order;
-			live[i] = live[--nlive];
-		} else {
-			unsigned int o = sim_chance(&rng, 1, 2) ? 0 :
-				sim_chance(&rng, 1, 2) ? sim_rand_below(&rng, 4) :
-				sim_rand_below(&rng, NR_ORDERS);
-			bool movable = sim_chance(&rng, 1, 2), zero = sim_chance(&rng, 1, 8);
-			int expect = movable && zone_can(ZONE_MOVABLE, o) ? ZONE_MOVABLE :
-				zone_can(ZONE_NORMAL, o) ? ZONE_NORMAL : -1;
-			struct page *p = alloc_pages((movable ? GFP_MOVABLE : GFP_KERNEL) |
-						     (zero ? __GFP_ZERO : 0), o);
-			unsigned long pfn;
+	if (*w != (r->live[i].pfn ^ 0x5eed5eed5eedULL)) {
+		ktest_fail(r->t, __FILE__, __LINE__, "pfn 0x%lx overwritten while allocated",
+			   r->live[i].pfn);
+		return false;
+	}
+	free_pages(p, r->live[i].order);
+	pfnset_release(&r->set, r->live[i].pfn, 1UL << r->live[i].order);
+	r->want[r->live[i].zone] += 1UL << r->live[i].order;
+	r->live[i] = r->live[--r->nlive];
+	return true;
+}
 
-			if (!p) {
-				KEXPECT_EQ(t, expect, -1);
-				fails++;
-				continue;
-			}
-			pfn = page_to_pfn(p);
-			if (expect < 0 || page_zone(p) != (enum zone_type)expect) {
-				ktest_fail(t, __FILE__, __LINE__, "step %d: order %u from zone %d, want %d",
-					   step, o, page_zone(p), expect);
-				break;
-			}
-			fallbacks += movable && expect == ZONE_NORMAL;
-			if (!pfnset_claim(&set, pfn, 1UL << o) || (pfn & ((1UL << o) - 1)) ||
-			    PageBuddy(p) || p->refcount != 1) {
-				ktest_fail(t, __FILE__, __LINE__,
-					   "step %d: pfn 0x%lx order %u: overlaps a live block or bad state",
-					   step, pfn, o);
-				break;
-			}
-			if (zero) {
-				const u64 *q = page_address(p);
+/* A fresh block: from the zone predicted, aligned, overlapping no live one. */
+static bool buddy_block_ok(struct buddy_run *r, struct page *p, unsigned int o, int expect)
+{
+	unsigned long pfn = page_to_pfn(p);
 
-				for (unsigned long k = 0; k < (PAGE_SIZE << o) / 8; k += 61)
-					if (q[k]) {
-						ktest_fail(t, __FILE__, __LINE__, "__GFP_ZERO page not zero");
-						break;
-					}
-			}
-			for (unsigned long k = 0; k < (1UL << o); k++)
-				memset(page_address(p + k), 0xc3, 64);
-			*(u64 *)page_address(p) = pfn ^ 0x5eed5eed5eedULL;
-			want[expect] -= 1UL << o;
-			live[nlive++] = (struct live){ pfn, o, expect };
+	if (expect < 0 || page_zone(p) != (enum zone_type)expect) {
+		ktest_fail(r->t, __FILE__, __LINE__, "step %d: order %u from zone %d, want %d",
+			   r->step, o, page_zone(p), expect);
+		return false;
+	}
+	if (!pfnset_claim(&r->set, pfn, 1UL << o) || (pfn & ((1UL << o) - 1)) ||
+	    PageBuddy(p) || p->refcount != 1) {
+		ktest_fail(r->t, __FILE__, __LINE__,
+			   "step %d: pfn 0x%lx order %u: overlaps a live block or bad state",
+			   r->step, pfn, o);
+		return false;
+	}
+	return true;
+}
+
+static void buddy_expect_zeroed(struct ktest *t, struct page *p, unsigned int o)
+{
+	const u64 *q = page_address(p);
+
+	for (unsigned long k = 0; k < (PAGE_SIZE << o) / 8; k += 61)
+		if (q[k]) {
+			ktest_fail(t, __FILE__, __LINE__, "__GFP_ZERO page not zero");
+			break;
 		}
-		for (int z = 0; z < MAX_NR_ZONES; z++)
-			KEXPECT_EQ(t, zone_free_pages(z), want[z]);
-		if (step % 1000 == 0)
-			check_buddy(t);
+}
+
+/*
+ * Allocate a block of random order, zone and flags, and mark it. Returns 1
+ * when it came as the model predicted, 0 when it failed as predicted, -1
+ * when a check failed.
+ */
+static int buddy_step_alloc(struct buddy_run *r)
+{
+	unsigned int o = sim_chance(&r->rng, 1, 2) ? 0 :
+		sim_chance(&r->rng, 1, 2) ? sim_rand_below(&r->rng, 4) :
+		sim_rand_below(&r->rng, NR_ORDERS);
+	bool movable = sim_chance(&r->rng, 1, 2), zero = sim_chance(&r->rng, 1, 8);
+	int expect = movable && zone_can(ZONE_MOVABLE, o) ? ZONE_MOVABLE :
+		zone_can(ZONE_NORMAL, o) ? ZONE_NORMAL : -1;
+	struct page *p = alloc_pages((movable ? GFP_MOVABLE : GFP_KERNEL) |
+				     (zero ? __GFP_ZERO : 0), o);
+
+	if (!p) {
+		KEXPECT_EQ(r->t, expect, -1);
+		r->fails++;
+		return 0;
+	}
+	if (!buddy_block_ok(r, p, o, expect))
+		return -1;
+	r->fallbacks += movable && expect == ZONE_NORMAL;
+	if (zero)
+		buddy_expect_zeroed(r->t, p, o);
+	for (unsigned long k = 0; k < (1UL << o); k++)
+		memset(page_address(p + k), 0xc3, 64);
+	*(u64 *)page_address(p) = page_to_pfn(p) ^ 0x5eed5eed5eedULL;
+	r->want[expect] -= 1UL << o;
+	r->live[r->nlive++] = (struct live){ page_to_pfn(p), o, expect };
+	return 1;
+}
+
+/* After every step: each zone's free pages as the model says; the lists now and then. */
+static void buddy_check(struct buddy_run *r)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		KEXPECT_EQ(r->t, zone_free_pages(z), r->want[z]);
+	if (r->step % 1000 == 0)
+		check_buddy(r->t);
+}
+
+static void buddy_run_steps(struct buddy_run *r)
+{
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		r->want[z] = zone_free_pages(z);
+	for (r->step = 0; r->step < BUDDY_STEPS && !r->t->failed; r->step++) {
+		int done;
+
+		if (r->nlive && (sim_chance(&r->rng, 45, 100) || r->nlive == BUDDY_STEPS))
+			done = buddy_step_free(r) ? 1 : -1;
+		else
+			done = buddy_step_alloc(r);
+		if (done < 0)
+			break;
+		if (done)
+			buddy_check(r);
 	}
 	printk("    # buddy_random_vs_model: %d steps, %lu live at the end, %lu failed as predicted, %lu movable fell back\n",
-	       STEPS, nlive, fails, fallbacks);
-	while (nlive) {
-		nlive--;
-		free_pages(pfn_to_page(live[nlive].pfn), live[nlive].order);
+	       BUDDY_STEPS, r->nlive, r->fails, r->fallbacks);
+}
+
+/* Everything freed and the hot-added memory removed: back to boot's state. */
+static void buddy_teardown(struct buddy_run *r, const struct mm_snap *s0)
+{
+	struct ktest *t = r->t;
+
+	while (r->nlive) {
+		r->nlive--;
+		free_pages(pfn_to_page(r->live[r->nlive].pfn), r->live[r->nlive].order);
 	}
 	KEXPECT_TRUE(t, check_buddy(t));
-	offline_remove(t, HOT_BASE, HOT);
-	EXPECT_SNAP_EQ(t, s0);
-out:
-	free(live);
-	free(set.bits);
+	offline_remove(t, HOT_BASE, BUDDY_HOT);
+	EXPECT_SNAP_EQ(t, *s0);
+}
+
+/* Random alloc/free against a model: no page twice, zones and counts exact. */
+static void buddy_random_vs_model(struct ktest *t)
+{
+	struct buddy_run r = { .t = t };
+	struct mm_snap s0;
+
+	r.live = malloc(sizeof(*r.live) * BUDDY_STEPS);
+	sim_rng_init(&r.rng, "buddy_random_vs_model");
+	sim_boot_simple(39, BUDDY_RAM / 2);	/* small enough to run out */
+	mm_snap_take(&s0);
+	pfnset_init(&r.set, PHYS_PFN(HOT_BASE + BUDDY_HOT));
+	if (add_online(t, HOT_BASE, BUDDY_HOT,
+		       sim_chance(&r.rng, 1, 2) ? MHP_MEMMAP_ON_MEMORY : 0)) {
+		buddy_run_steps(&r);
+		buddy_teardown(&r, &s0);
+	}
+	free(r.live);
+	free(r.set.bits);
 }
 
 static void buddy_bad_free_refused(struct ktest *t)
