@@ -247,88 +247,114 @@ static long model_alloc(const struct mb_model *m, int size, int align, int s, in
 	return -1;
 }
 
+/* One random run: the model and what the allocations did. */
+struct mb_run {
+	struct ktest *t;
+	struct sim_rng rng;
+	struct mb_model *m;
+	unsigned long allocs, failed_allocs;
+};
+
+/* Add, remove, reserve, free or mark no-map units [s, s + len), in the model too. */
+static int mb_step_region(struct mb_model *m, unsigned int op, int s, int len)
+{
+	phys_addr_t base = MBW_BASE + (phys_addr_t)s * SZ_4K, size = (phys_addr_t)len * SZ_4K;
+	int ret = 0;
+
+	switch (op) {
+	case 0: case 1:
+		ret = memblock_add(base, size);
+		for (int i = s; i < s + len; i++)
+			m->mem[i] = 1;
+		break;
+	case 2:
+		ret = memblock_remove(base, size);
+		for (int i = s; i < s + len; i++)
+			m->mem[i] = m->nomap[i] = 0;
+		break;
+	case 3:
+		ret = memblock_reserve(base, size);
+		for (int i = s; i < s + len; i++)
+			m->rsv[i] = 1;
+		break;
+	case 4: case 5:
+		ret = memblock_free(base, size);
+		for (int i = s; i < s + len; i++)
+			m->rsv[i] = 0;
+		break;
+	case 6:
+		ret = memblock_mark_nomap(base, size);
+		for (int i = s; i < s + len; i++)
+			m->nomap[i] = m->mem[i];
+		break;
+	}
+	return ret;
+}
+
+/* An allocation of random size, alignment and range: where the model says, or none. */
+static void mb_step_alloc(struct mb_run *r)
+{
+	int asz = 1 + sim_rand_below(&r->rng, 64), align = 1 << sim_rand_below(&r->rng, 7);
+	int rs = 0, re = MBW_UNITS;
+	long want;
+	phys_addr_t got;
+
+	if (sim_chance(&r->rng, 1, 3)) {
+		rs = sim_rand_below(&r->rng, MBW_UNITS);
+		re = rs + sim_rand_below(&r->rng, MBW_UNITS - rs + 1);
+	}
+	want = model_alloc(r->m, asz, align, rs, re);
+	got = memblock_phys_alloc_range((phys_addr_t)asz * SZ_4K, (phys_addr_t)align * SZ_4K,
+					MBW_BASE + (phys_addr_t)rs * SZ_4K,
+					MBW_BASE + (phys_addr_t)re * SZ_4K);
+	KEXPECT_EQ(r->t, got, want < 0 ? 0 : MBW_BASE + (phys_addr_t)want * SZ_4K);
+	if (want >= 0) {
+		for (int i = want; i < want + asz; i++)
+			r->m->rsv[i] = 1;
+		r->allocs++;
+	} else {
+		r->failed_allocs++;
+	}
+}
+
+/* One random operation, then the regions against the model; false on a failure. */
+static bool mb_step(struct mb_run *r, int step)
+{
+	/* A big add may insert cnt + 1 gaps before merging: stay below 128. */
+	bool crowded = memblock.memory.cnt > 60 || memblock.reserved.cnt > 60;
+	int len = crowded ? 2048 + sim_rand_below(&r->rng, MBW_UNITS - 2048) :
+		1 + sim_rand_below(&r->rng, sim_chance(&r->rng, 1, 2) ? 64 : 1024);
+	int s = sim_rand_below(&r->rng, MBW_UNITS - len + 1);
+	static const unsigned int merging[] = { 0, 3, 4 };	/* big add, reserve, free */
+	unsigned int op = crowded ? merging[sim_rand_below(&r->rng, 3)] :
+				    sim_rand_below(&r->rng, 10);
+	int ret = 0;
+
+	if (op < 7)
+		ret = mb_step_region(r->m, op, s, len);
+	else
+		mb_step_alloc(r);
+	KEXPECT_EQ(r->t, ret, 0);
+	return model_regions_match(r->t, r->m, step) && !r->t->failed;
+}
+
 static void mb_random_vs_model(struct ktest *t)
 {
 	static struct mb_model m;
-	struct sim_rng rng;
-	unsigned long allocs = 0, failed_allocs = 0;
+	struct mb_run r = { .t = t, .m = &m };
 
-	sim_rng_init(&rng, "mb_random_vs_model");
+	sim_rng_init(&r.rng, "mb_random_vs_model");
 	sim_boot_simple(39, SZ_1G);
 	memblock_reset();
 	memset(&m, 0, sizeof(m));
-	for (int step = 0; step < 3000; step++) {
-		/* A big add may insert cnt + 1 gaps before merging: stay below 128. */
-		bool crowded = memblock.memory.cnt > 60 || memblock.reserved.cnt > 60;
-		int len = crowded ? 2048 + sim_rand_below(&rng, MBW_UNITS - 2048) :
-			1 + sim_rand_below(&rng, sim_chance(&rng, 1, 2) ? 64 : 1024);
-		int s = sim_rand_below(&rng, MBW_UNITS - len + 1);
-		phys_addr_t base = MBW_BASE + (phys_addr_t)s * SZ_4K, size = (phys_addr_t)len * SZ_4K;
-		static const unsigned int merging[] = { 0, 3, 4 };	/* big add, reserve, free */
-		unsigned int op = crowded ? merging[sim_rand_below(&rng, 3)] : sim_rand_below(&rng, 10);
-		int ret = 0;
-
-		switch (op) {
-		case 0: case 1:
-			ret = memblock_add(base, size);
-			for (int i = s; i < s + len; i++)
-				m.mem[i] = 1;
-			break;
-		case 2:
-			ret = memblock_remove(base, size);
-			for (int i = s; i < s + len; i++)
-				m.mem[i] = m.nomap[i] = 0;
-			break;
-		case 3:
-			ret = memblock_reserve(base, size);
-			for (int i = s; i < s + len; i++)
-				m.rsv[i] = 1;
-			break;
-		case 4: case 5:
-			ret = memblock_free(base, size);
-			for (int i = s; i < s + len; i++)
-				m.rsv[i] = 0;
-			break;
-		case 6:
-			ret = memblock_mark_nomap(base, size);
-			for (int i = s; i < s + len; i++)
-				m.nomap[i] = m.mem[i];
-			break;
-		default: {
-			int asz = 1 + sim_rand_below(&rng, 64), align = 1 << sim_rand_below(&rng, 7);
-			int rs = 0, re = MBW_UNITS;
-			long want;
-			phys_addr_t got;
-
-			if (sim_chance(&rng, 1, 3)) {
-				rs = sim_rand_below(&rng, MBW_UNITS);
-				re = rs + sim_rand_below(&rng, MBW_UNITS - rs + 1);
-			}
-			want = model_alloc(&m, asz, align, rs, re);
-			got = memblock_phys_alloc_range((phys_addr_t)asz * SZ_4K,
-							(phys_addr_t)align * SZ_4K,
-							MBW_BASE + (phys_addr_t)rs * SZ_4K,
-							MBW_BASE + (phys_addr_t)re * SZ_4K);
-			KEXPECT_EQ(t, got, want < 0 ? 0 : MBW_BASE + (phys_addr_t)want * SZ_4K);
-			if (want >= 0) {
-				for (int i = want; i < want + asz; i++)
-					m.rsv[i] = 1;
-				allocs++;
-			} else {
-				failed_allocs++;
-			}
-			break;
-		}
-		}
-		KEXPECT_EQ(t, ret, 0);
-		if (!model_regions_match(t, &m, step) || t->failed)
+	for (int step = 0; step < 3000; step++)
+		if (!mb_step(&r, step))
 			return;
-	}
 	printk("    # mb_random_vs_model: 3000 steps, %lu allocations, %lu failed as predicted\n",
-	       allocs, failed_allocs);
+	       r.allocs, r.failed_allocs);
 	/* Both outcomes must be reached, or the model proves little. */
-	KEXPECT_GT(t, allocs, 50);
-	KEXPECT_GT(t, failed_allocs, 5);
+	KEXPECT_GT(t, r.allocs, 50);
+	KEXPECT_GT(t, r.failed_allocs, 5);
 }
 
 KTEST_SUITE(host_memblock, false,
