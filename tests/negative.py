@@ -4,10 +4,9 @@ hiding RAM mid-region, which must still run the hotplug suites)."""
 
 import re
 import subprocess
-import sys
 
 import rvmm_qemu as rq
-import hostile_dts as hdt
+import dtedit as dte
 from harness import BUILD, HALTED_RE, Config, Result, check_lines, judge_selftest
 from ktap import TOTALS_RE
 from matrix import MODES
@@ -115,32 +114,6 @@ NEG_TIMEOUT = 30        # they fail in well under a second
 OPENSBI_ERR_RE = re.compile(r"^(sbi_\w+|init_\w+|fw_\w+):.*(fail|error)", re.I)
 
 
-def import_libfdt():
-    """libfdt's Python binding (python3-libfdt, `make deps`): Debian puts it
-    where only Debian's own python3 looks, hence Makefile's PYTHON."""
-    try:
-        import libfdt
-    except ImportError as e:
-        raise OSError(f"{sys.executable} cannot import libfdt ({e}): install "
-                      "python3-libfdt (make deps) and run /usr/bin/python3") from e
-    return libfdt
-
-
-def truncate_prop(blob, node_prefix, prop):
-    """The blob with one 32-bit word cut off @prop of the first root
-    child whose name starts with @node_prefix (libfdt moves what follows)."""
-    libfdt = import_libfdt()
-    try:
-        fdt = libfdt.Fdt(blob)
-        node = fdt.first_subnode(0)
-        while not fdt.get_name(node).startswith(node_prefix):
-            node = fdt.next_subnode(node)   # NOTFOUND after the last one
-        fdt.setprop(node, prop, bytes(fdt.getprop(node, prop))[:-4])
-    except libfdt.FdtException as e:
-        raise ValueError(f"{node_prefix}*/{prop}: {e}") from e
-    return bytes(fdt.as_bytearray())
-
-
 def prepare_dtbs(qemu):
     """Dump the virt machine's DTB and write the broken copies.
     Returns None, or why it could not."""
@@ -159,7 +132,7 @@ def prepare_dtbs(qemu):
     DTB_TOTALSIZE.write_bytes(blob[:4] + half.to_bytes(4, "big") + blob[8:half])
     DTB_MAGIC.write_bytes(bytes([blob[0] ^ 0xff]) + blob[1:])
     try:
-        DTB_MEMREG.write_bytes(truncate_prop(blob, "memory@", "reg"))
+        DTB_MEMREG.write_bytes(dte.edit(blob, dte.truncate_prop("memory@", "reg")))
     except (OSError, ValueError) as e:
         return f"cannot patch the dumped DTB: {e}"
     return None
@@ -211,7 +184,7 @@ def judge_negative(cfg, con, rc, timed_out):
 # ---- hostile memory layouts ------------------------------------------------------
 #
 # Device trees and machines that describe memory wrongly or awkwardly
-# (tests/hostile_dts.py builds the trees). Each config states the layer
+# (tests/dtedit.py edits the trees). Each config states the layer
 # that must handle it and the message it must print: "boot" ones must boot
 # and pass every self-test after warning; "kernel" ones must stop with a
 # clear panic. README's "Broken device trees" lists what each one does.
@@ -232,16 +205,16 @@ def vmem_dev(i, size, req):
                        f"requested-size={req}"]
 
 
-# name, -m, cpu, DT edit (or None), expect, messages; then keyword extras.
+# name, -m, cpu, DT edits (tests/dtedit.py, or None), expect, messages; then
+# keyword extras.
 HOSTILE = [
     ("hostile-nomap-over-kernel-sv57", "1G", "rv64",
-     lambda d: hdt.with_reserved(d, "fw@80200000", 0x80200000, 2 * M, True), "boot",
+     [dte.with_reserved("fw@80200000", (0x80200000, 2 * M), nomap=True)], "boot",
      [r"warning: reserved-memory fw@80200000: no-map \[0x80200000-0x803fffff\] overlaps "
       r"the kernel, the DTB or an earlier reservation: no-map refused"]),
     ("hostile-unaligned-sv48", "1G", "rv64,sv57=off",
-     lambda d: hdt.with_reserved(hdt.with_memory(d, [[(0x80000800, G - 0x1000)],
-                                                     [(0xc0000800, 0x400)]]),
-                                 "fw@90000800", 0x90000800, 0x1000, True), "boot",
+     [dte.with_memory([[(0x80000800, G - 0x1000)], [(0xc0000800, 0x400)]]),
+      dte.with_reserved("fw@90000800", (0x90000800, 0x1000), nomap=True)], "boot",
      [r"warning: memory \[0x80000800-0xbffff7ff\] not page-aligned: using "
       r"\[0x80001000-0xbfffefff\]",
       r"warning: memory \[0xc0000800-0xc0000bff\] holds no whole page: ignored",
@@ -259,25 +232,25 @@ HOSTILE = [
      dict(append="mem=1G no4lvl", big=True,
           extra=vmem_dev(0, "2G", "2G") + vmem_dev(1, "2G", "1G"))),
     ("hostile-mem-overlap-sv39", "1G", "rv64,sv48=off,sv57=off",
-     lambda d: hdt.with_memory(d, [[(0x80000000, 768 * M)],
-                                   [(0xa0000000, 512 * M), (0x80000000, 64 * M)]]), "boot",
+     [dte.with_memory([[(0x80000000, 768 * M)],
+                       [(0xa0000000, 512 * M), (0x80000000, 64 * M)]])], "boot",
      [r"rvmm: mm: total 1024 MiB"]),
     ("hostile-address-cells-1-sv57", "1G", "rv64",
-     lambda d: hdt.with_memory(hdt.with_root_cells(d, 1, 1), [[(0x80000000, G)]], 1, 1),
+     [dte.with_root_cells(1, 1), dte.with_memory([[(0x80000000, G)]], 1, 1)],
      "boot", [r"rvmm: mm: total 1024 MiB"]),
     ("hostile-32-mem-ranges-sv48", "1G", "rv64,sv57=off",
-     lambda d: hdt.with_memory(d, [[(0x80000000 + i * 32 * M, 16 * M) for i in range(32)]]),
+     [dte.with_memory([[(0x80000000 + i * 32 * M, 16 * M) for i in range(32)]])],
      "boot", [r"rvmm: memblock memory: 33 regions, 524288 KiB", r"rvmm: mm: total 512 MiB"]),
     ("neg-dt-33-mem-ranges", "1G", "rv64",
-     lambda d: hdt.with_memory(d, [[(0x80000000 + i * 16 * M, 16 * M) for i in range(33)]]),
+     [dte.with_memory([[(0x80000000 + i * 16 * M, 16 * M) for i in range(33)]])],
      "kernel", [r"PANIC: invalid device tree .*: dt: /memory@80000000: more than 32 memory "
                 r"ranges"]),
     ("neg-tiny-ram", "1G", "rv64",
-     lambda d: hdt.with_memory(d, [[(0x80000000, 4 * M)]]), "kernel",
+     [dte.with_memory([[(0x80000000, 4 * M)]])], "kernel",
      [r"PANIC: mm: only \d+ KiB of RAM free after boot \(4096 KiB in the memory map\): "
       r"rvmm needs 8 MiB"]),
     ("neg-memmap-out-of-memory", "8G", "rv64",
-     lambda d: hdt.with_memreserve(d, 0x80400000, 8 * G - 4 * M), "kernel",
+     [dte.with_memreserve(0x80400000, 8 * G - 4 * M)], "kernel",
      [r"PANIC: sparse_init: no memory for the memmap of section \d+"]),
 ]
 # mem= that hides RAM starting mid-1 GiB region: the hotplug self-tests
@@ -317,9 +290,9 @@ def prepare_hostile(qemu, names):
             if not edit or name not in names:
                 continue
             if mem not in dumps:
-                dumps[mem] = hdt.dump_dts(qemu, mem, 2, HOSTILE_DIR / f"virt-{mem}.dtb")
-            hdt.compile_dts(edit(dumps[mem]), HOSTILE_DIR / f"{name}.dtb")
-    except (subprocess.SubprocessError, OSError) as e:
+                dumps[mem] = dte.dump_dtb(qemu, "virt", mem, 2, HOSTILE_DIR / f"virt-{mem}.dtb")
+            (HOSTILE_DIR / f"{name}.dtb").write_bytes(dte.edit(dumps[mem], *edit))
+    except (subprocess.SubprocessError, OSError, ValueError) as e:
         return f"cannot build the hostile DTBs: {e}"
     return None
 
