@@ -124,6 +124,37 @@ def soak_part(qemu, jobs):
     return r.finish()
 
 
+def prepared(configs, prepare, results):
+    """@configs once prepare() has made their files (None: done); if it
+    could not, each fails with its answer, at once, and none is returned."""
+    why = prepare() if configs else None
+    if not why:
+        return configs
+    for c in configs:
+        results.append(Result(c.name, reasons=[why]).finish())
+        results[-1].report()
+    return []
+
+
+def qemu_boots(qemu, timeout, wanted, results):
+    """The QEMU configurations whose name is wanted, in report order, with
+    their files made: the matrix, the boot chain, the panics, the hostile
+    layouts and the broken trees."""
+    def pick(configs):
+        return [c for c in configs if wanted(c.name)]
+    configs = pick(matrix.selftest_configs(qemu, timeout))
+    if any("layout" in c.name for c in configs):
+        layouts.make_layout_dtb(qemu, str(matrix.LAYOUT_DTB))
+    configs += prepared(pick(bootchain.board_configs(qemu, timeout)),
+                        lambda: bootchain.prepare_board_files(qemu), results)
+    negatives = pick(negative.negative_configs(qemu))
+    configs += pick(negative.crash_configs(qemu))
+    hostile = pick(negative.hostile_configs(qemu, timeout))
+    configs += prepared(hostile, lambda: negative.prepare_hostile(qemu, {c.name for c in hostile}),
+                        results)
+    return configs + prepared(negatives, lambda: negative.prepare_dtbs(qemu), results)
+
+
 def cmd_test(args):
     """`make test`. Returns the exit status."""
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -149,35 +180,9 @@ def cmd_test(args):
     if wanted("board-trees"):
         results.append(board_trees())
         results[-1].report(None)
-    configs = [c for c in matrix.selftest_configs(qemu, args.timeout) if wanted(c.name)]
-    if any("layout" in c.name for c in configs):
-        layouts.make_layout_dtb(qemu, str(matrix.LAYOUT_DTB))
-    chain = [c for c in bootchain.board_configs(qemu, args.timeout) if wanted(c.name)]
-    why = bootchain.prepare_board_files(qemu) if chain else None
-    if why:
-        for c in chain:
-            results.append(Result(c.name, reasons=[why]).finish())
-            results[-1].report()
-    else:
-        configs += chain
-    negatives = [c for c in negative.negative_configs(qemu) if wanted(c.name)]
-    configs += [c for c in negative.crash_configs(qemu) if wanted(c.name)]
-    hostile = [c for c in negative.hostile_configs(qemu, args.timeout) if wanted(c.name)]
-    why = negative.prepare_hostile(qemu, {c.name for c in hostile})
-    if why:
-        for c in hostile:
-            results.append(Result(c.name, reasons=[why]).finish())
-            results[-1].report()
-        hostile = []
-    if negatives:
-        why = negative.prepare_dtbs(qemu)
-        if why:
-            for c in negatives:
-                results.append(Result(c.name, reasons=[why]).finish())
-                results[-1].report()
-            negatives = []
+    configs = qemu_boots(qemu, args.timeout, wanted, results)
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for r in pool.map(run_config, configs + hostile + negatives):   # in order
+        for r in pool.map(run_config, configs):   # in order
             r.report()
             results.append(r)
     if wanted("e2e"):
