@@ -18,7 +18,6 @@ sys.path[:0] = [str(Path(__file__).resolve().parent),
 import rvmm_qemu as rq  # noqa: E402
 from harness import BUILD, LOGS, ROOT, TAIL_LINES, boot  # noqa: E402
 
-
 BENCH_RE = re.compile(r"^bench: (\S+) (\S+) (\S+)\s*$")
 ICOUNT = ["-icount", "shift=0,sleep=off", "-seed", "1", "-rtc", "clock=vm"]
 BENCH_APPEND = "rvmm.bench rvmm.tests=bench"

@@ -29,7 +29,6 @@ VIRT_DTB = BUILD / "qemu-virt.dtb"         # on the card as starfive/qemu-virt.d
 SIFIVE_U_E51_DTB = BUILD / "sifive_u-e51-okay.dtb"
 BOARD_SMP, BOARD_MEM = 2, "2G"             # virt under U-Boot; VIRT_DTB matches
 
-
 FIT_COMMANDS = [f"load virtio 0:1 ${{kernel_addr_r}} {QEMU_FIT}",
                 "bootm ${kernel_addr_r} - ${fdtcontroladdr}"]
 FDTFILE_COMMANDS = ["setenv fdtfile starfive/qemu-virt.dtb", "boot"]

@@ -16,11 +16,9 @@ from pathlib import Path
 import rvmm_qemu as rq
 from ktap import parse_ktap
 
-
 ROOT, BUILD = rq.ROOT, rq.BUILD
 LOGS = BUILD / "logs"
 TAIL_LINES = 30
-
 
 HALTED_RE = re.compile(r"^rvmm: halted")
 END_RE = re.compile(r"^rvmm: (halted|PANIC|\d+ passed, \d+ failed)")

@@ -139,7 +139,6 @@ def selftest_configs(qemu, timeout):
                               timeout, judge_mode(want)))
     return configs
 
-
 PTDUMP_RE = re.compile(r"^rvmm: ptdump: 0x([0-9a-f]{16})-0x([0-9a-f]{16}) 0x([0-9a-f]{10}) +"
                        r"\d+[KMG] (pte|pmd|pud) ([r-][w-][x-][u-][g-][a-][d-]) (.+)$", re.M)
 

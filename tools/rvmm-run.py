@@ -23,7 +23,6 @@ import rvmm_qemu as rq  # noqa: E402
 ROOT, BUILD = rq.ROOT, rq.BUILD
 LOGS = BUILD / "logs"
 
-
 RUN_STEPS = [2 * rq.GiB, 512 * rq.MiB, 1 * rq.GiB]
 MEM_LINE_WAIT = 30      # no `rvmm: mem` line this long after the summary: no demo
 
