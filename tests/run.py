@@ -20,6 +20,8 @@ QEMU and QMP plumbing is tools/rvmm_qemu.py.
 
 import argparse
 import concurrent.futures
+import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -42,6 +44,8 @@ import matrix  # noqa: E402
 import negative  # noqa: E402
 from harness import LOGS, ROOT, BUILD, TAIL_LINES, Result, run_config  # noqa: E402
 from ktap import parse_ktap  # noqa: E402
+
+DEBIAN_PYTHON = "/usr/bin/python3"
 
 
 def host_tests(timeout):
@@ -200,7 +204,18 @@ def cmd_test(args):
     return 1 if failed else 0
 
 
+def in_debian_python():
+    """Run again under Debian's python3 when this one (a pyenv one, say)
+    cannot import libfdt: python3-libfdt installs where only that looks."""
+    if (importlib.util.find_spec("libfdt") is None and Path(DEBIAN_PYTHON).exists()
+            and sys.executable != DEBIAN_PYTHON):
+        print(f"run.py: {sys.executable} has no libfdt; running {DEBIAN_PYTHON}",
+              file=sys.stderr, flush=True)
+        os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON, *sys.argv])
+
+
 def main():
+    in_debian_python()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("command", choices=["test"])
     ap.add_argument("--timeout", type=float, default=120,
