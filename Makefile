@@ -10,6 +10,9 @@ PICOLIB  := $(PICOLIBC)/lib/release/rv64imac/lp64
 LIBGCC   := $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name)
 QEMU     ?= $(B)/qemu-system-riscv64
 STOCK_QEMU ?= qemu-system-riscv64
+# Debian's own python3 (python3-libfdt and the like install where only it
+# looks; a python3 earlier on PATH, e.g. a pyenv one, cannot import them).
+PYTHON   ?= /usr/bin/python3
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -Wall -Wextra -Werror \
@@ -92,28 +95,28 @@ qemu:
 # deps first, also under -j: the build needs what it installs.
 run: deps
 	@$(MAKE) --no-print-directory all qemu
-	@python3 tests/run.py run
+	@$(PYTHON) tools/rvmm-run.py run
 
 test: deps
 	@$(MAKE) --no-print-directory all qemu vf2-sd
 	@$(MAKE) --no-print-directory DEBUG=1 B=$(B)/debug $(B)/debug/Image
 	@$(MAKE) --no-print-directory SELFTESTS=n B=$(B)/noselftests $(B)/noselftests/Image
-	@python3 tests/run.py test
+	@$(PYTHON) tests/run.py test
 
 bench: deps
 	@$(MAKE) --no-print-directory all qemu >&2
-	@python3 tests/run.py bench
+	@$(PYTHON) tests/bench.py
 
 # The long seeded virtio-mem soak (tests/soak.py); SEED= replays a config.
 SOAK_ARGS := $(if $(SEED),--seed $(SEED)) $(if $(STEPS),--steps $(STEPS)) \
 	$(if $(MAX_PLUGGED),--max-plugged $(MAX_PLUGGED))
 soak: deps
 	@$(MAKE) --no-print-directory all qemu
-	@python3 tests/soak.py $(SOAK_ARGS)
+	@$(PYTHON) tests/soak.py $(SOAK_ARGS)
 
 debug: deps
 	@$(MAKE) --no-print-directory all
-	@python3 tests/run.py debug
+	@$(PYTHON) tools/rvmm-run.py debug
 
 fit: $(B)/Image
 	@bash tools/mkfit.sh $(B)

@@ -354,7 +354,7 @@ static __noreturn __attribute__((noinline)) void rest_init(void)
 	int passed, failed, skipped;
 
 	free_initmem();
-	if (boot_params.crash)	/* tests/run.py checks what the panic says */
+	if (boot_params.crash)	/* tests/negative.py checks what the panic says */
 		crash_on_purpose();
 	drivers_init(initial_boot_params);
 	ptdump_check();		/* the end of boot: every mapping is in place */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeded random virtio-mem soak over QMP.
 
-Python 3.11 standard library only; QEMU and QMP plumbing from rvmm_qemu.py.
+Python 3.11 standard library only; QEMU and QMP plumbing from tools/rvmm_qemu.py.
 
 One *config* is one boot of the patched QEMU with `rvmm.serve`, everything
 about it drawn from one integer seed (random.Random(seed)):
@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 import rvmm_qemu as rq  # noqa: E402
 

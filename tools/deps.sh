@@ -13,12 +13,13 @@ SUDO=
 # make, gcc and libc6-dev (the host tests, QEMU's build) and patch (QEMU's
 # build) are not on a minimal Debian 12 system either. u-boot-tools (mkimage),
 # mtools, dosfstools and fdisk build the FIT and the SD-card image;
-# u-boot-qemu is the S-mode U-Boot `make test` boots them with.
+# u-boot-qemu is the S-mode U-Boot `make test` boots them with;
+# python3-libfdt edits device trees in tests/negative.py.
 PKGS=(make gcc libc6-dev patch
       gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf device-tree-compiler
       u-boot-tools u-boot-qemu mtools dosfstools fdisk gdb-multiarch dpkg-dev xz-utils bzip2 python3
       ninja-build libglib2.0-dev libpixman-1-dev libslirp-dev flex bison
-      python3-venv pkg-config)
+      python3-venv pkg-config python3-libfdt)
 BPO_PKGS=(qemu-system-misc opensbi meson python3-pycotap)
 
 have_all() {

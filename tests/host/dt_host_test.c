@@ -239,7 +239,7 @@ static void dt_host_fuzz_regressions(struct ktest *t)
 }
 
 /*
- * The hostile memory layouts of `make test` (tests/run.py, HOSTILE) as the
+ * The hostile memory layouts of `make test` (tests/negative.py, HOSTILE) as the
  * parser sees them: ranges not page-aligned, overlapping nodes, a range
  * across the Sv39 limit, @nr ranges in all. The parser passes every value
  * through unchanged (rounding and clipping are setup_memblock()'s).

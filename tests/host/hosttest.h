@@ -2,7 +2,8 @@
 #ifndef RVMM_HOST_HOSTTEST_H
 #define RVMM_HOST_HOSTTEST_H
 
-/* Helpers shared by the host suites (pgtable, mm, hotplug, memremap, virtio_mem_sbm). */
+/* Helpers shared by the host suites (the tests/host/..._test.c files). */
+#include <stdio.h>
 #include <string.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
@@ -100,6 +101,15 @@ static inline void mm_snap_take(struct mm_snap *s)
 
 #define SZ_1M		0x100000UL
 
+/* The last kernel message names @pfn (as "0x<pfn> "). */
+static inline bool log_has_pfn(unsigned long pfn)
+{
+	char hex[32];
+
+	snprintf(hex, sizeof(hex), "0x%lx ", pfn);
+	return strstr(sim_last_log(), hex) != NULL;
+}
+
 /*
  * nr_pt_pages must always be the number of tables actually reachable, as
  * sim.c's walker counts them and as count_pt_pages() does.
@@ -116,6 +126,20 @@ static inline bool zone_can(enum zone_type z, unsigned int order)
 		if (zones[z].nr_free_area[o])
 			return true;
 	return false;
+}
+
+/* A block of pages handed out: its first pfn and order. */
+struct blk {
+	unsigned long pfn;
+	unsigned int order;
+};
+
+/* Offline every memory block of [base, base + size), then remove it. */
+static inline void offline_remove(struct ktest *t, phys_addr_t base, phys_addr_t size)
+{
+	for (phys_addr_t b = base; b < base + size; b += SECTION_SIZE)
+		KEXPECT_EQ(t, offline_memory_block(b), 0);
+	KEXPECT_EQ(t, remove_memory(base, size), 0);
 }
 
 /*

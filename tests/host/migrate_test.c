@@ -317,6 +317,88 @@ static void mig_online_normal(struct ktest *t)
 }
 
 /* Random steps against the model; returns the number of offlines that moved pages. */
+static void mig_step_drop(struct ktest *t, struct sim_rng *r, struct model *m)
+{
+	unsigned long k0 = sim_rand_below(r, MAX_KEYS), n = sim_rand_below(r, 800);
+
+	for (unsigned long k = k0; k < k0 + n && k < MAX_KEYS; k++)
+		if (m->seed[k]) {
+			KEXPECT_EQ(t, ps_drop(&page_store, k), 0);
+			m->seed[k] = 0;
+			m->nr_keys--;
+		}
+}
+
+/* Store pages and pinned pages in sub-block @sb; @busy, the lowest pinned pfn. */
+static void mig_count_sb(const struct model *m, int sb, unsigned long *used,
+			 unsigned long *pins, unsigned long *busy)
+{
+	for (unsigned long k = 0; k < MAX_KEYS; k++)
+		*used += m->seed[k] && sb_of(page_to_pfn(ps_page(&page_store, k))) == sb;
+	for (int i = 0; i < m->nr_pins; i++)
+		if (sb_of(page_to_pfn(m->pin[i])) == sb) {
+			*busy = *busy ? min(*busy, page_to_pfn(m->pin[i])) : page_to_pfn(m->pin[i]);
+			(*pins)++;
+		}
+}
+
+/*
+ * Offline an online sub-block, maybe with an allocation failing: it must
+ * fail when the data has no room or an allocation failed, refuse naming the
+ * lowest pin when one is there, and succeed otherwise.
+ */
+static void mig_step_offline(struct ktest *t, struct sim_rng *r, struct model *m, int sb,
+			     unsigned long *stats)
+{
+	unsigned long used = 0, pins = 0, moved = nr_migrated_pages, busy = 0, room;
+	bool inject = sim_chance(r, 1, 4);
+	int ret;
+
+	if (!m->online[sb])
+		return;
+	mig_count_sb(m, sb, &used, &pins, &busy);
+	/* Room: free outside the sub-block, less what ZONE_NORMAL keeps back. */
+	room = zone_free_pages(ZONE_MOVABLE) - (SUBBLOCK_PAGES - used - pins) +
+	       (zone_free_pages(ZONE_NORMAL) > NORMAL_RESERVE_PAGES ?
+		zone_free_pages(ZONE_NORMAL) - NORMAL_RESERVE_PAGES : 0);
+	if (inject)
+		fail_alloc_nth = 1 + sim_rand_below(r, used + 2);
+	sim_log_mute++;
+	ret = set_online(m, sb, false);
+	sim_log_mute--;
+	inject = inject && !fail_alloc_nth;	/* it did fail an allocation */
+	fail_alloc_nth = 0;
+	if (inject || used > room) {
+		KEXPECT_NE(t, ret, 0);
+	} else if (pins) {
+		KEXPECT_EQ(t, ret, -EBUSY);
+		KEXPECT_TRUE(t, strstr(sim_last_log(), "cannot be moved"));
+		KEXPECT_TRUE(t, log_names_pfn(busy));
+	} else {
+		KEXPECT_EQ(t, ret, 0);
+	}
+	stats[0] += !ret && used;
+	stats[1] += ret != 0;
+	stats[2] += nr_migrated_pages - moved;
+}
+
+/* Pin a movable page (up to MAX_PINS), or unpin a random one. */
+static void mig_step_pin(struct sim_rng *r, struct model *m, bool pin)
+{
+	if (pin && m->nr_pins < MAX_PINS) {
+		struct page *p = alloc_page(GFP_MOVABLE);
+
+		if (p)
+			m->pin[m->nr_pins++] = p;
+	} else if (!pin && m->nr_pins) {
+		int i = sim_rand_below(r, m->nr_pins);
+
+		free_page(m->pin[i]);
+		m->pin[i] = m->pin[--m->nr_pins];
+	}
+}
+
+/* One random operation: store, drop, online, offline, pin or unpin. */
 static void mig_random_step(struct ktest *t, struct sim_rng *r, struct model *m,
 			    unsigned long *stats)
 {
@@ -327,66 +409,14 @@ static void mig_random_step(struct ktest *t, struct sim_rng *r, struct model *m,
 		fill_keys(m, sim_rand_below(r, MAX_KEYS), 1 + sim_rand_below(r, 600),
 			  sim_rand(r) | 1);
 	} else if (op < 40) {
-		unsigned long k0 = sim_rand_below(r, MAX_KEYS), n = sim_rand_below(r, 800);
-
-		for (unsigned long k = k0; k < k0 + n && k < MAX_KEYS; k++)
-			if (m->seed[k]) {
-				KEXPECT_EQ(t, ps_drop(&page_store, k), 0);
-				m->seed[k] = 0;
-				m->nr_keys--;
-			}
+		mig_step_drop(t, r, m);
 	} else if (op < 55) {
 		if (!m->online[sb])
 			KEXPECT_EQ(t, set_online(m, sb, true), 0);
 	} else if (op < 85) {
-		unsigned long used = 0, pins = 0, moved = nr_migrated_pages, busy = 0, room;
-		bool inject = sim_chance(r, 1, 4);
-		int ret;
-
-		if (!m->online[sb])
-			return;
-		for (unsigned long k = 0; k < MAX_KEYS; k++)
-			used += m->seed[k] && sb_of(page_to_pfn(ps_page(&page_store, k))) == sb;
-		for (int i = 0; i < m->nr_pins; i++)
-			if (sb_of(page_to_pfn(m->pin[i])) == sb) {
-				busy = busy ? min(busy, page_to_pfn(m->pin[i])) : page_to_pfn(m->pin[i]);
-				pins++;
-			}
-		/* Room: free outside the sub-block, less what ZONE_NORMAL keeps back. */
-		room = zone_free_pages(ZONE_MOVABLE) - (SUBBLOCK_PAGES - used - pins) +
-		       (zone_free_pages(ZONE_NORMAL) > NORMAL_RESERVE_PAGES ?
-			zone_free_pages(ZONE_NORMAL) - NORMAL_RESERVE_PAGES : 0);
-		if (inject)
-			fail_alloc_nth = 1 + sim_rand_below(r, used + 2);
-		sim_log_mute++;
-		ret = set_online(m, sb, false);
-		sim_log_mute--;
-		inject = inject && !fail_alloc_nth;	/* it did fail an allocation */
-		fail_alloc_nth = 0;
-		if (inject || used > room) {
-			KEXPECT_NE(t, ret, 0);
-		} else if (pins) {
-			KEXPECT_EQ(t, ret, -EBUSY);
-			KEXPECT_TRUE(t, strstr(sim_last_log(), "cannot be moved"));
-			KEXPECT_TRUE(t, log_names_pfn(busy));
-		} else {
-			KEXPECT_EQ(t, ret, 0);
-		}
-		stats[0] += !ret && used;
-		stats[1] += ret != 0;
-		stats[2] += nr_migrated_pages - moved;
-	} else if (op < 93) {
-		if (m->nr_pins < MAX_PINS) {
-			struct page *p = alloc_page(GFP_MOVABLE);
-
-			if (p)
-				m->pin[m->nr_pins++] = p;
-		}
-	} else if (m->nr_pins) {
-		int i = sim_rand_below(r, m->nr_pins);
-
-		free_page(m->pin[i]);
-		m->pin[i] = m->pin[--m->nr_pins];
+		mig_step_offline(t, r, m, sb, stats);
+	} else {
+		mig_step_pin(r, m, op < 93);
 	}
 }
 

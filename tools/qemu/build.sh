@@ -13,6 +13,10 @@
 # (deb-src entries, meson >= 1.5, python3-pycotap, build libraries). libfdt
 # is built in, from Debian's device-tree-compiler source (no libfdt-dev
 # needed, and the result does not depend on what else is installed).
+#
+# QEMU's own Python QMP library (python/qemu/qmp of the same source) is kept
+# in ${RVMM_CACHE}/qemu-python-VERSION and linked as qemu-python beside
+# OUTPUT: tools/rvmm_qemu.py imports it from there.
 set -euo pipefail
 # Progress goes to stderr: `make bench` promises only bench lines on stdout.
 exec 1>&2
@@ -44,12 +48,15 @@ works() { [ -x "$bin" ] && "$bin" -version >/dev/null 2>&1; }
 
 # fetch_orig and friends, shared with tools/boardtrees.sh.
 . "$here/../srcpkg.sh"
+qmp_py=$cache_root/qemu-python-$(upstream_version "$QEMU_SRC_VERSION")
 
 link_output() {
 	local d
 	mkdir -p "$(dirname "$out")"
 	ln -sfn "$bin" "$out"
 	log "$out -> $bin"
+	ln -sfn "$qmp_py" "$(dirname "$out")/qemu-python"
+	log "$(dirname "$out")/qemu-python -> $qmp_py (QEMU's QMP library)"
 	log "firmware search path: $("$bin" -L help | tr '\n' ' ')"
 	for d in $("$bin" -L help); do
 		if [ -r "$d/opensbi-riscv64-generic-fw_dynamic.bin" ]; then
@@ -58,6 +65,31 @@ link_output() {
 		fi
 	done
 	die "opensbi-riscv64-generic-fw_dynamic.bin not found (install opensbi)"
+}
+
+# keep_qmp_lib SRC: QEMU's Python QMP package from the source tree SRC.
+keep_qmp_lib() {
+	[ -f "$1/python/qemu/qmp/legacy.py" ] || die "no python/qemu/qmp in $1"
+	rm -rf "$qmp_py.tmp"
+	mkdir -p "$qmp_py.tmp/qemu"
+	cp -r "$1/python/qemu/qmp" "$qmp_py.tmp/qemu/"
+	rm -rf "$qmp_py"
+	mv "$qmp_py.tmp" "$qmp_py"
+}
+
+# A cached binary built before the QMP library was kept: take the library
+# alone from the source tarball.
+fetch_qmp_lib() {
+	local tmp orig
+	tmp=$(mktemp -d "$cache_root/qemu-python.XXXXXX")
+	(
+		cd "$tmp"
+		orig=$(fetch_orig qemu "$QEMU_SRC_VERSION" "$cache_root/qemu-src")
+		tar xf "$orig" --wildcards '*/python/qemu/qmp/*'
+		keep_qmp_lib "$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*')"
+	)
+	rm -rf "$tmp"
+	log "kept QEMU's QMP library in $qmp_py"
 }
 
 build() {
@@ -71,11 +103,12 @@ build() {
 	cd "$tmp"
 
 	log "fetching source qemu=$QEMU_SRC_VERSION into $tmp"
-	orig=$(fetch_orig qemu "$QEMU_SRC_VERSION")
+	orig=$(fetch_orig qemu "$QEMU_SRC_VERSION" "$cache_root/qemu-src")
 	log "unpacking $orig"
 	tar xf "$orig"
 	src=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*')
 	[ -f "$src/VERSION" ] || die "no single qemu source tree in $orig"
+	keep_qmp_lib "$src"
 
 	# The +ds tarball has an empty subprojects/dtc, which meson would try
 	# to git-clone: fill it from Debian's dtc source instead.
@@ -134,4 +167,5 @@ else
 	build
 	works || die "$bin does not run"
 fi
+[ -f "$qmp_py/qemu/qmp/legacy.py" ] || fetch_qmp_lib
 link_output

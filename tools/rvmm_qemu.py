@@ -1,24 +1,25 @@
-"""QEMU plumbing shared by tests/run.py and tests/e2e_virtio_mem.py.
+"""QEMU plumbing shared by tools/rvmm-run.py and the tests (tests/run.py,
+tests/e2e_virtio_mem.py, tests/soak.py).
 
-Python 3.11 standard library only. What lives here:
+Python 3.11 standard library, and QEMU's own QMP library. What lives here:
 
 * locating QEMU: the patched build/qemu-system-riscv64 (virtio-mem capable)
   when it exists and runs, else the stock qemu-system-riscv64;
 * building QEMU command lines for the `virt` machine (CONTRACT.md);
 * `Console`: a QEMU process whose console (stdout+stderr) is read by a
   thread, kept as a list of lines, optionally echoed live and logged;
-* `QMP`: a minimal QMP client over a unix socket (newline-delimited JSON:
-  greeting, `qmp_capabilities`, then commands; asynchronous events skipped);
+* `QMP`: QEMU's own QMP client (python/qemu/qmp of the QEMU source we
+  build), connected over a unix socket while QEMU starts;
 * `resize()`: ask the virtio-mem device for a new size and wait until both
   QEMU and the kernel console agree that it has been reached.
 """
 
+import asyncio
 import functools
-import json
 import os
 import re
-import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -288,13 +289,29 @@ class Console:
 
 
 # ---- QMP -------------------------------------------------------------------
+#
+# QEMU's own QMP library, python/qemu/qmp of the QEMU source that
+# tools/qemu/build.sh builds from; `make qemu` links it as build/qemu-python.
 
-class QMPError(Exception):
-    """A QMP command answered with an error (its `desc` is the message)."""
+QMP_LIB = BUILD / "qemu-python"
+sys.path.append(str(QMP_LIB))
+try:
+    from qemu.qmp import ConnectError, ExecuteError, QMPError
+    from qemu.qmp.legacy import QEMUMonitorProtocol
+    QMP_MISSING = None
+except ImportError as e:        # no `make qemu` yet: QMP() says so
+    QEMUMonitorProtocol, QMP_MISSING = object, e
+
+    class QMPError(Exception):
+        """What QEMU's library raises: a failed command, a lost connection."""
+    ConnectError = ExecuteError = QMPError
 
 
-class QMP:
-    """Minimal synchronous QMP client over a unix socket."""
+class QMP(QEMUMonitorProtocol):
+    """QEMU's synchronous QMP client (qemu.qmp.legacy), connected to a QEMU
+    that is starting up, with a timeout on every step and bursts of
+    commands. A failed command raises QMPError (ExecuteError, its `desc` as
+    the message), and so does a lost connection."""
 
     def __init__(self, path, timeout=30, console=None):
         """Connect (retrying while QEMU starts up) and negotiate capabilities.
@@ -302,76 +319,46 @@ class QMP:
         Gives up after `timeout` seconds, or at once if `console`'s process
         has exited.
         """
+        if QMP_MISSING:
+            raise QMPError(f"no QMP library in {QMP_LIB} (make qemu): {QMP_MISSING}")
+        super().__init__(str(path))
+        self.settimeout(timeout)
         deadline = time.monotonic() + timeout
         while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                sock.connect(str(path))
-                break
-            except OSError:
-                sock.close()
+                # connect() itself would wait for the greeting forever.
+                self._sync(self._qmp.connect(self._address), timeout)
+                return
+            except ConnectError:
                 if time.monotonic() > deadline or (console and not console.alive):
                     raise
                 time.sleep(0.05)
-        sock.settimeout(timeout)
-        self._sock = sock
-        self._file = sock.makefile("rwb")
-        greeting = self._read()
-        if "QMP" not in greeting:
-            raise QMPError(f"unexpected greeting {greeting!r}")
-        self.cmd("qmp_capabilities")
-
-    def _read(self):
-        line = self._file.readline()
-        if not line:
-            raise ConnectionError("QMP connection closed")
-        return json.loads(line)
-
-    def cmd(self, name, **arguments):
-        """Run a command; return its `return` value or raise QMPError."""
-        msg = {"execute": name}
-        if arguments:
-            msg["arguments"] = arguments
-        self._file.write(json.dumps(msg).encode() + b"\n")
-        self._file.flush()
-        while True:
-            reply = self._read()
-            if "event" in reply:        # asynchronous, not our answer
-                continue
-            if "error" in reply:
-                raise QMPError(reply["error"].get("desc", str(reply["error"])))
-            return reply.get("return")
 
     def pipelined(self, commands):
         """Send every (name, arguments) before reading any answer, so that
-        QEMU runs them back to back; returns a list of results, a QMPError
-        instance for each command that failed."""
-        for name, arguments in commands:
-            self._file.write(json.dumps({"execute": name, "arguments": arguments}).encode() +
-                             b"\n")
-        self._file.flush()
-        results = []
-        while len(results) < len(commands):
-            reply = self._read()
-            if "event" in reply:
-                continue
-            results.append(QMPError(reply["error"].get("desc", str(reply["error"])))
-                           if "error" in reply else reply.get("return"))
-        return results
+        QEMU runs them back to back; returns a list of results, an
+        ExecuteError instance for each command that failed."""
+        answers = self._sync(asyncio.gather(*(self._qmp.execute(name, arguments)
+                                              for name, arguments in commands),
+                                            return_exceptions=True), self._timeout)
+        for answer in answers:
+            if isinstance(answer, Exception) and not isinstance(answer, ExecuteError):
+                raise answer
+        return answers
 
     def quit(self):
         """Ask QEMU to exit; the connection may drop before the answer."""
         try:
             self.cmd("quit")
-        except (ConnectionError, OSError, ValueError):
+        except (QMPError, OSError, EOFError):
             pass
 
     def close(self):
-        for obj in (self._file, self._sock):
-            try:
-                obj.close()
-            except OSError:
-                pass
+        """Disconnect; how the connection ended (EOF after quit) is no error."""
+        try:
+            super().close()
+        except (QMPError, OSError, EOFError):
+            pass
 
 
 # ---- virtio-mem ----------------------------------------------------------------
