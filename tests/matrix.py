@@ -32,7 +32,7 @@ TEST_HOOKS = {"fail_alloc_nth", "nr_alloc_calls", "should_fail_alloc",
               "virtio_mem_inject_response", "virtio_mem_inject_target",
               "virtio_mem_nr_devices", "virtio_mem_get_info", "virtio_mem_block_plugged",
               "virtio_mem_raw_request", "virtio_mem_reconcile", "virtio_mem_unplug",
-              "virtio_mem_audit_adds", "virtio_mem_test_added"}
+              "virtio_mem_audit_adds", "virtio_mem_test_added", "virtio_mem_change"}
 LAYOUT_DTB = BUILD / "layout-holes.dtb"     # tests/layouts.py
 
 
@@ -107,6 +107,19 @@ def selftest_configs(qemu, timeout):
         configs.append(Config("default-run-machine",
                               rq.default_args(qemu, extra=rq.virtio_mem_args(
                                   requested_size=rq.DEFAULT_REQUEST)),
+                              timeout, judge_selftest))
+    # The bench suite (make bench's cases, on request only) must keep
+    # working: each case fails when the operation it measures does. As
+    # make bench boots it: the core's cases on RAM mem= hid, the device's
+    # on a machine whose only movable memory is the device's.
+    configs.append(Config("bench-suite-2G-mem1G-smp2",
+                          rq.qemu_args(qemu, smp=2, mem="2G", append="mem=1G rvmm.tests=bench"),
+                          timeout, judge_selftest))
+    if rq.has_virtio_mem(qemu):
+        configs.append(Config("bench-suite-virtio-mem-smp2",
+                              rq.qemu_args(qemu, smp=2, mem=rq.DEFAULT_MEM,
+                                           append="rvmm.tests=bench",
+                                           extra=rq.virtio_mem_args(requested_size="1G")),
                               timeout, judge_selftest))
     # DEBUG=1 kernel (page poisoning): every freed page is checked on reuse.
     if DEBUG_IMAGE.exists():

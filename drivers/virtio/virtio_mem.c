@@ -13,7 +13,6 @@
 #include <asm/csr.h>
 #include <rvmm/boot.h>
 #include <rvmm/driver.h>
-#include <rvmm/page_store.h>
 #include <rvmm/pci.h>
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>
@@ -109,69 +108,7 @@ static int reconcile(struct virtio_mem *vm, bool print)
 	return vm->plugged_bytes == target ? 0 : -EAGAIN;
 }
 
-/* ---- benchmarks (rvmm.bench) ---- */
-
-/* Instructions to plug (or unplug) @n blocks; false if not all of them went. */
-static bool bench_change(struct virtio_mem *vm, bool plug, unsigned long n, unsigned long *insns)
-{
-	unsigned long t = rdinstret(), got;
-
-	got = plug ? virtio_mem_sbm_plug_request(vm, n) : virtio_mem_sbm_unplug_request(vm, n);
-	*insns = rdinstret() - t;
-	if (got != n)
-		pr_err("virtio-mem: bench: %splugged %lu of %lu blocks\n", plug ? "" : "un", got, n);
-	return got == n;
-}
-
-/*
- * hotremove_1g_half_used: plug 1 GiB, fill the page store with 512 MiB
- * (it lands in that memory: ZONE_MOVABLE first), then time the unplug of
- * the whole GiB, data moved included; every page must verify afterwards.
- */
-static void bench_half_used(struct virtio_mem *vm, unsigned long n)
-{
-	unsigned long keys = SZ_1G / 2 / PAGE_SIZE, t, bad = 0, k = 0;
-	u64 sum, after;
-
-	if (!bench_change(vm, true, n, &t))
-		return;
-	if (page_store_init(&page_store, keys))
-		goto out;
-	while (k < keys && !ps_fill(&page_store, k, 0xbe4c))
-		k++;
-	if (k < keys || ps_scan(&page_store, &sum, NULL))
-		goto out;
-	if (bench_change(vm, false, n, &t) && !ps_scan(&page_store, &after, &bad) && after == sum)
-		bench_report("hotremove_1g_half_used", t, "instructions");
-	else
-		pr_err("virtio-mem: bench: hotremove_1g_half_used: data lost (key %lu)\n", bad);
-out:
-	page_store_destroy(&page_store);
-	virtio_mem_sbm_unplug_request(vm, vm->plugged_bytes / vm->device_block_size);
-	print_mem();
-}
-
-/* Plug 1 GiB, unplug it again; the caller re-plugs to the requested size. */
-static void run_bench(struct virtio_mem *vm)
-{
-	unsigned long n = SZ_1G / vm->device_block_size, t, from_memory = vmemmap_stats.from_memory;
-
-	if (vm->cfg.requested_size < SZ_1G || vm->cfg.usable_region_size < SZ_1G) {
-		pr_warn("virtio-mem: requested-size < 1 GiB: no hotadd/hotremove benchmark\n");
-		return;
-	}
-	if (!bench_change(vm, true, n, &t))
-		return;
-	bench_report("hotadd_1g", t, "instructions");
-	bench_report("vmemmap_bytes_per_gib",
-		     (vmemmap_stats.from_memory - from_memory) * PAGE_SIZE, "bytes");
-	print_mem();
-	if (!bench_change(vm, false, n, &t))
-		return;
-	bench_report("hotremove_1g", t, "instructions");
-	print_mem();
-	bench_half_used(vm, n);
-}
+/* ---- the serve benchmarks (rvmm.bench): make run's path ---- */
 
 /*
  * A config change served (rvmm.bench): instructions from the interrupt to
@@ -263,8 +200,6 @@ static int vmem_probe_one(struct pci_dev *pci)
 		(unsigned long long)(vm->cfg.usable_region_size >> 20),
 		(unsigned long long)(vm->cfg.requested_size >> 20),
 		vm->vd.irq_on ? "config changes by INTx" : "polled");
-	if (boot_params.bench && nr_vmem == 1)
-		run_bench(vm);
 	vm->probe = boot_params.serve;
 	reconcile(vm, true);
 	return 0;
@@ -373,6 +308,20 @@ int virtio_mem_reconcile(unsigned int dev)
 	struct virtio_mem *vm = vmem_dev(dev);
 
 	return vm ? reconcile(vm, false) : -ENODEV;
+}
+
+u64 virtio_mem_change(unsigned int dev, bool plug, u64 bytes, unsigned long *insns)
+{
+	struct virtio_mem *vm = vmem_dev(dev);
+	unsigned long n, t, got;
+
+	if (!vm)
+		return 0;
+	n = bytes / vm->device_block_size;
+	t = rdinstret();
+	got = plug ? virtio_mem_sbm_plug_request(vm, n) : virtio_mem_sbm_unplug_request(vm, n);
+	*insns = rdinstret() - t;
+	return got * vm->device_block_size;
 }
 
 u64 virtio_mem_unplug(unsigned int dev, u64 bytes)

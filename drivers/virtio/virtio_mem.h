@@ -145,6 +145,11 @@ int virtio_mem_reconcile(unsigned int dev);
 /* Unplug up to @bytes (free blocks only, like a shrink); returns bytes. */
 u64 virtio_mem_unplug(unsigned int dev, u64 bytes);
 /*
+ * Plug (or unplug) @bytes the way the policy does, nothing printed: the
+ * bench suite's figures; *@insns gets the instructions taken. Returns bytes.
+ */
+u64 virtio_mem_change(unsigned int dev, bool plug, u64 bytes, unsigned long *insns);
+/*
  * Fault injection for the self-tests: after letting @skip PLUG/UNPLUG/
  * UNPLUG_ALL requests through, the next @nr are answered @resp (NACK, BUSY
  * or ERROR) without reaching the device, as a refusing device would answer

@@ -2,8 +2,10 @@
 /*
  * In-kernel benchmarks: the KTAP suite "bench", run only on request
  * (rvmm.bench, or rvmm.tests=bench), counted in retired instructions: exact
- * under QEMU -icount shift=0. Measured on the hotplug core directly; the
- * virtio-mem driver measures the same through the device. Each figure is a
+ * under QEMU -icount shift=0. Measured on the hotplug core directly, and
+ * through the first virtio-mem device (its driver's own request path; the
+ * driver measures the serve path itself, drivers/virtio/virtio_mem.c).
+ * Each figure is a
  * line "bench: <name> <value> <unit>"; a case fails when the operation it
  * measures does.
  */
@@ -15,6 +17,7 @@
 #include <rvmm/mm.h>
 #include <rvmm/page_store.h>
 #include <rvmm/printk.h>
+#include "../../drivers/virtio/virtio_mem.h"
 
 /* PTE-level tables under the vmemmap of [base, base + size). */
 static unsigned long vmemmap_pte_tables(phys_addr_t base, phys_addr_t size)
@@ -166,8 +169,85 @@ static void bench_hotremove_half_used_core(struct ktest *t)
 		bench_report("hotremove_1g_half_used_core", insns, "instructions");
 }
 
+/* ---- through virtio-mem device 0, from nothing plugged, as at probe ---- */
+
+static bool vmem_change(struct ktest *t, bool plug, u64 bytes, unsigned long *insns)
+{
+	u64 done = virtio_mem_change(0, plug, bytes, insns);
+
+	KEXPECT_EQ(t, done, bytes);
+	return done == bytes;
+}
+
+/* Device 0 emptied, with room for 1 GiB; false (skipped or failed) if not. */
+static bool vmem_bench_setup(struct ktest *t)
+{
+	struct virtio_mem_info info;
+	unsigned long insns;
+
+	if (!virtio_mem_get_info(0, &info)) {
+		ktest_skip(t, "no virtio-mem device");
+		return false;
+	}
+	if (info.cfg.requested_size < SZ_1G || info.usable < SZ_1G) {
+		ktest_skip(t, "virtio-mem requested-size < 1 GiB");
+		return false;
+	}
+	return vmem_change(t, false, info.plugged, &insns);
+}
+
+/* Back to the requested size, as the driver left it at probe. */
+static void vmem_bench_teardown(struct ktest *t)
+{
+	KEXPECT_EQ(t, virtio_mem_reconcile(0), 0);
+}
+
+/* hotadd_1g, hotremove_1g: 1 GiB plugged and onlined, then unplugged. */
+static void bench_virtio_mem_hotplug(struct ktest *t)
+{
+	unsigned long add, rm;
+
+	if (!vmem_bench_setup(t))
+		return;
+	if (vmem_change(t, true, SZ_1G, &add) && vmem_change(t, false, SZ_1G, &rm)) {
+		bench_report("hotadd_1g", add, "instructions");
+		bench_report("hotremove_1g", rm, "instructions");
+	}
+	vmem_bench_teardown(t);
+}
+
+/*
+ * hotremove_1g_half_used: plug 1 GiB, fill the page store with 512 MiB
+ * (it lands in that memory: ZONE_MOVABLE first), then the unplug of the
+ * whole GiB, data moved included; every page must verify afterwards.
+ */
+static void bench_virtio_mem_half_used(struct ktest *t)
+{
+	unsigned long keys = SZ_1G / 2 / PAGE_SIZE, k = 0, insns, bad = 0;
+	u64 sum = 0, after = 0;
+
+	if (!vmem_bench_setup(t))
+		return;
+	if (vmem_change(t, true, SZ_1G, &insns) && !page_store_init(&page_store, keys)) {
+		while (k < keys && !ps_fill(&page_store, k, 0xbe4c))
+			k++;
+		KEXPECT_EQ(t, k, keys);
+		KEXPECT_EQ(t, ps_scan(&page_store, &sum, NULL), 0);
+		if (!t->failed && vmem_change(t, false, SZ_1G, &insns)) {
+			KEXPECT_EQ(t, ps_scan(&page_store, &after, &bad), 0);
+			KEXPECT_EQ(t, after, sum);
+			if (!t->failed)
+				bench_report("hotremove_1g_half_used", insns, "instructions");
+		}
+		page_store_destroy(&page_store);
+	}
+	vmem_bench_teardown(t);
+}
+
 KTEST_SUITE_ON_REQUEST(bench, true,
 	KTEST_CASE(bench_hotplug_core),
 	KTEST_CASE(bench_migrate_page),
 	KTEST_CASE(bench_hotremove_half_used_core),
-	KTEST_CASE(bench_dax_vmemmap));
+	KTEST_CASE(bench_dax_vmemmap),
+	KTEST_CASE(bench_virtio_mem_hotplug),
+	KTEST_CASE(bench_virtio_mem_half_used));
