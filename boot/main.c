@@ -8,12 +8,16 @@
 #include <string.h>
 #include <libfdt.h>
 #include <asm/csr.h>
+#include <asm/pgalloc.h>
 #include <asm/sbi.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
 #include <rvmm/boot.h>
 #include <rvmm/driver.h>
+#include <rvmm/init.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/page_store.h>
 #include <rvmm/printk.h>
@@ -328,11 +332,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	setup_memblock(fdt, dtb_pa);
 	memblock_dump();
 	paging_init(dtb_pa);
-	sparse_init();
-	free_area_init();
-	memblock_free_all();
-	mm_buddy_ready = true;
-	pt_ops_use_buddy();
+	mm_core_init();
 	if (boot_params.bench)
 		bench_report("boot_mm_init", rdinstret() - boot_instret, "instructions");
 	if (boot_params.bench)

@@ -6,6 +6,7 @@
  * belong to a zone.
  */
 #include <string.h>
+#include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 

@@ -11,6 +11,8 @@
 #include <asm/pgtable.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
+#include <asm/pgalloc.h>
+#include <rvmm/init.h>
 #include <rvmm/printk.h>
 
 /* Page-table pages the split around the alias cost (bench kernel_alias_pt_pages). */
