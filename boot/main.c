@@ -279,8 +279,6 @@ static void mm_report(void)
 
 static __noreturn __attribute__((noinline)) void rest_init(void);
 
-unsigned int cboz_block_size;
-
 /*
  * Zicboz lets clear_pages() zero a cache block per instruction. The DT
  * must name it on the boot hart, and M-mode must have enabled it for us

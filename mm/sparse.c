@@ -10,10 +10,6 @@
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 
-struct mem_section mem_section[NR_MEM_SECTIONS];
-unsigned long nr_memmap_pages;
-bool mm_buddy_ready;
-
 static unsigned long section_memmap_va(unsigned long pfn)
 {
 	return (unsigned long)pfn_to_page(ALIGN_DOWN(pfn, PAGES_PER_SECTION));

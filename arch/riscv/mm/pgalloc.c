@@ -12,6 +12,7 @@
 #include <rvmm/printk.h>
 
 const struct pt_ops *pt_ops;
+unsigned long nr_pt_pages;
 
 /* ---- boot: a pool in .bss, reached through the image mapping ---- */
 

@@ -15,7 +15,6 @@
 #include <asm/tlbflush.h>
 
 pgd_t *swapper_pg_dir;
-unsigned long nr_pt_pages;
 
 /* Tables unlinked during a removal, freed only after the TLB flush. */
 static phys_addr_t deferred_free;
