@@ -2,6 +2,7 @@
 #ifndef RVMM_GFP_H
 #define RVMM_GFP_H
 
+/* Allocating and freeing pages (mm/page_alloc.c), as Linux's gfp.h. */
 #include <rvmm/mmzone.h>
 
 /*

@@ -76,7 +76,7 @@ static inline enum zone_type page_zone(const struct page *page)
 	return (enum zone_type)__pfn_to_section(page_to_pfn(page))->zone;
 }
 
-/* ---- zones and the buddy allocator ---- */
+/* ---- zones: the buddy allocator's free lists ---- */
 
 #define MAX_ORDER		10	/* orders 0..10: 4 KiB .. 4 MiB */
 #define NR_ORDERS		(MAX_ORDER + 1)
