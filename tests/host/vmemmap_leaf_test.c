@@ -132,7 +132,70 @@ static void vl_set_from_hole(struct ktest *t)
 	}
 }
 
+/* pt_ops with its virt counted: every table a walk steps into is one call. */
+static const struct pt_ops *real_ops;
+static struct pt_ops counting_ops;
+static unsigned long nr_tables_walked;
+
+static void *counting_virt(phys_addr_t pa)
+{
+	nr_tables_walked++;
+	return real_ops->virt(pa);
+}
+
+static void count_walks(bool on)
+{
+	if (on) {
+		real_ops = pt_ops;
+		counting_ops = *pt_ops;
+		counting_ops.virt = counting_virt;
+		pt_ops = &counting_ops;
+		nr_tables_walked = 0;
+	} else {
+		pt_ops = real_ops;
+	}
+}
+
+/*
+ * One walk per leaf: with the tables above it in place, a 2 MiB leaf
+ * steps into the levels - 2 tables between the root and its PMD once (the
+ * query), not twice; each further 4 KiB leaf under a PTE table into
+ * levels - 1.
+ */
+static void vl_one_walk_per_leaf(struct ktest *t)
+{
+	for (unsigned int m = 0; m < ARRAY_SIZE(sim_modes) && !t->failed; m++) {
+		unsigned long s, walked;
+		struct mm_snap s0;
+
+		sim_boot_simple(sim_modes[m], SZ_1G);
+		mm_snap_take(&s0);
+		s = vmemmap_va(HOT_BASE);
+		KASSERT_EQ(t, vmemmap_populate(s, s + PMD_SIZE, 0, NULL), 0);
+		count_walks(true);
+		KEXPECT_EQ(t, vmemmap_populate_hugepages(s + PMD_SIZE, s + 2 * PMD_SIZE, 0, NULL), 0);
+		walked = nr_tables_walked;
+		count_walks(false);
+		KEXPECT_EQ(t, walked, (unsigned long)kl.levels - 2);
+		KASSERT_EQ(t, vmemmap_populate_basepages(s + 2 * PMD_SIZE, s + 2 * PMD_SIZE + PAGE_SIZE,
+							 0, NULL), 0);
+		count_walks(true);
+		KEXPECT_EQ(t, vmemmap_populate_basepages(s + 2 * PMD_SIZE + PAGE_SIZE,
+							 s + 2 * PMD_SIZE + 5 * PAGE_SIZE, 0, NULL), 0);
+		walked = nr_tables_walked;
+		count_walks(false);
+		KEXPECT_EQ(t, walked, 4 * ((unsigned long)kl.levels - 1));
+		arch_sync_kernel_mappings(s, s + 3 * PMD_SIZE);
+		vmemmap_free(s, s + 3 * PMD_SIZE, NULL);
+		EXPECT_PT_CONSISTENT(t);
+		EXPECT_SNAP_EQ(t, s0);
+		if (t->failed)
+			printk("    # Sv%d\n", sim_modes[m]);
+	}
+}
+
 KTEST_SUITE(host_vmemmap_leaf, false,
 	KTEST_CASE(vl_pmd_and_pte_leaves),
 	KTEST_CASE(vl_dax_shared_tail),
-	KTEST_CASE(vl_set_from_hole));
+	KTEST_CASE(vl_set_from_hole),
+	KTEST_CASE(vl_one_walk_per_leaf));
