@@ -48,14 +48,20 @@ int vmemmap_leaf(unsigned long addr, struct vmemmap_leaf *leaf)
 	pte_t *table = walk_table(swapper_pg_dir, addr, &level);
 	pte_t e = table[PT_INDEX(addr, level)];
 
-	*leaf = (struct vmemmap_leaf){ .addr = addr, .table = table, .level = level };
+	leaf->addr = addr;
+	leaf->table = table;
+	leaf->level = level;
 	if (!pte_leaf(e)) {
+		leaf->pa = 0;
+		leaf->size = 0;
+		leaf->shared = false;
 		leaf->room = pte_none(e) ? PT_LEVEL_SIZE(level) : 0;
 		return -ENOENT;
 	}
 	leaf->pa = pte_pfn(e) << PAGE_SHIFT;
 	leaf->size = PT_LEVEL_SIZE(level);
 	leaf->shared = !(e.pte & _PAGE_W);
+	leaf->room = 0;
 	return 0;
 }
 

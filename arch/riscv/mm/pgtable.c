@@ -19,7 +19,7 @@ pgd_t *swapper_pg_dir;
 /* Tables unlinked during a removal, freed only after the TLB flush. */
 static phys_addr_t deferred_free;
 /* Nesting of unmap batches: inside one, removals leave the flush to its end. */
-static int unmap_batch;
+int unmap_batch;
 
 static pte_t *pt_virt(pte_t e)
 {
@@ -310,11 +310,6 @@ void arch_unmap_batch_begin(void)
 	unmap_batch++;
 }
 
-bool arch_unmap_batch_active(void)
-{
-	return unmap_batch;
-}
-
 void arch_unmap_batch_end(unsigned long start, unsigned long end)
 {
 	if (--unmap_batch)
@@ -361,22 +356,6 @@ int change_pgd_prot(pgd_t *pgd, unsigned long va, unsigned long size, pgprot_t p
 	if (!unmap_batch)
 		free_deferred_tables();
 	return ret;
-}
-
-pte_t *walk_table(pgd_t *pgd, unsigned long va, int *level)
-{
-	pte_t *table = pgd;
-	int l = kl.levels - 1;
-
-	for (; l > PTE_LEVEL; l--) {
-		pte_t e = table[PT_INDEX(va, l)];
-
-		if (!pte_present(e) || pte_leaf(e))
-			break;
-		table = pt_virt(e);
-	}
-	*level = l;
-	return table;
 }
 
 phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot)

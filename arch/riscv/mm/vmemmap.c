@@ -54,14 +54,29 @@ static void vmemmap_unmap_blocks(unsigned long start, unsigned long end,
 }
 
 /*
- * Where the next leaf after @addr may start: past this leaf, or past the
- * empty entry the query stopped at.
+ * Note the blocks of the leaves in [addr, next), at most one PMD range,
+ * that are this range's own (a shared DAX tail is not); returns the new
+ * count. One query per leaf; an empty PMD range costs one query.
  */
-static unsigned long next_leaf(unsigned long addr, const struct vmemmap_leaf *leaf)
+static unsigned long note_blocks(unsigned long addr, unsigned long next,
+				 phys_addr_t *blocks, unsigned long nr)
 {
-	unsigned long step = leaf->size ? leaf->size : max(leaf->room, PAGE_SIZE);
+	struct vmemmap_leaf leaf;
 
-	return ALIGN_DOWN(addr, step) + step;
+	for (; addr < next; addr += PAGE_SIZE) {
+		if (vmemmap_leaf(addr, &leaf)) {
+			if (leaf.room >= PMD_SIZE)
+				return nr;
+			continue;
+		}
+		if (leaf.size == PMD_SIZE) {
+			blocks[nr++] = leaf.pa | VMEMMAP_BLOCK_PMD;
+			return nr;
+		}
+		if (!leaf.shared)
+			blocks[nr++] = leaf.pa;
+	}
+	return nr;
 }
 
 /*
@@ -77,19 +92,13 @@ void vmemmap_free(unsigned long start, unsigned long end, struct vmem_altmap *al
 	unsigned long nr = 0, batch = start;
 
 	for (unsigned long addr = start, next; addr < end; addr = next) {
-		struct vmemmap_leaf leaf;
-		bool mapped = !vmemmap_leaf(addr, &leaf);
-
-		next = next_leaf(addr, &leaf);
-		if (next < addr || next > end)	/* wrapped at the top, or past the end */
-			next = end;
-		if (IS_ALIGNED(addr, PMD_SIZE) && nr > VMEMMAP_FREE_BATCH - PTRS_PER_PT) {
+		next = min(ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE, end);
+		if (nr > VMEMMAP_FREE_BATCH - PTRS_PER_PT) {
 			vmemmap_unmap_blocks(batch, addr, blocks, nr, altmap);
 			nr = 0;
 			batch = addr;
 		}
-		if (mapped && !leaf.shared)
-			blocks[nr++] = leaf.pa | (leaf.size == PMD_SIZE ? VMEMMAP_BLOCK_PMD : 0);
+		nr = note_blocks(addr, next, blocks, nr);
 	}
 	vmemmap_unmap_blocks(batch, end, blocks, nr, altmap);
 }

@@ -17,6 +17,7 @@
  * The root ("pgd") is level kl.levels - 1; levels above it are folded.
  */
 #include <asm/page.h>
+#include <asm/pgalloc.h>
 
 #define _PAGE_V		(1UL << 0)
 #define _PAGE_R		(1UL << 1)
@@ -105,9 +106,24 @@ int set_leaf_from(pte_t *table, int tlevel, unsigned long va, phys_addr_t pa, in
 phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot);
 /*
  * The table holding @va's entry where the walk ends (a leaf, or an entry
- * that is not present), *level its level.
+ * that is not present), *level its level. Inline: each vmemmap leaf query
+ * is one of these, and hot-remove makes one per section.
  */
-pte_t *walk_table(pgd_t *pgd, unsigned long va, int *level);
+static inline pte_t *walk_table(pgd_t *pgd, unsigned long va, int *level)
+{
+	pte_t *table = pgd;
+	int l = kl.levels - 1;
+
+	for (; l > PTE_LEVEL; l--) {
+		pte_t e = table[PT_INDEX(va, l)];
+
+		if (!pte_present(e) || pte_leaf(e))
+			break;
+		table = pt_ops->virt(pte_pfn(e) << PAGE_SHIFT);
+	}
+	*level = l;
+	return table;
+}
 
 /* Count the table pages reachable from @pgd below the root. */
 unsigned long count_pt_pages(pgd_t *pgd, unsigned long start, unsigned long end);

@@ -27,7 +27,12 @@ void local_flush_tlb_kernel_range(unsigned long start, unsigned long end);
  * wait for the end (arch_unmap_batch_active() tells).
  */
 void arch_unmap_batch_begin(void);
-bool arch_unmap_batch_active(void);
 void arch_unmap_batch_end(unsigned long start, unsigned long end);
+extern int unmap_batch;		/* nesting depth; read on every block freed */
+
+static inline bool arch_unmap_batch_active(void)
+{
+	return unmap_batch;
+}
 
 #endif
