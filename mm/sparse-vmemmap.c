@@ -101,7 +101,7 @@ static bool in_altmap(const struct vmem_altmap *a, unsigned long pfn)
 
 /* Return a block whose vmemmap mapping is already gone and flushed. */
 static void __vmemmap_free_block(phys_addr_t pa, unsigned long size,
-			       struct vmem_altmap *altmap)
+				 struct vmem_altmap *altmap)
 {
 	unsigned long pfn = PHYS_PFN(pa), nr = size >> PAGE_SHIFT;
 	struct page *p = pfn_to_page(pfn);

@@ -3,8 +3,8 @@
 #define RVMM_MM_TYPES_H
 
 /* struct page and its flags (Linux's mm_types.h and page-flags.h). */
-#include <rvmm/types.h>
 #include <rvmm/list.h>
+#include <rvmm/types.h>
 
 /* ---- struct page: exactly 64 bytes, so the vmemmap divides evenly ---- */
 

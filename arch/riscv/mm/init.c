@@ -11,10 +11,10 @@
 #include <asm/fdt_early.h>
 #include <asm/pgalloc.h>
 #include <asm/pgtable.h>
-#include <asm/tlbflush.h>
 #include <asm/sbi.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
+#include <asm/tlbflush.h>
 #include <rvmm/dt.h>
 #include <rvmm/init.h>
 #include <rvmm/memblock.h>
