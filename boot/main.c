@@ -8,12 +8,16 @@
 #include <string.h>
 #include <libfdt.h>
 #include <asm/csr.h>
+#include <asm/pgalloc.h>
 #include <asm/sbi.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
 #include <rvmm/boot.h>
 #include <rvmm/driver.h>
+#include <rvmm/init.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/page_store.h>
 #include <rvmm/printk.h>
@@ -23,39 +27,6 @@
 
 /* rvmm.store's data: fixed, so that a run's checksums repeat. */
 #define STORE_SEED	0x5eedUL
-
-struct boot_params boot_params;
-bool verify_full;
-struct dt_info boot_dt;
-const void *initial_boot_params;
-unsigned long boot_instret;
-phys_addr_t hidden_mem_base, hidden_mem_size;
-
-
-/*
- * RAM the self-tests may hot-add: rvmm.hotplug_test=<base>,<size>, else
- * what mem= kept out of the boot map. Finds an @align-aligned range of
- * @size in it (0 = all of it, section-aligned); returns its base, or 0.
- */
-phys_addr_t hotplug_test_ram(phys_addr_t size, phys_addr_t align, phys_addr_t *got)
-{
-	phys_addr_t b = boot_params.hotplug_size ? boot_params.hotplug_base : hidden_mem_base;
-	phys_addr_t s = boot_params.hotplug_size ? boot_params.hotplug_size : hidden_mem_size;
-	phys_addr_t e = ALIGN_DOWN(b + s, SECTION_SIZE), a = ALIGN(b, max(align, SECTION_SIZE));
-
-	if (!size)
-		size = e > a ? e - a : 0;
-	if (!s || !size || a + size > e)
-		return 0;
-	if (got)
-		*got = size;
-	return a;
-}
-
-void bench_report(const char *name, unsigned long value, const char *unit)
-{
-	printk("bench: %s %lu %s\n", name, value, unit);
-}
 
 static phys_addr_t __init parse_size(const char *s)
 {
@@ -275,8 +246,6 @@ static void mm_report(void)
 
 static __noreturn __attribute__((noinline)) void rest_init(void);
 
-unsigned int cboz_block_size;
-
 /*
  * Zicboz lets clear_pages() zero a cache block per instruction. The DT
  * must name it on the boot hart, and M-mode must have enabled it for us
@@ -328,11 +297,7 @@ void __init start_kernel(unsigned long hartid, phys_addr_t dtb_pa, unsigned long
 	setup_memblock(fdt, dtb_pa);
 	memblock_dump();
 	paging_init(dtb_pa);
-	sparse_init();
-	free_area_init();
-	memblock_free_all();
-	mm_buddy_ready = true;
-	pt_ops_use_buddy();
+	mm_core_init();
 	if (boot_params.bench)
 		bench_report("boot_mm_init", rdinstret() - boot_instret, "instructions");
 	if (boot_params.bench)

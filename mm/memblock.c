@@ -7,6 +7,7 @@
  * reserved or no-map range.
  */
 #include <string.h>
+#include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 

@@ -13,6 +13,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <asm/tlbflush.h>
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/migrate.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
@@ -412,7 +415,7 @@ int mhp_map_range(phys_addr_t start, phys_addr_t size)
 	while (!ret && a < end) {
 		phys_addr_t run = a;
 
-		while (run < end && walk_pgd(swapper_pg_dir, lm_va(run), NULL, NULL) == WALK_NONE)
+		while (run < end && !arch_linear_mapped(run))
 			run += PMD_SIZE;
 		if (run > a)
 			ret = arch_add_memory(__pfn_to_section(PHYS_PFN(a))->nid, a, run - a);

@@ -6,6 +6,9 @@
  */
 #include <string.h>
 #include <asm/page.h>
+#include <asm/tlbflush.h>
+#include <asm/vmemmap.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/memremap.h>
 #include <rvmm/printk.h>
 
@@ -57,15 +60,17 @@ static int populate_compound(unsigned long head_pfn, struct dev_pagemap *pgmap)
 	phys_addr_t reuse = 0;
 
 	for (unsigned long i = 0; i < nr_vm; i++) {
-		unsigned long a = va + i * PAGE_SIZE;
+		struct vmemmap_leaf hole;
 		int ret;
 
+		if (!vmemmap_leaf(va + i * PAGE_SIZE, &hole))
+			return -EEXIST;
 		if (i < VMEMMAP_RESERVE_NR) {
 			void *p = vmemmap_alloc_block_buf(PAGE_SIZE, pgmap->nid, NULL);
 
 			if (!p)
 				return -ENOMEM;
-			ret = vmemmap_set_pte(a, __pa(p));
+			ret = vmemmap_set_pte(&hole, __pa(p));
 			if (ret) {
 				free_phys_pages(__pa(p), 0);
 				return ret;
@@ -76,7 +81,7 @@ static int populate_compound(unsigned long head_pfn, struct dev_pagemap *pgmap)
 			init_compound_memmap(p, i, pfn_to_page(head_pfn), pgmap);
 			continue;
 		}
-		ret = vmemmap_set_pte_ro(a, reuse);
+		ret = vmemmap_set_pte_ro(&hole, reuse);
 		if (ret)
 			return ret;
 	}

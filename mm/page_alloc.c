@@ -14,6 +14,7 @@
 #include <string.h>
 #include <asm/page.h>
 #include <rvmm/fault-inject.h>
+#include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
@@ -683,42 +684,6 @@ void free_reserved_page(struct page *p)
 	__free_pages_core(p, 0);
 }
 
-/* ---- page-table pages (every kind: linear map, vmemmap, ioremap) ---- */
-
-phys_addr_t pt_alloc_page(void)
-{
-	struct page *p = alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
-
-	if (!p)
-		return 0;
-	set_page_flag(p, PG_table);
-	return page_to_phys(p);
-}
-
-/*
- * The one way a page-table page is freed. vmemmap tables come from
- * pt_alloc_page() like all others, so there is no constructor/destructor
- * pair whose halves could be mismatched (fixed in Linux by "riscv: mm:
- * avoid calling the pmd dtor when vmemmap_free()": Linux ran the PMD
- * destructor on vmemmap tables that never saw the constructor and hit
- * BUG_ON). Tables from the boot phases are reserved pages instead.
- */
-void pt_free_page(phys_addr_t pa)
-{
-	struct page *p = pfn_to_page(PHYS_PFN(pa));
-
-	if (arch_pt_page_is_static(pa))
-		return;
-	if (PageTable(p)) {
-		clear_page_flag(p, PG_table);
-		free_pages(p, 0);
-	} else if (PageReserved(p)) {	/* a memblock-phase table */
-		free_reserved_page(p);
-	} else {
-		panic("pt_free_page: pfn 0x%lx is not a page-table page", PHYS_PFN(pa));
-	}
-}
-
 /* ---- boot: memblock's free memory to the buddy ---- */
 
 /* Hand [pfn, epfn) to the buddy of @zone in the largest aligned blocks. */
@@ -763,4 +728,10 @@ void memblock_free_all(void)
 		if (cur < end)
 			free_boot_range(cur, end);
 	}
+}
+
+/* For the self-test harness's leak check around every case. */
+unsigned long ktest_free_pages(void)
+{
+	return nr_free_pages();
 }

@@ -11,6 +11,7 @@
  * freed until migration ends (writers wait for it, briefly).
  */
 #include <string.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/migrate.h>
 #include <rvmm/page_store.h>
 #include <rvmm/printk.h>

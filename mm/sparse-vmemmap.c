@@ -4,8 +4,10 @@
  *
  * Contract with the architecture: generic code decides what backs each
  * 2 MiB or 4 KiB piece of the vmemmap and where the memory comes from;
- * the arch only writes the leaf (vmemmap_set_pmd/pte) and answers whether
- * one exists. Policy:
+ * the arch answers what maps an address (vmemmap_leaf(): one walk) and
+ * writes the leaf there (vmemmap_set_pmd/pte), both in <asm/vmemmap.h>,
+ * and owns the range hooks vmemmap_populate()/vmemmap_free(), which call
+ * back only into the helpers below. Policy:
  *   - a 2 MiB block maps one PMD leaf: 32768 struct pages = one section;
  *   - the block comes from the altmap when the caller passed one (memmap on
  *     the hot-added memory itself), else from the node's memory;
@@ -16,8 +18,10 @@
  *   - on -ENOMEM everything this call mapped is unmapped and returned.
  */
 #include <string.h>
-#include <asm/page.h>
+#include <asm/tlbflush.h>
+#include <asm/vmemmap.h>
 #include <rvmm/fault-inject.h>
+#include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 
@@ -95,9 +99,9 @@ static bool in_altmap(const struct vmem_altmap *a, unsigned long pfn)
 	return a && pfn >= a->base_pfn && pfn < a->base_pfn + a->reserve + a->free;
 }
 
-/* Return a block whose vmemmap mapping is already gone. */
-static void vmemmap_free_block(phys_addr_t pa, unsigned long size,
-			       struct vmem_altmap *altmap)
+/* Return a block whose vmemmap mapping is already gone and flushed. */
+static void __vmemmap_free_block(phys_addr_t pa, unsigned long size,
+				 struct vmem_altmap *altmap)
 {
 	unsigned long pfn = PHYS_PFN(pa), nr = size >> PAGE_SHIFT;
 	struct page *p = pfn_to_page(pfn);
@@ -137,17 +141,18 @@ int vmemmap_populate_basepages(unsigned long start, unsigned long end, int node,
 			       struct vmem_altmap *altmap)
 {
 	for (unsigned long addr = start; addr < end; addr += PAGE_SIZE) {
+		struct vmemmap_leaf hole;
 		void *p;
 		int ret;
 
-		if (vmemmap_leaf_level(addr) >= 0)
+		if (!vmemmap_leaf(addr, &hole))
 			continue;
 		p = vmemmap_alloc_block_buf(PAGE_SIZE, node, altmap);
 		if (!p)
 			return -ENOMEM;
-		ret = vmemmap_set_pte(addr, __pa(p));
+		ret = vmemmap_set_pte(&hole, __pa(p));
 		if (ret) {
-			vmemmap_free_block(__pa(p), PAGE_SIZE, altmap);
+			__vmemmap_free_block(__pa(p), PAGE_SIZE, altmap);
 			return ret;
 		}
 		vmemmap_stats.pte_leaves++;
@@ -160,27 +165,27 @@ int vmemmap_populate_hugepages(unsigned long start, unsigned long end, int node,
 			       struct vmem_altmap *altmap)
 {
 	for (unsigned long addr = start, next; addr < end; addr = next) {
-		int level = vmemmap_leaf_level(addr);
+		struct vmemmap_leaf leaf;
 		void *p = NULL;
 		int ret;
 
 		next = min(ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE, end);
-		if (level == PMD_LEVEL)
+		ret = vmemmap_leaf(addr, &leaf);
+		if (!ret && leaf.size >= PMD_SIZE)
 			continue;
-		/* A PTE table under this PMD shows as -EEXIST from set_pmd. */
-		if (level < 0 && IS_ALIGNED(addr, PMD_SIZE) && next - addr == PMD_SIZE &&
-		    !vmemmap_force_basepages)
+		/* Room for a 2 MiB leaf: no PTE table under this PMD yet. */
+		if (leaf.room >= PMD_SIZE && IS_ALIGNED(addr, PMD_SIZE) &&
+		    next - addr == PMD_SIZE && !vmemmap_force_basepages)
 			p = vmemmap_alloc_block_buf(PMD_SIZE, node, altmap);
 		if (p) {
-			ret = vmemmap_set_pmd(addr, __pa(p));
+			ret = vmemmap_set_pmd(&leaf, __pa(p));
 			if (!ret) {
 				vmemmap_stats.pmd_leaves++;
 				vmemmap_verify(__pa(p), node, addr, next);
 				continue;
 			}
-			vmemmap_free_block(__pa(p), PMD_SIZE, altmap);
-			if (ret != -EEXIST)
-				return ret;
+			__vmemmap_free_block(__pa(p), PMD_SIZE, altmap);
+			return ret;
 		}
 		/* No 2 MiB block (or a PTE table already there): 4 KiB pages. */
 		vmemmap_stats.fallbacks++;
@@ -190,33 +195,6 @@ int vmemmap_populate_hugepages(unsigned long start, unsigned long end, int node,
 	}
 	return 0;
 }
-
-/*
- * All-or-nothing: callers populate only ranges that had no memmap (a
- * section's memmap is exactly one aligned 2 MiB range), so undoing the
- * whole range undoes exactly this call. Like create_pgd_mapping(), it
- * fences this hart only; the hotplug operation syncs once at its end.
- */
-int vmemmap_populate(unsigned long start, unsigned long end, int node,
-		     struct vmem_altmap *altmap)
-{
-	int ret = vmemmap_populate_hugepages(start, end, node, altmap);
-
-	if (ret) {
-		vmemmap_free(start, end, altmap);
-		return ret;
-	}
-	local_flush_tlb_kernel_range(start, end);
-	return 0;
-}
-
-/*
- * A batch of blocks noted by vmemmap_free(): page-aligned addresses, bit 0
- * set for a 2 MiB block. Room for a whole PTE table beyond the half-full
- * mark, so that a batch never ends inside a PMD range.
- */
-#define VMEMMAP_FREE_BATCH	(2 * PTRS_PER_PT)
-#define VMEMMAP_BLOCK_PMD	1UL
 
 /*
  * Blocks unmapped inside an unmap batch wait for its flush, linked through
@@ -243,65 +221,19 @@ void vmemmap_free_deferred(void)
 
 		deferred_blocks = link[0];
 		link[0] = link[1] = 0;	/* a freed memmap block is clean */
-		vmemmap_free_block(pa, size, NULL);
-	}
-}
-
-/* Unmap [start, end) (one walk, one flush), then give back its blocks. */
-static void vmemmap_unmap_blocks(unsigned long start, unsigned long end,
-				 const phys_addr_t *blocks, unsigned long nr,
-				 struct vmem_altmap *altmap)
-{
-	bool defer = arch_unmap_batch_active();
-
-	if (start == end)
-		return;
-	remove_pgd_mapping(swapper_pg_dir, start, end - start);
-	for (unsigned long i = 0; i < nr; i++) {
-		phys_addr_t pa = blocks[i] & PAGE_MASK;
-		unsigned long size = blocks[i] & VMEMMAP_BLOCK_PMD ? PMD_SIZE : PAGE_SIZE;
-
-		if (defer && !in_altmap(altmap, PHYS_PFN(pa)))
-			vmemmap_defer_block(pa, size);
-		else
-			vmemmap_free_block(pa, size, altmap);
+		__vmemmap_free_block(pa, size, NULL);
 	}
 }
 
 /*
- * Unmap [start, end) of the vmemmap: note what backs each PMD range, unmap
- * a batch of ranges at once (empty tables are freed by remove_pgd_mapping
- * through pt_free_page, the same path as every table), and only after the
- * flush return the blocks to the altmap or the page allocator.
+ * The arch's vmemmap_free() hands back each block it unmapped: at once
+ * after its flush, or, inside an unmap batch whose flush is still to come,
+ * once the batch ends (vmemmap_free_deferred()).
  */
-void vmemmap_free(unsigned long start, unsigned long end, struct vmem_altmap *altmap)
+void vmemmap_free_block(phys_addr_t pa, unsigned long size, struct vmem_altmap *altmap)
 {
-	static phys_addr_t blocks[VMEMMAP_FREE_BATCH];	/* under the hotplug lock */
-	unsigned long nr = 0, batch = start;
-
-	for (unsigned long addr = start, next; addr < end; addr = next) {
-		int level;
-		phys_addr_t pa;
-
-		next = min(ALIGN_DOWN(addr, PMD_SIZE) + PMD_SIZE, end);
-		if (nr > VMEMMAP_FREE_BATCH - PTRS_PER_PT) {
-			vmemmap_unmap_blocks(batch, addr, blocks, nr, altmap);
-			nr = 0;
-			batch = addr;
-		}
-		pa = walk_pgd(swapper_pg_dir, addr, &level, NULL);
-		if (pa != WALK_NONE && level == PMD_LEVEL) {
-			blocks[nr++] = pa | VMEMMAP_BLOCK_PMD;
-			continue;
-		}
-		for (unsigned long a = addr; a < next; a += PAGE_SIZE) {
-			pgprot_t prot;
-
-			pa = walk_pgd(swapper_pg_dir, a, &level, &prot);
-			/* Read-only leaves alias a shared tail page: not theirs. */
-			if (pa != WALK_NONE && (prot.prot & _PAGE_W))
-				blocks[nr++] = pa;
-		}
-	}
-	vmemmap_unmap_blocks(batch, end, blocks, nr, altmap);
+	if (arch_unmap_batch_active() && !in_altmap(altmap, PHYS_PFN(pa)))
+		vmemmap_defer_block(pa, size);
+	else
+		__vmemmap_free_block(pa, size, altmap);
 }

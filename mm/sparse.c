@@ -6,12 +6,9 @@
  * belong to a zone.
  */
 #include <string.h>
+#include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
-
-struct mem_section mem_section[NR_MEM_SECTIONS];
-unsigned long nr_memmap_pages;
-bool mm_buddy_ready;
 
 static unsigned long section_memmap_va(unsigned long pfn)
 {

@@ -15,9 +15,6 @@
 #include <rvmm/smp.h>
 #include <rvmm/trap.h>
 
-struct cpu_info cpus[NR_CPUS];
-int nr_cpus_online = 1;
-
 struct hart_boot {
 	unsigned long satp, sp, va_pa_offset, cpu;
 };
@@ -29,25 +26,6 @@ static volatile unsigned long call_seq;
 static volatile int call_done;
 static volatile int smp_stopping;	/* the run ends: park, see smp_park_others() */
 static int nr_parked;
-
-int smp_processor_id(void)
-{
-	unsigned long tp;
-
-	__asm__ __volatile__("mv %0, tp" : "=r"(tp));
-	return (int)tp;
-}
-
-unsigned long online_hart_mask(unsigned long *base)
-{
-	unsigned long mask = 0;
-
-	*base = 0;
-	for (int i = 0; i < NR_CPUS; i++)
-		if (cpus[i].online && cpus[i].hartid < 64)
-			mask |= 1UL << cpus[i].hartid;
-	return mask;
-}
 
 void secondary_start_kernel(void)
 {

@@ -8,6 +8,7 @@
  */
 #include <rvmm/driver.h>
 #include <rvmm/io.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/plic.h>
 #include <rvmm/printk.h>

@@ -12,6 +12,7 @@
 #include <rvmm/driver.h>
 #include <rvmm/io.h>
 #include <rvmm/irqdomain.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/pci-ecam.h>
 #include <rvmm/pci.h>

@@ -21,6 +21,8 @@
  * virtio_mem_sbm_readd_mb()); unplugged blocks are never in the linear
  * map, not even while their mb is being added, and never touched.
  */
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/printk.h>
 #include "virtio_mem.h"
 

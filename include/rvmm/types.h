@@ -32,21 +32,6 @@ typedef u64 phys_addr_t;
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
-/*
- * Boot-only code and data. Everything that memory hotplug can reach must
- * NOT carry these (create_pgd_mapping was __init in Linux before "riscv:
- * mm: Change attribute from __init to __meminit for page functions", and
- * would have run from freed memory). The linker script groups them so that
- * free_initmem() can release and unmap them after boot.
- */
-#ifdef RVMM_HOST
-#define __init
-#define __initdata
-#else
-#define __init		__section(".init.text")
-#define __initdata	__section(".init.data")
-#endif
-
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define ALIGN(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))

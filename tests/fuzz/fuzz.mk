@@ -13,8 +13,8 @@ FB           := $(B)/fuzz
 FUZZ_LIBFDT_OBJ := $(patsubst %,$(FB)/libfdt/%.o,$(HOST_LIBFDT))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DRVMM_HOST $(FUZZ_SAN) \
-	-Iinclude -Iarch/riscv/include -I$(B)/libfdt
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(FUZZ_SAN) \
+	-Iinclude -Itests/host/include -Iarch/riscv/include -I$(B)/libfdt
 FUZZ_DEPS    := tests/fuzz/dt_fuzz.c $(HOST_DTSRC) tests/common/dt_builders.h \
 	include/rvmm/dt.h include/rvmm/of_fdt.h include/rvmm/plic.h include/rvmm/pci-ecam.h \
 	include/rvmm/types.h $(FUZZ_LIBFDT_OBJ)

@@ -3,9 +3,9 @@
 HOSTCC     ?= gcc
 HB         := $(B)/host
 LIBFDT_SRC  = $(shell cat $(B)/libfdt/srcdir 2>/dev/null)
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DRVMM_HOST -DCONFIG_SELFTESTS \
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -DCONFIG_SELFTESTS \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-Iinclude -Iarch/riscv/include -Itests/host -I$(B)/libfdt -MMD -MP
+	-Iinclude -Itests/host/include -Iarch/riscv/include -Itests/host -I$(B)/libfdt -MMD -MP
 HOST_LIBFDT = fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_addresses fdt_check
 
 # The portable kernel sources: everything listed here must build unchanged
@@ -17,8 +17,9 @@ HOST_LIBFDT = fdt fdt_ro fdt_wip fdt_sw fdt_rw fdt_strerror fdt_empty_tree fdt_a
 HOST_DTSRC := boot/dt.c arch/riscv/mm/fdt_early.c drivers/of/fdt.c drivers/irq/plic_dt.c \
 	drivers/pci/ecam_dt.c
 HOST_KSRC := lib/ktest.c $(HOST_DTSRC) $(wildcard mm/*.c) arch/riscv/mm/pgtable.c \
-	arch/riscv/mm/hotplug.c arch/riscv/mm/pt_alloc.c lib/printk.c \
-	drivers/virtio/virtio_mem_sbm.c drivers/base/platform.c drivers/irq/irqdomain.c
+	arch/riscv/mm/hotplug.c arch/riscv/mm/pgalloc.c arch/riscv/mm/layout.c \
+	arch/riscv/mm/vmemmap.c lib/printk.c drivers/virtio/virtio_mem_sbm.c \
+	drivers/base/platform.c drivers/irq/irqdomain.c
 HOST_TSRC := $(filter-out tests/host/bench.c,$(wildcard tests/host/*.c))
 HOST_OBJ := $(patsubst %,$(HB)/%.o,$(basename $(HOST_KSRC) $(HOST_TSRC))) \
 	$(patsubst %,$(HB)/libfdt/%.o,$(HOST_LIBFDT))
@@ -68,10 +69,10 @@ host-test-poison: $(HBP)/hosttest $(B)/boards/.stamp
 # host-bench: the same mm core and simulated machine, without sanitizers,
 # at -O2, in its own object directory (tests/host/bench.c has the main).
 HBB := $(B)/hostbench
-HOSTBENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DRVMM_HOST -DCONFIG_SELFTESTS \
-	-Iinclude -Iarch/riscv/include -Itests/host -MMD -MP
+HOSTBENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DCONFIG_SELFTESTS \
+	-Iinclude -Itests/host/include -Iarch/riscv/include -Itests/host -MMD -MP
 HOSTBENCH_SRC := $(wildcard mm/*.c) arch/riscv/mm/pgtable.c arch/riscv/mm/hotplug.c \
-	arch/riscv/mm/pt_alloc.c lib/printk.c \
+	arch/riscv/mm/pgalloc.c arch/riscv/mm/layout.c arch/riscv/mm/vmemmap.c lib/printk.c \
 	tests/host/sim.c tests/host/bench.c
 HOSTBENCH_OBJ := $(patsubst %,$(HBB)/%.o,$(basename $(HOSTBENCH_SRC)))
 

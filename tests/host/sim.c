@@ -3,7 +3,8 @@
  * The simulated machine for the host build: physical memory, the kernel
  * layout, the arch hooks that arch/riscv/mm/{init,tlbflush}.c provide on
  * the real kernel, the console, and a boot sequence that mirrors
- * start_kernel() from setup_memblock() to pt_ops_use_buddy().
+ * start_kernel() from setup_memblock() to paging_init(), then the same
+ * mm_core_init().
  *
  * The vmemmap mirror: the kernel computes struct page addresses as
  * kl.vmemmap_start + pfn * 64 and dereferences them directly, so the
@@ -31,7 +32,6 @@
 #include <rvmm/printk.h>
 #include "sim.h"
 
-struct kernel_layout kl;
 int sim_log_mute;
 unsigned long sim_log_lines;
 unsigned long sim_vmemmap_base;
@@ -151,7 +151,7 @@ phys_addr_t host_virt_to_phys(const void *p)
  * Where the vmemmap goes. Below 2^38 its Sv39 root indices (< 256) cannot
  * meet the linear map's (320..447), but under ASan that whole range is the
  * shadow gap; the next candidates are checked for every mode in
- * layout_init().
+ * sim_layout_init().
  */
 static const unsigned long vmemmap_candidates[] = {
 	0x2000000000UL, 0x500000000000UL, 0x300000000000UL, 0x180000000000UL,
@@ -243,7 +243,7 @@ bool sim_host_writable(const void *va)
 	return false;
 }
 
-/* ---- the layout (layout_init() of arch/riscv/mm/init.c, vmemmap moved) ---- */
+/* ---- the layout: the kernel's layout_init(), vmemmap moved ---- */
 
 static void check_disjoint(unsigned long a, unsigned long asz, unsigned long b,
 			   unsigned long bsz)
@@ -258,27 +258,14 @@ static void check_disjoint(unsigned long a, unsigned long asz, unsigned long b,
 		      kl.va_bits, a0, a1, b0, b1);
 }
 
-void layout_init(int va_bits)
+static void sim_layout_init(int va_bits)
 {
 	if (va_bits != 39 && va_bits != 48 && va_bits != 57)
 		panic("sim: no Sv%d", va_bits);
-	kl.va_bits = va_bits;
-	kl.levels = (va_bits - 12) / 9;
-	kl.page_offset = LAYOUT_PAGE_OFFSET(va_bits);
-	kl.linear_size = LAYOUT_LINEAR_SIZE(va_bits);
+	layout_init(va_bits);
 	kl.vmemmap_start = sim_vmemmap_base;
 	kl.vmemmap_size = SIM_VMEMMAP_SIZE;
-	kl.ioremap_start = kl.page_offset + kl.linear_size;
 	check_disjoint(kl.vmemmap_start, kl.vmemmap_size, kl.page_offset, linear_map_limit());
-}
-
-/* ---- page-table pages, as arch/riscv/mm/init.c provides them ---- */
-
-/* No static boot pool on the host: every table is memblock's or the buddy's. */
-bool arch_pt_page_is_static(phys_addr_t pa)
-{
-	(void)pa;
-	return false;
 }
 
 /* ---- the vmemmap mirror ---- */
@@ -562,7 +549,7 @@ void sim_boot_memblock(int va_bits, const struct sim_mem *m)
 	sim_init();
 	reset_host_state();
 	reset_mm_state();
-	layout_init(va_bits);
+	sim_layout_init(va_bits);
 
 	/* setup_memblock() */
 	if (!m->nr_ram)
@@ -596,11 +583,7 @@ void sim_boot_memblock(int va_bits, const struct sim_mem *m)
 void sim_boot(int va_bits, const struct sim_mem *m)
 {
 	sim_boot_memblock(va_bits, m);
-	sparse_init();
-	free_area_init();
-	memblock_free_all();
-	mm_buddy_ready = true;
-	pt_ops_use_buddy();
+	mm_core_init();
 }
 
 void sim_boot_simple(int va_bits, phys_addr_t ram_size)

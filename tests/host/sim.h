@@ -15,10 +15,15 @@
  * struct page the kernel has not mapped is a real SIGSEGV. Everything
  * else (linear map, test windows) exists only in the simulated tables.
  */
-#include <rvmm/fault-inject.h>
-#include <rvmm/types.h>
-#include <rvmm/mm.h>
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
+#include <asm/tlbflush.h>
+#include <asm/vmemmap.h>
+#include <rvmm/fault-inject.h>
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
+#include <rvmm/mm.h>
+#include <rvmm/types.h>
 
 #define SIM_PHYS_BITS	MAX_PHYSMEM_BITS
 #define SIM_PHYS_SIZE	(1UL << SIM_PHYS_BITS)

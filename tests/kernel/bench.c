@@ -10,8 +10,11 @@
  * measures does.
  */
 #include <asm/csr.h>
+#include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/memremap.h>
 #include <rvmm/migrate.h>
 #include <rvmm/mm.h>

@@ -3,6 +3,8 @@
  * ZONE_DEVICE and the DAX vmemmap optimisation, on RAM kept out at boot
  * (mem=) standing in for a persistent-memory device.
  */
+#include <asm/pgalloc.h>
+#include <asm/pgtable.h>
 #include <rvmm/boot.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>

@@ -7,11 +7,16 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <asm/csr.h>
 #include <libfdt.h>
+#include <asm/csr.h>
+#include <asm/pgalloc.h>
+#include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 #include <rvmm/boot.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/of_fdt.h>
 #include <rvmm/plic.h>

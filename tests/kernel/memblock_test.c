@@ -6,6 +6,7 @@
 #include <asm/sections.h>
 #include <asm/setup.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 
 static struct memblock saved;

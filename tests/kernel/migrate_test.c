@@ -9,6 +9,7 @@
 #include <string.h>
 #include <rvmm/boot.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/migrate.h>
 #include <rvmm/mm.h>
 #include <rvmm/page_store.h>

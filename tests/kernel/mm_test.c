@@ -8,11 +8,14 @@
 #include <string.h>
 #include <asm/csr.h>
 #include <asm/page.h>
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
 #include <asm/sections.h>
 #include <rvmm/boot.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/trap.h>

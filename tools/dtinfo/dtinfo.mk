@@ -3,8 +3,8 @@
 # tests/host/host.mk) on the host, printing what the kernel takes from a tree. No sanitizers: it is a tool
 # (the host tests run the same parser under ASan and UBSan).
 HBD := $(B)/host/dtinfo
-DTINFO_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DRVMM_HOST \
-	-Iinclude -Iarch/riscv/include -I$(B)/libfdt -MMD -MP
+DTINFO_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-Iinclude -Itests/host/include -Iarch/riscv/include -I$(B)/libfdt -MMD -MP
 DTINFO_OBJ := $(patsubst %.c,$(HBD)/%.o,$(HOST_DTSRC)) $(HBD)/tools/dtinfo/rvmm-dtinfo.o \
 	$(patsubst %,$(HBD)/libfdt/%.o,$(HOST_LIBFDT))
 

@@ -5,7 +5,8 @@
  * (the host build runs it against the simulated page tables).
  */
 #include <asm/pgtable.h>
-#include <rvmm/mm.h>
+#include <asm/vmemmap.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/ptdump.h>
 
 unsigned long kernel_mappings_gen;
@@ -36,26 +37,58 @@ int arch_remove_memory(phys_addr_t start, phys_addr_t size)
 	return remove_pgd_mapping(swapper_pg_dir, lm_va(start), size);
 }
 
-int vmemmap_set_pmd(unsigned long addr, phys_addr_t pa)
+/*
+ * One walk: to the leaf mapping @addr, or to the empty entry where the
+ * walk ended, which vmemmap_set_*() resume from. A read-only leaf is a
+ * DAX tail alias: its page belongs to the writable leaf before it.
+ */
+int vmemmap_leaf(unsigned long addr, struct vmemmap_leaf *leaf)
 {
-	return set_leaf(swapper_pg_dir, addr, pa, PMD_LEVEL, PAGE_KERNEL);
+	int level;
+	pte_t *table = walk_table(swapper_pg_dir, addr, &level);
+	pte_t e = table[PT_INDEX(addr, level)];
+
+	leaf->addr = addr;
+	leaf->table = table;
+	leaf->level = level;
+	if (!pte_leaf(e)) {
+		leaf->pa = 0;
+		leaf->size = 0;
+		leaf->shared = false;
+		leaf->room = pte_none(e) ? PT_LEVEL_SIZE(level) : 0;
+		return -ENOENT;
+	}
+	leaf->pa = pte_pfn(e) << PAGE_SHIFT;
+	leaf->size = PT_LEVEL_SIZE(level);
+	leaf->shared = !(e.pte & _PAGE_W);
+	leaf->room = 0;
+	return 0;
 }
 
-int vmemmap_set_pte(unsigned long addr, phys_addr_t pa)
+static int vmemmap_set(const struct vmemmap_leaf *hole, phys_addr_t pa, int level,
+		       pgprot_t prot)
 {
-	return set_leaf(swapper_pg_dir, addr, pa, PTE_LEVEL, PAGE_KERNEL);
+	return set_leaf_from(hole->table, hole->level, hole->addr, pa, level, prot);
+}
+
+int vmemmap_set_pmd(const struct vmemmap_leaf *hole, phys_addr_t pa)
+{
+	return vmemmap_set(hole, pa, PMD_LEVEL, PAGE_KERNEL);
+}
+
+int vmemmap_set_pte(const struct vmemmap_leaf *hole, phys_addr_t pa)
+{
+	return vmemmap_set(hole, pa, PTE_LEVEL, PAGE_KERNEL);
 }
 
 /* A read-only alias of a shared tail page (DAX vmemmap optimisation). */
-int vmemmap_set_pte_ro(unsigned long addr, phys_addr_t pa)
+int vmemmap_set_pte_ro(const struct vmemmap_leaf *hole, phys_addr_t pa)
 {
-	return set_leaf(swapper_pg_dir, addr, pa, PTE_LEVEL, PAGE_KERNEL_RO);
+	return vmemmap_set(hole, pa, PTE_LEVEL, PAGE_KERNEL_RO);
 }
 
-/* Level of the leaf mapping @addr (PMD_LEVEL, PTE_LEVEL), or -1. */
-int vmemmap_leaf_level(unsigned long addr)
+/* Is @pa in the linear map? (mhp_map_range() maps back only the holes.) */
+bool arch_linear_mapped(phys_addr_t pa)
 {
-	int level;
-
-	return walk_pgd(swapper_pg_dir, addr, &level, NULL) != WALK_NONE ? level : -1;
+	return walk_pgd(swapper_pg_dir, lm_va(pa), NULL, NULL) != WALK_NONE;
 }

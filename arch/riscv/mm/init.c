@@ -2,27 +2,26 @@
 /*
  * Paging bring-up: probe the mode, build the early table (MMU off), then
  * the final kernel table with a W^X kernel image and a linear map of all
- * RAM. Page-table pages come through pt_ops, switched at named phases:
- *
- *   early   setup_vm(), MMU off: a static pool, addressed physically
- *   boot    paging_init(): a static pool in .bss, via the image mapping
- *   memblock  after the linear map is live: memblock, via __va()
- *   buddy   after the page allocator exists: ZONE_NORMAL pages
+ * RAM. setup_vm() (MMU off) builds its table from a static pool of its
+ * own, addressed physically; from paging_init() on, page-table pages come
+ * through pt_ops (asm/pgalloc.h), switched at named phases.
  */
 #include <string.h>
 #include <asm/csr.h>
 #include <asm/fdt_early.h>
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
 #include <asm/sbi.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
+#include <asm/tlbflush.h>
 #include <rvmm/dt.h>
+#include <rvmm/init.h>
+#include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/smp.h>
 
-
-struct kernel_layout kl;
 
 /* ---- early phase: MMU off, nothing absolute ---- */
 
@@ -58,17 +57,6 @@ static int __init early_map_2m(pte_t *root, int levels, unsigned long va,
 	t[PT_INDEX(va, PMD_LEVEL)] = pfn_pte(pa >> PAGE_SHIFT, (pgprot_t){
 		_PAGE_KERNEL_BASE | _PAGE_R | _PAGE_W | _PAGE_X });
 	return 0;
-}
-
-void layout_init(int va_bits)
-{
-	kl.va_bits = va_bits;
-	kl.levels = (va_bits - 12) / 9;
-	kl.page_offset = LAYOUT_PAGE_OFFSET(va_bits);
-	kl.linear_size = LAYOUT_LINEAR_SIZE(va_bits);
-	kl.vmemmap_start = LAYOUT_VMEMMAP(va_bits);
-	kl.vmemmap_size = LAYOUT_VMEMMAP_SIZE(va_bits);
-	kl.ioremap_start = kl.page_offset + kl.linear_size;
 }
 
 static void __init early_puts(const char *s)
@@ -175,48 +163,6 @@ unsigned long __init setup_vm(unsigned long hartid, phys_addr_t dtb)
 	early_panic("rvmm: PANIC: no supported paging mode (Sv57/Sv48/Sv39)\n");
 }
 
-/* ---- boot phase: a pool in .bss, reached through the image mapping ---- */
-
-#define BOOT_PT_PAGES	64
-static pte_t boot_pt[BOOT_PT_PAGES][PTRS_PER_PT] __aligned(PAGE_SIZE);
-static int boot_pt_used;
-
-static phys_addr_t boot_pt_alloc(void)
-{
-	if (boot_pt_used == BOOT_PT_PAGES)
-		panic("paging_init: boot page-table pool (%d pages) exhausted",
-		      BOOT_PT_PAGES);
-	return __pa_symbol(boot_pt[boot_pt_used++]);
-}
-
-static void boot_pt_free(phys_addr_t pa)
-{
-	(void)pa;	/* boot tables are never emptied during boot */
-}
-
-static pte_t *boot_pt_virt(phys_addr_t pa)
-{
-	return (pte_t *)(pa + kl.kernel_va_pa_offset);
-}
-
-static const struct pt_ops boot_pt_ops = {
-	.name = "boot", .alloc = boot_pt_alloc, .free = boot_pt_free,
-	.virt = boot_pt_virt,
-};
-
-static bool in_boot_pool(phys_addr_t pa)
-{
-	phys_addr_t b = __pa_symbol(boot_pt);
-
-	return pa >= b && pa < b + sizeof(boot_pt);
-}
-
-/* Page-table pages of the boot pool stay where they are if ever emptied. */
-bool arch_pt_page_is_static(phys_addr_t pa)
-{
-	return in_boot_pool(pa);
-}
-
 /* ---- the final kernel table ---- */
 
 /* satp for swapper_pg_dir: the boot hart in paging_init(), then every other. */
@@ -269,8 +215,8 @@ static void __init map_linear(void)
 
 void __init paging_init(phys_addr_t dtb)
 {
-	pt_ops = &boot_pt_ops;
-	swapper_pg_dir = boot_pt_virt(boot_pt_alloc());
+	pt_ops_use_boot();
+	swapper_pg_dir = pt_ops->virt(pt_ops->alloc());
 	map_kernel();
 	if (create_pgd_mapping(swapper_pg_dir, FIXMAP_FDT, ALIGN_DOWN(dtb, PMD_SIZE),
 			       FIXMAP_FDT_SIZE, PAGE_KERNEL_RO))

@@ -8,9 +8,11 @@
  * memory is freed. Hotplug refuses the image's pages (overlaps_kernel_image),
  * so nothing maps them again with other permissions.
  */
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
+#include <rvmm/init.h>
 #include <rvmm/printk.h>
 
 /* Page-table pages the split around the alias cost (bench kernel_alias_pt_pages). */

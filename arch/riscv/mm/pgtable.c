@@ -10,17 +10,16 @@
  * simulated physical memory.
  */
 #include <string.h>
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
-#include <rvmm/mm.h>
+#include <asm/tlbflush.h>
 
-const struct pt_ops *pt_ops;
 pgd_t *swapper_pg_dir;
-unsigned long nr_pt_pages;
 
 /* Tables unlinked during a removal, freed only after the TLB flush. */
 static phys_addr_t deferred_free;
 /* Nesting of unmap batches: inside one, removals leave the flush to its end. */
-static int unmap_batch;
+int unmap_batch;
 
 static pte_t *pt_virt(pte_t e)
 {
@@ -65,14 +64,15 @@ static int size_to_level(unsigned long sz)
 }
 
 /*
- * Walk from the root to the entry of @va at @target, allocating missing
- * tables. -EEXIST if a leaf sits above @target.
+ * Walk from @table (at @level) to the entry of @va at @target, allocating
+ * missing tables. -EEXIST if a leaf sits above @target, or if @level is
+ * already below it.
  */
-static int walk_alloc(pgd_t *pgd, unsigned long va, int target, pte_t **out)
+static int walk_alloc(pte_t *table, int level, unsigned long va, int target, pte_t **out)
 {
-	pte_t *table = pgd;
-
-	for (int level = kl.levels - 1; level > target; level--) {
+	if (level < target)
+		return -EEXIST;
+	for (; level > target; level--) {
 		pte_t *e = &table[PT_INDEX(va, level)];
 
 		if (pte_none(*e)) {
@@ -90,10 +90,11 @@ static int walk_alloc(pgd_t *pgd, unsigned long va, int target, pte_t **out)
 	return 0;
 }
 
-int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t prot)
+int set_leaf_from(pte_t *table, int tlevel, unsigned long va, phys_addr_t pa, int level,
+		  pgprot_t prot)
 {
 	pte_t *e;
-	int ret = walk_alloc(pgd, va, level, &e);
+	int ret = walk_alloc(table, tlevel, va, level, &e);
 
 	if (ret)
 		return ret;
@@ -101,6 +102,11 @@ int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t p
 		return -EEXIST;
 	*e = pfn_pte(pa >> PAGE_SHIFT, prot);
 	return 0;
+}
+
+int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t prot)
+{
+	return set_leaf_from(pgd, kl.levels - 1, va, pa, level, prot);
 }
 
 /*
@@ -304,11 +310,6 @@ void arch_unmap_batch_begin(void)
 	unmap_batch++;
 }
 
-bool arch_unmap_batch_active(void)
-{
-	return unmap_batch;
-}
-
 void arch_unmap_batch_end(unsigned long start, unsigned long end)
 {
 	if (--unmap_batch)
@@ -359,23 +360,17 @@ int change_pgd_prot(pgd_t *pgd, unsigned long va, unsigned long size, pgprot_t p
 
 phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot)
 {
-	pte_t *table = pgd;
+	int l;
+	pte_t *table = walk_table(pgd, va, &l);
+	pte_t e = table[PT_INDEX(va, l)];
 
-	for (int l = kl.levels - 1; l >= 0; l--) {
-		pte_t e = table[PT_INDEX(va, l)];
-
-		if (!pte_present(e))
-			return WALK_NONE;
-		if (pte_leaf(e)) {
-			if (level)
-				*level = l;
-			if (prot)
-				*prot = pte_pgprot(e);
-			return (pte_pfn(e) << PAGE_SHIFT) + (va & (PT_LEVEL_SIZE(l) - 1));
-		}
-		table = pt_virt(e);
-	}
-	return WALK_NONE;
+	if (!pte_leaf(e))
+		return WALK_NONE;
+	if (level)
+		*level = l;
+	if (prot)
+		*prot = pte_pgprot(e);
+	return (pte_pfn(e) << PAGE_SHIFT) + (va & (PT_LEVEL_SIZE(l) - 1));
 }
 
 static unsigned long count_range(pte_t *table, int level, unsigned long start,

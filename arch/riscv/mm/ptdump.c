@@ -13,9 +13,12 @@
  *     rvmm: ptdump: <va first>-<va end> <pa first> <size> <level> <rwxugad> <area>
  */
 #include <stdio.h>
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
 #include <asm/sections.h>
 #include <rvmm/boot.h>
+#include <rvmm/memblock.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
 #include <rvmm/ptdump.h>

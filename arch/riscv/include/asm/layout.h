@@ -138,19 +138,6 @@ static inline unsigned long lm_va(phys_addr_t pa)
 	return kl.page_offset + pa;
 }
 
-#ifdef RVMM_HOST
-/* On the host, the simulated physical memory is a host buffer. */
-void *host_phys_to_virt(phys_addr_t pa);
-phys_addr_t host_virt_to_phys(const void *p);
-#define __va(pa)	host_phys_to_virt(pa)
-#define __pa(v)		host_virt_to_phys(v)
-#else
-#define __va(pa)	((void *)(lm_va(pa)))
-#define __pa(v)		((phys_addr_t)((unsigned long)(v) - kl.page_offset))
-/* Physical address of a kernel-image symbol. */
-#define __pa_symbol(v)	((phys_addr_t)((unsigned long)(v) - kl.kernel_va_pa_offset))
-#endif
-
 /* Hotplug never maps, unmaps or remaps the image's physical pages. */
 static inline bool overlaps_kernel_image(phys_addr_t pa, phys_addr_t size)
 {

@@ -2,20 +2,20 @@
 #ifndef ASM_PAGE_H
 #define ASM_PAGE_H
 
-#include <string.h>
-#include <rvmm/types.h>
+#include <asm/layout.h>
+
+/* The linear map: __va()/__pa() are one addition (see asm/layout.h). */
+#define __va(pa)	((void *)(lm_va(pa)))
+#define __pa(v)		((phys_addr_t)((unsigned long)(v) - kl.page_offset))
+/* Physical address of a kernel-image symbol. */
+#define __pa_symbol(v)	((phys_addr_t)((unsigned long)(v) - kl.kernel_va_pa_offset))
 
 /*
- * Zero whole pages (@addr and @size page-aligned). With Zicboz, cbo.zero clears a cache block per
- * instruction (Linux's riscv clear_page does the same); the memmap is the
- * bulk of what hotplug writes, so this is most of hot-add's cost.
+ * Zero whole pages (@addr and @size page-aligned). With Zicboz, cbo.zero
+ * clears a cache block per instruction (Linux's riscv clear_page does the
+ * same); the memmap is the bulk of what hotplug writes, so this is most of
+ * hot-add's cost.
  */
-#ifdef RVMM_HOST
-static inline void clear_pages(void *addr, unsigned long size)
-{
-	memset(addr, 0, size);
-}
-#else
 extern unsigned int cboz_block_size;	/* 0: no Zicboz */
 
 /*
@@ -57,5 +57,4 @@ static inline void clear_pages(void *addr, unsigned long size)
 				     : "memory");
 	}
 }
-#endif
 #endif

@@ -16,8 +16,8 @@
  *   level 3 = P4D (512 GiB)        level 4 = root of Sv57
  * The root ("pgd") is level kl.levels - 1; levels above it are folded.
  */
-#include <rvmm/types.h>
-#include <asm/layout.h>
+#include <asm/page.h>
+#include <asm/pgalloc.h>
 
 #define _PAGE_V		(1UL << 0)
 #define _PAGE_R		(1UL << 1)
@@ -85,35 +85,18 @@ static inline pgprot_t pte_pgprot(pte_t pte)
 #define p4d_index(va)	PT_INDEX(va, P4D_LEVEL)
 #define pgd_index(va)	PT_INDEX(va, kl.levels - 1)
 
-/*
- * Where page-table pages come from. Switched at named boot phases so that
- * the same create_pgd_mapping() works before and after the page allocator
- * exists (Linux's pt_ops). alloc returns a zeroed page or 0 on failure.
- */
-struct pt_ops {
-	const char *name;
-	phys_addr_t (*alloc)(void);
-	void (*free)(phys_addr_t pa);
-	pte_t *(*virt)(phys_addr_t pa);
-};
-extern const struct pt_ops *pt_ops;
 extern pgd_t *swapper_pg_dir;	/* the kernel's root table (virtual) */
-extern unsigned long nr_pt_pages;	/* live page-table pages */
-/* Tables from the boot pool in .bss are never freed (arch/riscv/mm/init.c). */
-bool arch_pt_page_is_static(phys_addr_t pa);
 
 unsigned long best_map_size(phys_addr_t pa, unsigned long va, unsigned long size);
 int create_pgd_mapping(pgd_t *pgd, unsigned long va, phys_addr_t pa,
 		       unsigned long size, pgprot_t prot);
 int remove_pgd_mapping(pgd_t *pgd, unsigned long va, unsigned long size);
 int change_pgd_prot(pgd_t *pgd, unsigned long va, unsigned long size, pgprot_t prot);
-/* Several removals, one flush at the end (see pgtable.c). */
-void arch_unmap_batch_begin(void);
-bool arch_unmap_batch_active(void);
-void arch_unmap_batch_end(unsigned long start, unsigned long end);
-
 /* Set one leaf of size PT_LEVEL_SIZE(level); -EEXIST if anything is there. */
 int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t prot);
+/* The same from @table at @tlevel, where walk_table() stopped. */
+int set_leaf_from(pte_t *table, int tlevel, unsigned long va, phys_addr_t pa, int level,
+		  pgprot_t prot);
 
 /*
  * Translate @va. Returns the physical address and fills *level with the
@@ -121,24 +104,28 @@ int set_leaf(pgd_t *pgd, unsigned long va, phys_addr_t pa, int level, pgprot_t p
  */
 #define WALK_NONE	(~(phys_addr_t)0)
 phys_addr_t walk_pgd(pgd_t *pgd, unsigned long va, int *level, pgprot_t *prot);
+/*
+ * The table holding @va's entry where the walk ends (a leaf, or an entry
+ * that is not present), *level its level. Inline: each vmemmap leaf query
+ * is one of these, and hot-remove makes one per section.
+ */
+static inline pte_t *walk_table(pgd_t *pgd, unsigned long va, int *level)
+{
+	pte_t *table = pgd;
+	int l = kl.levels - 1;
+
+	for (; l > PTE_LEVEL; l--) {
+		pte_t e = table[PT_INDEX(va, l)];
+
+		if (!pte_present(e) || pte_leaf(e))
+			break;
+		table = pt_ops->virt(pte_pfn(e) << PAGE_SHIFT);
+	}
+	*level = l;
+	return table;
+}
 
 /* Count the table pages reachable from @pgd below the root. */
 unsigned long count_pt_pages(pgd_t *pgd, unsigned long start, unsigned long end);
-
-/*
- * TLB maintenance. A sync is a whole local flush plus a remote fence to
- * every other online hart; nr_kernel_syncs counts them, because each costs
- * an SBI call per hart and an operation should pay for one.
- *
- * flush_tlb_kernel_range: after an unmap or permission downgrade.
- * arch_sync_kernel_mappings: after new kernel mappings appear, before any
- * other hart may use them (host: mirror into the sim).
- * local_flush_tlb_kernel_range: new mappings this hart is about to touch
- * itself; the operation that made them syncs once when it is done.
- */
-extern unsigned long nr_kernel_syncs;
-void flush_tlb_kernel_range(unsigned long start, unsigned long end);
-void arch_sync_kernel_mappings(unsigned long start, unsigned long end);
-void local_flush_tlb_kernel_range(unsigned long start, unsigned long end);
 
 #endif
