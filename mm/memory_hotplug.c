@@ -77,6 +77,18 @@ static bool any_section(phys_addr_t start, phys_addr_t size, u32 flag)
 	return false;
 }
 
+static mhp_unplugged_fn unplugged_check;
+
+void mhp_register_unplugged_check(mhp_unplugged_fn fn)
+{
+	unplugged_check = fn;
+}
+
+bool mhp_range_unplugged(phys_addr_t pa, phys_addr_t size)
+{
+	return unplugged_check && unplugged_check(pa, size);
+}
+
 /* Why [start, start + size) cannot be hot-added, or true if it can. */
 bool mhp_range_allowed(phys_addr_t start, phys_addr_t size, char *why, size_t len)
 {

@@ -13,9 +13,9 @@
 #include <asm/csr.h>
 #include <rvmm/boot.h>
 #include <rvmm/driver.h>
+#include <rvmm/memory_hotplug.h>
 #include <rvmm/pci.h>
 #include <rvmm/printk.h>
-#include <rvmm/ptdump.h>
 #include <rvmm/trap.h>
 #include "virtio_mem.h"
 
@@ -173,6 +173,25 @@ static int vmem_setup(struct virtio_mem *vm)
 	return ret;
 }
 
+/*
+ * For the page-table audit (mhp_range_unplugged()): does some byte of
+ * [pa, pa + size) lie in a device's region, in a block it has not plugged?
+ */
+static bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
+{
+	for (unsigned int i = 0; i < nr_vmem; i++) {
+		const struct virtio_mem *vm = &vmem_devs[i];
+		u64 lo = max((u64)pa, vm->cfg.addr);
+		u64 bs = vm->device_block_size;
+		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * bs);
+
+		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, bs) + bs)
+			if (!test_bit((a - vm->cfg.addr) / bs, vm->plugged))
+				return true;
+	}
+	return false;
+}
+
 /* Set up the device in the next free slot; counted only if it works. */
 static int vmem_probe_one(struct pci_dev *pci)
 {
@@ -189,6 +208,7 @@ static int vmem_probe_one(struct pci_dev *pci)
 		return ret;
 	}
 	nr_vmem++;
+	mhp_register_unplugged_check(virtio_mem_range_unplugged);
 	virtio_mem_claim_region(vm);
 	vm->boot_requested = vm->cfg.requested_size;
 	/* Without INTx, drivers/base's timer wakes the serve loop for us. */
@@ -337,22 +357,3 @@ u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 	return got * vm->device_block_size;
 }
 #endif /* CONFIG_SELFTESTS */
-
-/*
- * For the page-table audit (arch/riscv/mm/ptdump.c): does some byte of
- * [pa, pa + size) lie in a device's region, in a block it has not plugged?
- */
-bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
-{
-	for (unsigned int i = 0; i < nr_vmem; i++) {
-		const struct virtio_mem *vm = &vmem_devs[i];
-		u64 lo = max((u64)pa, vm->cfg.addr);
-		u64 bs = vm->device_block_size;
-		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * bs);
-
-		for (u64 a = lo; a < hi; a = ALIGN_DOWN(a, bs) + bs)
-			if (!test_bit((a - vm->cfg.addr) / bs, vm->plugged))
-				return true;
-	}
-	return false;
-}

@@ -55,6 +55,14 @@ extern unsigned long mem_hotplug_seq;	/* bumped by every online/offline */
 int iomem_register(phys_addr_t base, phys_addr_t size, const char *name);
 const char *iomem_overlaps(phys_addr_t base, phys_addr_t size);
 bool iomem_contains(phys_addr_t base, phys_addr_t size);
+/*
+ * Memory a device has made inaccessible (virtio-mem's unplugged blocks):
+ * the driver that knows registers the test, and the page-table audit asks
+ * it through mhp_range_unplugged() (false when nobody registered).
+ */
+typedef bool (*mhp_unplugged_fn)(phys_addr_t pa, phys_addr_t size);
+void mhp_register_unplugged_check(mhp_unplugged_fn fn);
+bool mhp_range_unplugged(phys_addr_t pa, phys_addr_t size);
 
 /* The arch's linear map of hotplugged memory (arch/riscv/mm/hotplug.c). */
 int arch_add_memory(int nid, phys_addr_t start, phys_addr_t size);

@@ -28,7 +28,4 @@ void ptdump_after_change(void);
 /* Bumped by every hot-add and hot-remove of the linear map (hotplug.c). */
 extern unsigned long kernel_mappings_gen;
 
-/* The virtio-mem driver: does [pa, pa + size) touch an unplugged block? */
-bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size);
-
 #endif

@@ -177,7 +177,7 @@ static const char *leaf_problem(const struct pt_leaf *l)
 		return "writable or executable alias of kernel text/rodata";
 	/* (The DTB window is 4 MiB from the blob's 2 MiB: past RAM's end, maybe.) */
 	if (!in(l->va, FIXMAP_FDT, FIXMAP_FDT + FIXMAP_FDT_SIZE) &&
-	    virtio_mem_range_unplugged(l->pa, l->size))
+	    mhp_range_unplugged(l->pa, l->size))
 		return "maps memory unplugged at a virtio-mem device";
 	return NULL;
 }
