@@ -7,7 +7,7 @@
 #include <string.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/printk.h>
-#include <rvmm/smp.h>
+#include <rvmm/spinlock.h>
 
 int printk_quiet;
 static volatile int console_lock;

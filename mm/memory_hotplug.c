@@ -19,7 +19,7 @@
 #include <rvmm/migrate.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
-#include <rvmm/smp.h>
+#include <rvmm/spinlock.h>
 
 enum zone_type default_online_zone = ZONE_MOVABLE;
 unsigned long mem_hotplug_seq;

@@ -17,7 +17,7 @@
 #include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
-#include <rvmm/smp.h>
+#include <rvmm/spinlock.h>
 
 struct zone zones[MAX_NR_ZONES] = {
 	[ZONE_NORMAL] = { .name = "Normal" },

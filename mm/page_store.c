@@ -15,7 +15,7 @@
 #include <rvmm/migrate.h>
 #include <rvmm/page_store.h>
 #include <rvmm/printk.h>
-#include <rvmm/smp.h>
+#include <rvmm/spinlock.h>
 
 struct page_store page_store;
 

@@ -2,21 +2,11 @@
 #ifndef RVMM_SMP_H
 #define RVMM_SMP_H
 
+#include <rvmm/spinlock.h>
 #include <rvmm/types.h>
 
 #define NR_CPUS 32
 
-static inline void spin_lock(volatile int *l)
-{
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		while (READ_ONCE(*l))
-			;
-}
-
-static inline void spin_unlock(volatile int *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
 
 /* Per-hart data, indexed by logical cpu number. */
 struct cpu_info {

@@ -20,7 +20,7 @@
 #include <rvmm/memblock.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
-#include <rvmm/smp.h>
+#include <rvmm/spinlock.h>
 
 
 /* ---- early phase: MMU off, nothing absolute ---- */
