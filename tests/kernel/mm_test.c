@@ -6,6 +6,7 @@
  * must be equal before and after each case.
  */
 #include <string.h>
+#include <libfdt.h>
 #include <asm/csr.h>
 #include <asm/page.h>
 #include <asm/pgalloc.h>
@@ -406,6 +407,26 @@ static int expected_level(phys_addr_t pa, const struct memblock_region *r)
  * fit (regions are mapped separately, so a leaf never spans two), is RW
  * and never executable; no-map regions are absent.
  */
+/* The device tree's window maps the blob's pages and nothing else. */
+static void mm_dtb_mapped_alone(struct ktest *t)
+{
+	unsigned long blob = (unsigned long)initial_boot_params;
+	unsigned long first = ALIGN_DOWN(blob, PAGE_SIZE);
+	unsigned long end = ALIGN(blob + fdt_totalsize(initial_boot_params), PAGE_SIZE);
+	unsigned long mapped = 0, stray = 0;
+
+	for (unsigned long va = FIXMAP_FDT; va < FIXMAP_FDT + FIXMAP_FDT_SIZE; va += PAGE_SIZE) {
+		int level = -1;
+		bool want = va >= first && va < end;
+		bool is = walk_pgd(swapper_pg_dir, va, &level, NULL) != WALK_NONE;
+
+		mapped += want && is;
+		stray += is && !want;
+	}
+	KEXPECT_EQ(t, mapped, (end - first) / PAGE_SIZE);
+	KEXPECT_EQ(t, stray, 0);
+}
+
 static void mm_linear_map_leaves(struct ktest *t)
 {
 	struct memblock_region *r;
@@ -626,6 +647,7 @@ KTEST_SUITE(mm, true,
 	KTEST_CASE(mm_alias_hotplug_refused),
 	KTEST_CASE(mm_audit_finds_violations),
 	KTEST_CASE(mm_audit_finds_unplugged_mapping),
+	KTEST_CASE(mm_dtb_mapped_alone),
 	KTEST_CASE(mm_linear_map_leaves),
 	KTEST_CASE(mm_page_arithmetic),
 	KTEST_CASE(mm_vmemmap_pmd_leaves),

@@ -7,6 +7,7 @@
  * through pt_ops (asm/pgalloc.h), switched at named phases.
  */
 #include <string.h>
+#include <libfdt.h>
 #include <asm/csr.h>
 #include <asm/fdt_early.h>
 #include <asm/pgalloc.h>
@@ -213,14 +214,28 @@ static void __init map_linear(void)
 	}
 }
 
+/*
+ * The blob's own pages, at the address the early window gave it (dt_parse()
+ * checked its size against that window). The early window's other 2 MiB
+ * blocks may reach past RAM's end: they are not carried over.
+ */
+static void __init map_dtb(phys_addr_t dtb)
+{
+	const void *fdt = (const void *)(FIXMAP_FDT + (dtb & (PMD_SIZE - 1)));
+	phys_addr_t pa = ALIGN_DOWN(dtb, PAGE_SIZE);
+	phys_addr_t end = ALIGN(dtb + fdt_totalsize(fdt), PAGE_SIZE);
+
+	if (create_pgd_mapping(swapper_pg_dir, FIXMAP_FDT + (pa & (PMD_SIZE - 1)), pa,
+			       end - pa, PAGE_KERNEL_RO))
+		panic("paging_init: cannot map the DTB");
+}
+
 void __init paging_init(phys_addr_t dtb)
 {
 	pt_ops_use_boot();
 	swapper_pg_dir = pt_ops->virt(pt_ops->alloc());
 	map_kernel();
-	if (create_pgd_mapping(swapper_pg_dir, FIXMAP_FDT, ALIGN_DOWN(dtb, PMD_SIZE),
-			       FIXMAP_FDT_SIZE, PAGE_KERNEL_RO))
-		panic("paging_init: cannot map the DTB");
+	map_dtb(dtb);
 	if (kl.syscon_pa &&
 	    create_pgd_mapping(swapper_pg_dir, ALIGN_DOWN(fixmap_io_va(kl.syscon_pa), PAGE_SIZE),
 			       ALIGN_DOWN(kl.syscon_pa, PAGE_SIZE), PAGE_SIZE, PAGE_KERNEL))

@@ -137,7 +137,7 @@ static bool in_added_sections(phys_addr_t pa, phys_addr_t size)
 
 static bool pa_owned(const struct pt_leaf *l)
 {
-	/* The DTB window: the firmware's blob, and whatever shares its 2 MiB. */
+	/* The firmware's blob: it may lie outside the memory nodes. */
 	if (in(l->va, FIXMAP_FDT, FIXMAP_FDT + FIXMAP_FDT_SIZE))
 		return true;
 	return iomem_contains(l->pa, l->size) || in_boot_ram(l->pa, l->size) ||
@@ -175,9 +175,7 @@ static const char *leaf_problem(const struct pt_leaf *l)
 		return "maps memory that is neither owned RAM, known MMIO nor a plugged device";
 	if (bad_image_alias(l))
 		return "writable or executable alias of kernel text/rodata";
-	/* (The DTB window is 4 MiB from the blob's 2 MiB: past RAM's end, maybe.) */
-	if (!in(l->va, FIXMAP_FDT, FIXMAP_FDT + FIXMAP_FDT_SIZE) &&
-	    mhp_range_unplugged(l->pa, l->size))
+	if (mhp_range_unplugged(l->pa, l->size))
 		return "maps memory unplugged at a virtio-mem device";
 	return NULL;
 }
