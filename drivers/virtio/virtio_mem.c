@@ -22,8 +22,8 @@
 #define POLL_PERIOD_US		100000	/* timer wakeups without an irq */
 
 /* Every device we drive, in PCI order; only set-up devices are counted. */
-static struct virtio_mem vmem_devs[VIRTIO_MEM_MAX_DEVICES];
-static unsigned int nr_vmem;
+static struct virtio_mem virtio_mem_devs[VIRTIO_MEM_MAX_DEVICES];
+static unsigned int nr_virtio_mem;
 
 /*
  * The memory view: one line of totals (the only line with one device), and
@@ -33,14 +33,14 @@ static void print_mem(void)
 {
 	u64 plugged = 0, requested = 0, online = 0;
 
-	for (unsigned int i = 0; i < nr_vmem; i++) {
-		const struct virtio_mem *vm = &vmem_devs[i];
+	for (unsigned int i = 0; i < nr_virtio_mem; i++) {
+		const struct virtio_mem *vm = &virtio_mem_devs[i];
 		const struct pci_dev *pci = vm->vd.pci;
 
 		plugged += vm->plugged_bytes;
 		requested += vm->cfg.requested_size;
 		online += vm->online_bytes;
-		if (nr_vmem > 1)
+		if (nr_virtio_mem > 1)
 			printk("rvmm: mem %02x:%02x.%x plugged=%llu requested=%llu online=%llu\n",
 			       pci->bus, pci->dev, pci->fn, (unsigned long long)vm->plugged_bytes,
 			       (unsigned long long)vm->cfg.requested_size,
@@ -128,7 +128,7 @@ static void bench_serve(struct virtio_mem *vm, u64 before, unsigned long t0, uns
 
 /* ---- probe and serve ---- */
 
-static void vmem_poll(void);
+static void virtio_mem_poll(void);
 
 static int unplug_all(struct virtio_mem *vm)
 {
@@ -147,7 +147,7 @@ static int unplug_all(struct virtio_mem *vm)
 	return 0;
 }
 
-static int vmem_setup(struct virtio_mem *vm)
+static int virtio_mem_init(struct virtio_mem *vm)
 {
 	int ret;
 
@@ -179,8 +179,8 @@ static int vmem_setup(struct virtio_mem *vm)
  */
 static bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
 {
-	for (unsigned int i = 0; i < nr_vmem; i++) {
-		const struct virtio_mem *vm = &vmem_devs[i];
+	for (unsigned int i = 0; i < nr_virtio_mem; i++) {
+		const struct virtio_mem *vm = &virtio_mem_devs[i];
 		u64 lo = max((u64)pa, vm->cfg.addr);
 		u64 bs = vm->device_block_size;
 		u64 hi = min((u64)(pa + size), vm->cfg.addr + vm->nr_blocks * bs);
@@ -193,10 +193,10 @@ static bool virtio_mem_range_unplugged(phys_addr_t pa, phys_addr_t size)
 }
 
 /* Set up the device in the next free slot; counted only if it works. */
-static int vmem_probe_one(struct pci_dev *pci)
+static int virtio_mem_probe_one(struct pci_dev *pci)
 {
-	struct virtio_mem *vm = &vmem_devs[nr_vmem];
-	int ret = vmem_setup(vm);
+	struct virtio_mem *vm = &virtio_mem_devs[nr_virtio_mem];
+	int ret = virtio_mem_init(vm);
 
 	if (ret) {
 		/* A live queue: reset first, the device must not touch its pages again. */
@@ -207,12 +207,12 @@ static int vmem_probe_one(struct pci_dev *pci)
 		memset(vm, 0, sizeof(*vm));
 		return ret;
 	}
-	nr_vmem++;
+	nr_virtio_mem++;
 	mhp_register_unplugged_check(virtio_mem_range_unplugged);
 	virtio_mem_claim_region(vm);
 	vm->boot_requested = vm->cfg.requested_size;
 	/* Without INTx, drivers/base's timer wakes the serve loop for us. */
-	serve_poll_add(vmem_poll, virtio_request_intx(&vm->vd) ? POLL_PERIOD_US : 0);
+	serve_poll_add(virtio_mem_poll, virtio_request_intx(&vm->vd) ? POLL_PERIOD_US : 0);
 	pr_info("virtio-mem: %02x:%02x.%x region 0x%llx-0x%llx, block %llu KiB, node_id %u, usable %llu MiB, requested %llu MiB, %s\n",
 		pci->bus, pci->dev, pci->fn, (unsigned long long)vm->cfg.addr,
 		(unsigned long long)(vm->cfg.addr + vm->cfg.region_size - 1),
@@ -225,16 +225,16 @@ static int vmem_probe_one(struct pci_dev *pci)
 	return 0;
 }
 
-/* The transport sets the device up in the slot vmem_probe_one() fills. */
-static struct virtio_device *vmem_alloc(void)
+/* The transport sets the device up in the slot virtio_mem_probe_one() fills. */
+static struct virtio_device *virtio_mem_alloc(void)
 {
-	return nr_vmem < VIRTIO_MEM_MAX_DEVICES ? &vmem_devs[nr_vmem].vd : NULL;
+	return nr_virtio_mem < VIRTIO_MEM_MAX_DEVICES ? &virtio_mem_devs[nr_virtio_mem].vd : NULL;
 }
 
 /* A device we cannot use has been reported already: one message is enough. */
-static int vmem_probe(struct virtio_device *vdev)
+static int virtio_mem_probe(struct virtio_device *vdev)
 {
-	return vmem_probe_one(vdev->pci) ? -ENODEV : 0;
+	return virtio_mem_probe_one(vdev->pci) ? -ENODEV : 0;
 }
 
 /*
@@ -244,10 +244,10 @@ static int vmem_probe(struct virtio_device *vdev)
  * serve_loop's wfi, so the next round sees it. Devices without INTx are
  * woken by the poll timer, which re-arms itself.
  */
-static void vmem_poll(void)
+static void virtio_mem_poll(void)
 {
-	for (unsigned int i = 0; i < nr_vmem; i++) {
-		struct virtio_mem *vm = &vmem_devs[i];
+	for (unsigned int i = 0; i < nr_virtio_mem; i++) {
+		struct virtio_mem *vm = &virtio_mem_devs[i];
 
 		virtio_read_isr(&vm->vd);	/* polled, or a lost irq */
 		if (vm->vd.config_changed) {
@@ -262,16 +262,16 @@ static void vmem_poll(void)
 	}
 }
 
-static const struct virtio_device_id vmem_ids[] = {
+static const struct virtio_device_id virtio_mem_id_table[] = {
 	{ VIRTIO_ID_MEM },
 	{ 0 },
 };
 
 static const struct virtio_driver virtio_mem_driver = {
 	.name = "virtio-mem",
-	.id_table = vmem_ids,
-	.alloc = vmem_alloc,
-	.probe = vmem_probe,
+	.id_table = virtio_mem_id_table,
+	.alloc = virtio_mem_alloc,
+	.probe = virtio_mem_probe,
 };
 module_virtio_driver(virtio_mem_driver);
 
@@ -279,19 +279,19 @@ module_virtio_driver(virtio_mem_driver);
 #ifdef CONFIG_SELFTESTS
 
 /* Device @dev, or NULL. */
-static struct virtio_mem *vmem_dev(unsigned int dev)
+static struct virtio_mem *virtio_mem_dev(unsigned int dev)
 {
-	return dev < nr_vmem ? &vmem_devs[dev] : NULL;
+	return dev < nr_virtio_mem ? &virtio_mem_devs[dev] : NULL;
 }
 
 unsigned int virtio_mem_nr_devices(void)
 {
-	return nr_vmem;
+	return nr_virtio_mem;
 }
 
 bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
 {
-	struct virtio_mem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = virtio_mem_dev(dev);
 
 	info->present = vm != NULL;
 	if (!vm)
@@ -311,28 +311,28 @@ bool virtio_mem_get_info(unsigned int dev, struct virtio_mem_info *info)
 
 bool virtio_mem_block_plugged(unsigned int dev, unsigned long idx)
 {
-	struct virtio_mem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = virtio_mem_dev(dev);
 
 	return vm && idx < vm->nr_blocks && test_bit(idx, vm->plugged);
 }
 
 int virtio_mem_raw_request(unsigned int dev, u16 type, u64 addr, u16 nb_blocks, u16 *state)
 {
-	struct virtio_mem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = virtio_mem_dev(dev);
 
 	return vm ? virtio_mem_send_request(vm, type, addr, nb_blocks, state) : -ENODEV;
 }
 
 int virtio_mem_reconcile(unsigned int dev)
 {
-	struct virtio_mem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = virtio_mem_dev(dev);
 
 	return vm ? reconcile(vm, false) : -ENODEV;
 }
 
 u64 virtio_mem_change(unsigned int dev, bool plug, u64 bytes, unsigned long *insns)
 {
-	struct virtio_mem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = virtio_mem_dev(dev);
 	unsigned long n, t, got;
 
 	if (!vm)
@@ -346,7 +346,7 @@ u64 virtio_mem_change(unsigned int dev, bool plug, u64 bytes, unsigned long *ins
 
 u64 virtio_mem_unplug(unsigned int dev, u64 bytes)
 {
-	struct virtio_mem *vm = vmem_dev(dev);
+	struct virtio_mem *vm = virtio_mem_dev(dev);
 	unsigned long got;
 
 	if (!vm)
