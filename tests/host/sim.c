@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <asm/pgtable.h>
+#include <asm/setup.h>
 #include <rvmm/fault-inject.h>
 #include <rvmm/mm.h>
 #include <rvmm/printk.h>
@@ -500,28 +501,6 @@ static void reset_host_state(void)
 		panic("sim: resetting the vmemmap: %s", strerror(errno));
 	if (fallocate(memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, SIM_PHYS_SIZE))
 		panic("sim: zeroing physical memory: %s", strerror(errno));
-}
-
-/* map_linear() of arch/riscv/mm/init.c */
-static void map_linear(void)
-{
-	struct memblock_region *r;
-
-	for_each_mem_region(r) {
-		int ret;
-
-		if (r->flags & MEMBLOCK_NOMAP)
-			continue;
-		if (r->base + r->size > linear_map_limit())
-			panic("sim: RAM 0x%llx-0x%llx beyond the Sv%d linear map",
-			      (unsigned long long)r->base,
-			      (unsigned long long)(r->base + r->size), kl.va_bits);
-		ret = create_pgd_mapping(swapper_pg_dir, lm_va(r->base), r->base, r->size,
-					 PAGE_KERNEL);
-		if (ret)
-			panic("sim: linear map of 0x%llx failed (%d)",
-			      (unsigned long long)r->base, ret);
-	}
 }
 
 /*

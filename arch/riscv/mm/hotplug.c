@@ -1,15 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The architecture's half of memory hotplug and the vmemmap: only the
- * leaves are written here; what backs them is decided in mm/. Portable C
- * (the host build runs it against the simulated page tables).
+ * The linear map, of boot RAM and of hot-added memory, and the
+ * architecture's half of memory hotplug and the vmemmap: only the leaves
+ * are written here; what backs them is decided in mm/. Portable C (the
+ * host build runs it against the simulated page tables).
  */
 #include <asm/pgtable.h>
 #include <asm/vmemmap.h>
+#include <rvmm/init.h>
+#include <rvmm/memblock.h>
 #include <rvmm/memory_hotplug.h>
+#include <rvmm/printk.h>
 #include <rvmm/ptdump.h>
 
 unsigned long kernel_mappings_gen;
+
+/*
+ * Boot RAM's linear map, with the largest leaves that fit (paging_init();
+ * the host simulator runs the same).
+ */
+void __init map_linear(void)
+{
+	struct memblock_region *r;
+
+	for_each_mem_region(r) {
+		phys_addr_t base = r->base, size = r->size;
+		int ret;
+
+		if (r->flags & MEMBLOCK_NOMAP)
+			continue;	/* "no-map": firmware's, stays unmapped */
+		if (base + size > linear_map_limit())
+			panic("RAM 0x%llx-0x%llx beyond the Sv%d linear map (%llu GiB)",
+			      (unsigned long long)base, (unsigned long long)(base + size),
+			      kl.va_bits, (unsigned long long)(linear_map_limit() >> 30));
+		ret = create_pgd_mapping(swapper_pg_dir, lm_va(base), base, size,
+					 PAGE_KERNEL);
+		if (ret)
+			panic("paging_init: linear map of 0x%llx failed (%d)",
+			      (unsigned long long)base, ret);
+	}
+}
 
 /*
  * The linear map of hot-added memory, with the largest leaves that fit.

@@ -192,28 +192,6 @@ static void __init map_kernel(void)
 			 PAGE_KERNEL);
 }
 
-static void __init map_linear(void)
-{
-	struct memblock_region *r;
-
-	for_each_mem_region(r) {
-		phys_addr_t base = r->base, size = r->size;
-		int ret;
-
-		if (r->flags & MEMBLOCK_NOMAP)
-			continue;	/* "no-map": firmware's, stays unmapped */
-		if (base + size > linear_map_limit())
-			panic("RAM 0x%llx-0x%llx beyond the Sv%d linear map (%llu GiB)",
-			      (unsigned long long)base, (unsigned long long)(base + size),
-			      kl.va_bits, (unsigned long long)(linear_map_limit() >> 30));
-		ret = create_pgd_mapping(swapper_pg_dir, lm_va(base), base, size,
-					 PAGE_KERNEL);
-		if (ret)
-			panic("paging_init: linear map of 0x%llx failed (%d)",
-			      (unsigned long long)base, ret);
-	}
-}
-
 /*
  * The blob's own pages, at the address the early window gave it (dt_parse()
  * checked its size against that window). The early window's other 2 MiB

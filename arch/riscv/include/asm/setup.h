@@ -6,6 +6,7 @@
 
 /* arch/riscv/mm/init.c */
 void paging_init(phys_addr_t dtb);
+void map_linear(void);		/* hotplug.c: boot RAM's linear map */
 void free_initmem(void);
 unsigned long satp_value(void);	/* satp of swapper_pg_dir, for other harts */
 
