@@ -7,25 +7,9 @@
  */
 #include <rvmm/memremap.h>
 #include "hosttest.h"
+#include "../common/vmemmap_leaf_check.h"
 
 #define HOT_BASE	GB(6)
-
-/* The leaf at @va agrees with an independent walk: pa, size, shared. */
-static void check_leaf(struct ktest *t, unsigned long va, unsigned long size, bool shared)
-{
-	struct vmemmap_leaf leaf;
-	pgprot_t prot;
-	int level;
-	phys_addr_t pa = walk_pgd(swapper_pg_dir, va, &level, &prot);
-
-	KASSERT_EQ(t, vmemmap_leaf(va, &leaf), 0);
-	KEXPECT_EQ(t, leaf.size, size);
-	KEXPECT_EQ(t, PT_LEVEL_SIZE(level), size);
-	KEXPECT_EQ(t, leaf.pa, ALIGN_DOWN(pa, size));
-	KEXPECT_EQ(t, leaf.shared, shared);
-	KEXPECT_EQ(t, leaf.shared, !(prot.prot & _PAGE_W));
-	KEXPECT_EQ(t, leaf.room, 0);
-}
 
 static void vl_pmd_and_pte_leaves(struct ktest *t)
 {

@@ -11,22 +11,7 @@
 #include <rvmm/fault-inject.h>
 #include <rvmm/ktest.h>
 #include <rvmm/memremap.h>
-
-/* The query agrees with walk_pgd(): block, size and (via W) ownership. */
-static void check_leaf(struct ktest *t, unsigned long va, unsigned long size, bool shared)
-{
-	struct vmemmap_leaf leaf;
-	pgprot_t prot;
-	int level;
-	phys_addr_t pa = walk_pgd(swapper_pg_dir, va, &level, &prot);
-
-	KASSERT_EQ(t, vmemmap_leaf(va, &leaf), 0);
-	KEXPECT_EQ(t, leaf.size, size);
-	KEXPECT_EQ(t, PT_LEVEL_SIZE(level), size);
-	KEXPECT_EQ(t, leaf.pa, ALIGN_DOWN(pa, size));
-	KEXPECT_EQ(t, leaf.shared, shared);
-	KEXPECT_EQ(t, leaf.shared, !(prot.prot & _PAGE_W));
-}
+#include "../common/vmemmap_leaf_check.h"
 
 static void vmemmap_leaf_boot_memmap(struct ktest *t)
 {
