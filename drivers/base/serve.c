@@ -22,7 +22,7 @@ static unsigned long tick_us; /* the shortest period asked for, 0: no timer */
 
 static void poll_tick(void)
 {
-	sbi_set_timer(rdtime() + boot_dt.timebase_freq / (1000000 / tick_us));
+	sbi_set_timer(rdtime() + boot_dt.timebase_freq * tick_us / 1000000);
 }
 
 /* The timer re-arms itself from its interrupt; the first tick arms it. */
