@@ -445,8 +445,9 @@ static void sparse_hotadd_vmemmap(struct ktest *t)
 }
 
 /*
- * Seed 001: hot-added memory far from boot RAM needs vmemmap tables of its
- * own; removing it frees them through pt_free_page() like any table.
+ * Hot-added memory far from boot RAM needs vmemmap tables of its own;
+ * removing it frees them through pt_free_page() like any table (Linux's
+ * "riscv: mm: avoid calling the pmd dtor when vmemmap_free()").
  */
 static void sparse_vmemmap_tables_freed(struct ktest *t)
 {

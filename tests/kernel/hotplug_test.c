@@ -536,7 +536,8 @@ static unsigned long tables_missing(unsigned long va, int level)
 }
 
 /*
- * Seed 001: freeing a vmemmap's tables goes through the one table path.
+ * Freeing a vmemmap's tables goes through the one table path (Linux's
+ * "riscv: mm: avoid calling the pmd dtor when vmemmap_free()").
  * The add needs a PTE table under the vmemmap and whatever tables above
  * it and above the linear map's 2 MiB leaves the layout lacks (none when
  * the hidden RAM shares its 1 GiB region with boot RAM); the remove must
