@@ -70,6 +70,29 @@ def subnode(fdt, parent, name):
     return node if node >= 0 else fdt.add_subnode(parent, name)
 
 
+def node_first(path):
+    """Edit: the leaf node at @path becomes its parent's first subnode (its
+    properties and phandle kept), so that it comes before its siblings in
+    tree order: a driver probed before what it depends on."""
+    def move(fdt):
+        lib = libfdt()
+        node = fdt.path_offset(path)
+        if fdt.first_subnode(node, [lib.NOTFOUND]) >= 0:
+            raise lib.FdtException(-lib.BADSTRUCTURE)
+        props, off = [], fdt.first_property_offset(node, [lib.NOTFOUND])
+        while off >= 0:
+            prop = fdt.get_property_by_offset(off)
+            props.append((prop.name, bytes(prop)))
+            off = fdt.next_property_offset(off, [lib.NOTFOUND])
+        parent, name = fdt.parent_offset(node), fdt.get_name(node)
+        fdt.del_node(node)
+        node = fdt.add_subnode(parent, name)
+        for prop, value in props:
+            fdt.setprop(node, prop, value)
+        return fdt
+    return move
+
+
 def truncate_prop(node_prefix, prop):
     """Edit: cut one 32-bit word off @prop of the first root child whose
     name starts with @node_prefix (libfdt moves what follows)."""

@@ -231,6 +231,12 @@ HOSTILE = [
       r"rvmm: mem plugged=1073741824 requested=2147483648 "],
      dict(append="mem=1G no4lvl", big=True,
           extra=vmem_dev(0, "2G", "2G") + vmem_dev(1, "2G", "1G"))),
+    # The PCI host before its interrupt parent in tree order: the ECAM
+    # driver defers until the PLIC has probed, then INTx works.
+    ("hostile-pci-before-plic-sv48", "2G,maxmem=4G", "rv64,sv57=off",
+     [dte.node_first("/soc/pci@30000000")], "boot",
+     [r"rvmm: virtio-mem: 00:01\.0 region .* config changes by INTx"],
+     dict(append="mem=1G", extra=vmem_dev(0, "2G", "512M"))),
     ("hostile-mem-overlap-sv39", "1G", "rv64,sv48=off,sv57=off",
      [dte.with_memory([[(0x80000000, 768 * M)],
                        [(0xa0000000, 512 * M), (0x80000000, 64 * M)]])], "boot",
@@ -290,7 +296,9 @@ def prepare_hostile(qemu, names):
             if not edit or name not in names:
                 continue
             if mem not in dumps:
-                dumps[mem] = dte.dump_dtb(qemu, "virt", mem, 2, HOSTILE_DIR / f"virt-{mem}.dtb")
+                # (QEMU's -M options are comma-separated: none in the name.)
+                file = HOSTILE_DIR / f"virt-{mem.replace(',', '-').replace('=', '')}.dtb"
+                dumps[mem] = dte.dump_dtb(qemu, "virt", mem, 2, file)
             (HOSTILE_DIR / f"{name}.dtb").write_bytes(dte.edit(dumps[mem], *edit))
     except (subprocess.SubprocessError, OSError, ValueError) as e:
         return f"cannot build the hostile DTBs: {e}"
