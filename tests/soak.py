@@ -99,6 +99,7 @@ SHORT_SEEDS = {
     95: "mem=512M on -m 1G: hotplug self-tests on hidden RAM that is not a fresh 1G",
     5480: "2M blocks, bursts 710M -> 0 -> ... -> 818M: targets raised mid-shrink",
     1695420781: "nothing plugged at boot, 16M store: the free baseline comes after the fill",
+    750328231: "a second device in Big Block Mode booted with two memory blocks (every_other_device)",
 }
 SHORT_STEPS = 10
 MAX_PLUGGED = 1 * GiB           # default plug budget, `make test` and `make soak`
