@@ -37,7 +37,7 @@ void mem_hotplug_done(void)
 
 /* ---- MMIO ranges that hot-add must not claim ---- */
 
-#define MAX_IOMEM 16
+#define MAX_IOMEM 256	/* every device node's reg (drivers/base/init.c) */
 static struct { phys_addr_t base, size; const char *name; } iomem[MAX_IOMEM];
 static int nr_iomem;
 

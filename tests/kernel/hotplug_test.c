@@ -224,6 +224,47 @@ static void hp_bad_input(struct ktest *t)
 	KEXPECT_EQ(t, remove_memory(base, SECTION_SIZE), 0);
 }
 
+/* add_memory() of the section of each device under @parent; how many tried. */
+static int refuse_device_sections(struct ktest *t, const void *fdt, int parent)
+{
+	bool cells22 = fdt_address_cells(fdt, parent) == 2 && fdt_size_cells(fdt, parent) == 2;
+	int node, len, tried = 0;
+
+	fdt_for_each_subnode(node, fdt, parent) {
+		const fdt32_t *reg;
+		phys_addr_t sec;
+
+		if (fdt_getprop(fdt, node, "ranges", &len) && !len)
+			tried += refuse_device_sections(t, fdt, node);
+		reg = fdt_getprop(fdt, node, "reg", &len);
+		if (!cells22 || !reg || len < 16 ||
+		    dt_prop_is(fdt, node, "device_type", "memory"))
+			continue;
+		sec = ALIGN_DOWN(dt_read_cells(reg, 2), SECTION_SIZE);
+		if (memblock_overlaps_memory(sec, SECTION_SIZE) ||
+		    sec + SECTION_SIZE > linear_map_limit())
+			continue;
+		printk_quiet++;
+		KEXPECT_EQ(t, add_memory(0, sec, SECTION_SIZE, 0), -EINVAL);
+		printk_quiet--;
+		tried++;
+	}
+	return tried;
+}
+
+/*
+ * The section of every device the tree names at the root or on an
+ * identity-mapped bus (CLINT, UART, virtio-mmio, flash, ... whether a
+ * driver binds it or not): add_memory() refuses it and changes nothing.
+ */
+static void hp_device_mmio_refused(struct ktest *t)
+{
+	struct mm_snapshot s0 = snap();
+
+	KEXPECT_GT(t, refuse_device_sections(t, initial_boot_params, 0), 0);
+	EXPECT_UNCHANGED(t, s0);
+}
+
 /*
  * add_memory_plugged(): a section with only its first 4 sub-blocks in the
  * linear map; the rest faults until mhp_map_range() maps it. Extents it
@@ -614,6 +655,7 @@ KTEST_SUITE(hotplug, true,
 	KTEST_CASE(hp_add_online_offline_remove),
 	KTEST_CASE(hp_memmap_on_memory),
 	KTEST_CASE(hp_bad_input),
+	KTEST_CASE(hp_device_mmio_refused),
 	KTEST_CASE(hp_add_plugged_extent),
 	KTEST_CASE(hp_offline_busy),
 	KTEST_CASE(hp_fault_injection),
