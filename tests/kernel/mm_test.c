@@ -317,13 +317,25 @@ static const char *audit_of(unsigned long va, phys_addr_t pa, pgprot_t prot)
 }
 
 /* The audit finds nothing on the live tables, and each kind of violation. */
+/* A page neither RAM, present in the memmap, nor known MMIO, or ~0. */
+static phys_addr_t unowned_pa(void)
+{
+	for (phys_addr_t pa = 0; pa < linear_map_limit(); pa += SZ_1G / 2)
+		if (!memblock_is_memory(pa) && !pfn_valid(PHYS_PFN(pa)) &&
+		    !iomem_overlaps(pa, PAGE_SIZE))
+			return pa;
+	return ~(phys_addr_t)0;
+}
+
 static void mm_audit_finds_violations(struct ktest *t)
 {
 	struct ptdump_violation v;
-	struct page *p = alloc_page(GFP_KERNEL);
-	phys_addr_t ram;
+	phys_addr_t ram, none = unowned_pa();
 	const char *why;
+	struct page *p;
 
+	KASSERT_TRUE(t, none != ~(phys_addr_t)0);
+	p = alloc_page(GFP_KERNEL);
 	KASSERT_TRUE(t, p);
 	ram = page_to_phys(p);
 	KEXPECT_EQ(t, ptdump_audit(&v), 0);
@@ -332,7 +344,7 @@ static void mm_audit_finds_violations(struct ktest *t)
 	KEXPECT_TRUE(t, why && strstr(why, "writable and executable"));
 	why = audit_of(test_va(), ram, (pgprot_t){ PAGE_KERNEL_RO.prot | _PAGE_U });
 	KEXPECT_TRUE(t, why && strstr(why, "U bit"));
-	why = audit_of(test_va(), 0, PAGE_KERNEL_RO);	/* PA 0: no RAM, no known MMIO */
+	why = audit_of(test_va(), none, PAGE_KERNEL_RO);
 	KEXPECT_TRUE(t, why && strstr(why, "neither owned RAM"));
 	why = audit_of(test_va(), __pa_symbol(_srodata), PAGE_KERNEL);
 	KEXPECT_TRUE(t, why && strstr(why, "alias of kernel text/rodata"));
