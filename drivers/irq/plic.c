@@ -8,7 +8,6 @@
  */
 #include <rvmm/driver.h>
 #include <rvmm/io.h>
-#include <rvmm/memory_hotplug.h>
 #include <rvmm/mm.h>
 #include <rvmm/plic.h>
 #include <rvmm/printk.h>
@@ -148,7 +147,6 @@ static int plic_probe(struct platform_device *pdev)
 		pr_err("plic: %s\n", err);
 		return ret;
 	}
-	iomem_register(dt.base, dt.size, "plic");
 	ctx = plic_s_context(&dt, hart);
 	if (ctx < 0 || !dt.ndev)
 		return -ENODEV;		/* not ours to drive (another socket's) */

@@ -449,9 +449,9 @@ static int intx_parents_ready(const struct pci_host_dt *dt)
 	return 0;
 }
 
+/* The ECAM registers are known MMIO already (drivers_init: every reg). */
 static void register_windows(const struct pci_host_dt *dt)
 {
-	iomem_register(dt->ecam_base, dt->ecam_size, "pci-ecam");
 	for (int i = 0; i < dt->nr_ranges; i++)
 		iomem_register(dt->ranges[i].cpu_addr, dt->ranges[i].size, "pci-window");
 }
